@@ -1,0 +1,3 @@
+from orbitctl.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""The command line: flags in, exit codes out. Each command lives in a module of its own."""
+
+from __future__ import annotations
+
+import click
+
+from orbitctl import __version__
+from orbitctl.api import OrbitError
+from orbitctl.cli.context import CliContext
+from orbitctl.errors import OrbitctlError
+
+
+class OrbitctlGroup(click.Group):
+    """Turns every error a user can cause into one message on stderr and exit 1, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (OrbitctlError, OrbitError) as problem:
+            click.echo(f"Error: {problem}", err=True)
+            raise click.exceptions.Exit(1) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+@click.group(cls=OrbitctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orbitctl")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Run against the embedded Orbit emulator (state in .orbitctl/sandbox.json): no account, no network.",
+)
+@click.option(
+    "--sandbox-state",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="State file for --sandbox (default .orbitctl/sandbox.json).",
+)
+@click.pass_context
+def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None) -> None:
+    """Keep the phone numbers of an Orbit account in a Git repository."""
+    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state)
+
+
+def _register() -> None:
+    from orbitctl.cli import apply, export, plan, port, sandbox, validate
+
+    for module in (validate, plan, apply, export, port, sandbox):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="orbitctl")

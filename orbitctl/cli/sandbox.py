@@ -1,0 +1,12 @@
+"""`orbitctl sandbox` (not built yet: see the open issues)."""
+
+import click
+
+from orbitctl.errors import OrbitctlError
+
+
+@click.command("sandbox", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def command(args: tuple[str, ...]) -> None:
+    """Not built yet."""
+    raise OrbitctlError("'orbitctl sandbox' is not built yet")

@@ -1,0 +1,311 @@
+"""The data that flows through orbitctl: Desired (from the manifest), Live (from the account), Plan.
+
+Everything here is a frozen dataclass holding plain, deep-frozen values (see ``frozen.py``).
+The loader builds Desired, ``observe`` builds Live, the pure planner turns both into a Plan, and
+the renderers and the executor only read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from orbitctl.frozen import thaw
+
+# --- constants: one place for each ------------------------------------------------------------
+
+#: Keys of an entry that decide which number is bought. Changing one on an existing entry whose
+#: live number no longer satisfies it is a ``replace``.
+SELECTION_KEYS = ("number", "country", "type", "area_code", "contains", "max_monthly_cost")
+
+#: Keys of an entry that are kept in sync with PUT /numbers/{id}.
+CONFIG_KEYS = (
+    "label",
+    "status",
+    "capabilities",
+    "tags",
+    "webhook_url",
+    "forwarding_number",
+    "sms_forwarding",
+    "compliance_profile_id",
+    "channel_config",
+)
+
+#: Configuration keys whose value is a set: order never makes a difference.
+SET_VALUED_KEYS = frozenset({"capabilities", "tags"})
+
+NUMBER_TYPES = ("local", "toll_free", "mobile", "short_code")
+
+#: The API allows 10 tags a number; one is the ownership tag.
+MAX_API_TAGS = 10
+MAX_USER_TAGS = MAX_API_TAGS - 1
+
+OWNERSHIP_PREFIX = "orbitctl__"
+OWNERSHIP_SEPARATOR = "__"
+
+#: Live status of a number bought in a regulated country without a covering compliance profile.
+REGULATORY_HOLD = "regulatory_hold"
+
+
+def ownership_tag(stack: str, name: str) -> str:
+    """The reserved tag that marks a number as entry ``name`` of ``stack``."""
+    return f"{OWNERSHIP_PREFIX}{stack}{OWNERSHIP_SEPARATOR}{name}"
+
+
+@dataclass(frozen=True, order=True)
+class Owner:
+    """Who owns a live number, parsed from its ``orbitctl__<stack>__<name>`` tag."""
+
+    stack: str
+    name: str
+
+    @property
+    def tag(self) -> str:
+        return ownership_tag(self.stack, self.name)
+
+    @classmethod
+    def from_tag(cls, tag: str) -> Owner | None:
+        """Parse an ownership tag; ``None`` for any other tag (including malformed ones)."""
+        if not tag.startswith(OWNERSHIP_PREFIX):
+            return None
+        stack, sep, name = tag[len(OWNERSHIP_PREFIX) :].partition(OWNERSHIP_SEPARATOR)
+        if not sep or not stack or not name:
+            return None
+        return cls(stack, name)
+
+
+def fingerprint(value: Any) -> str:
+    """A stable sha256 of a JSON-like value (frozen or not), used to refuse stale saved plans."""
+    text = json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- Desired: what the manifest asks for ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceMark:
+    """Where something was written: for error messages."""
+
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which number to buy. ``number`` set means pinned: adopt it if on the account, else buy it."""
+
+    country: str
+    type: str = "local"
+    number: str | None = None
+    area_code: str | None = None
+    contains: str | None = None
+    max_monthly_cost: Decimal | None = None
+    #: capabilities asked for by the entry, used as a search filter when buying
+    capabilities: tuple[str, ...] = ()
+
+    def key(self) -> tuple:
+        """Identity of the search this selection needs (one inventory search per distinct key)."""
+        return (
+            self.country,
+            self.type,
+            self.number,
+            self.area_code,
+            self.contains,
+            self.max_monthly_cost,
+            tuple(sorted(self.capabilities)),
+        )
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    prevent_release: bool = False
+    ignore_changes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DesiredEntry:
+    """One entry of the manifest after defaults are merged under it.
+
+    ``config`` holds only the configuration keys the manifest states (a key left out is not
+    managed), normalised: ``tags`` and ``capabilities`` are tuples, ``channel_config`` a frozen
+    mapping, ``webhook_url``/``compliance_profile_id`` may be ``None``, ``forwarding_number`` and
+    ``sms_forwarding`` may be ``""`` for none. ``tags`` never contains the ownership tag.
+    """
+
+    name: str
+    selection: Selection
+    config: Mapping[str, Any]
+    count: int = 1
+    #: ``True`` when the entry states ``count``: a pool, even if ``count`` is 1
+    is_pool: bool = False
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    mark: SourceMark | None = None
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The whole manifest: the stack and its entries by name."""
+
+    stack: str
+    entries: Mapping[str, DesiredEntry]
+    #: ``moved: {old-name: new-name}``
+    moved: Mapping[str, str] = field(default_factory=dict)
+    #: ``removed: {name: orphan}``; the only policy today is ``"orphan"``
+    removed: Mapping[str, str] = field(default_factory=dict)
+    #: sha256 over the loaded content (not the file bytes), for stale-plan checks
+    fingerprint: str = ""
+
+
+# --- Live: what the account holds -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveNumber:
+    """A number on the account, as observed.
+
+    ``config`` holds the configuration keys (``CONFIG_KEYS``) that were observed, normalised as in
+    ``DesiredEntry.config``; ``tags`` there are the user tags only (the ownership tag is parsed into
+    ``owner``; any further ``orbitctl__`` tag is kept in ``tags``). ``webhook_url`` is the common
+    value of the SMS and voice webhooks; when they differ it is a mapping
+    ``{"sms": ..., "voice": ...}`` so that it differs from any desired value.
+    """
+
+    id: str
+    number: str
+    country: str
+    type: str
+    status: str
+    monthly_cost: Decimal
+    currency: str
+    created_at: str
+    config: Mapping[str, Any]
+    owner: Owner | None = None
+    #: the full tag list as the API returned it, ownership tag included
+    raw_tags: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "id": self.id,
+                "number": self.number,
+                "status": self.status,
+                "owner": self.owner.tag if self.owner else None,
+                "config": self.config,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Live:
+    """Every number on the account."""
+
+    numbers: tuple[LiveNumber, ...]
+
+
+# --- Inventory offers (for availability and cost at plan time) --------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A row of GET /numbers/available."""
+
+    number: str
+    country: str
+    type: str
+    capabilities: tuple[str, ...]
+    monthly_cost: Decimal
+    currency: str
+    region: str | None = None
+    #: provider inventory row id; must be forwarded on purchase when ``placeholder`` is true
+    inventory_id: str | None = None
+    placeholder: bool = False
+
+
+# --- Plan -------------------------------------------------------------------------------------
+
+
+class ActionKind(str, Enum):
+    PURCHASE = "purchase"
+    ADOPT = "adopt"
+    UPDATE = "update"
+    REPLACE = "replace"
+    RELEASE = "release"
+    ORPHAN = "orphan"
+    MOVE = "move"
+
+
+#: The order in which the summary names kinds, and in which apply runs their groups.
+ACTION_KINDS = tuple(ActionKind)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One configuration key that will change: ``before`` → ``after`` (frozen JSON values).
+
+    ``before`` is ``None`` when the key was not set live."""
+
+    key: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action on one number.
+
+    - purchase: ``id``/``number`` are None (unless pinned: ``number`` is the pin); ``selection``
+      says what to buy; ``config`` is the whole configuration to PUT after buying.
+    - adopt: ``id``/``number`` of the unmanaged live number; ``changes`` what the PUT changes.
+    - update: ``changes`` are the changed keys only.
+    - replace: ``id``/``number`` of the old number; ``selection`` of the new one; ``config`` the
+      configuration for the new number; ``reason`` says which selection key no longer holds.
+    - release: ``id``/``number`` of the number to release; ``reason`` says why.
+    - orphan: the ownership tag is removed, nothing else.
+    - move: ``previous_name`` → ``name``: the ownership tag is rewritten (plus any ``changes``).
+    """
+
+    kind: ActionKind
+    name: str
+    id: str | None = None
+    number: str | None = None
+    changes: tuple[Change, ...] = ()
+    selection: Selection | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    #: the ownership tag the number carries after the action (None for release/orphan)
+    tag: str | None = None
+    previous_name: str | None = None
+    reason: str | None = None
+    #: expected monthly cost of the number bought (purchase/replace), from the inventory
+    monthly_cost: Decimal | None = None
+    #: fingerprint of the live number the action touches (None for purchase)
+    live_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    actions: tuple[Action, ...]
+    unchanged: int
+    #: monthly cost added by purchases minus that saved by releases (replace: new minus old)
+    monthly_cost_delta: Decimal = Decimal("0")
+    currency: str = "USD"
+    #: fingerprint of the Desired the plan was made from
+    desired_fingerprint: str = ""
+
+    def count(self, kind: ActionKind) -> int:
+        return sum(1 for action in self.actions if action.kind is kind)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
