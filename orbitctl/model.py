@@ -302,6 +302,11 @@ class Plan:
     currency: str = "USD"
     #: fingerprint of the Desired the plan was made from
     desired_fingerprint: str = ""
+    #: what the account held when planned (for drift summaries): numbers owned by this stack,
+    #: numbers with no ownership tag, numbers owned by other stacks
+    managed: int = 0
+    unmanaged: int = 0
+    foreign: int = 0
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)
