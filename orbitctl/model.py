@@ -307,6 +307,8 @@ class Plan:
     managed: int = 0
     unmanaged: int = 0
     foreign: int = 0
+    #: the manifest files the plan was made from, so ``apply PLANFILE`` can check them for changes
+    manifest_paths: tuple[str, ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)
