@@ -1,12 +1,51 @@
-"""`orbitctl plan` (not built yet: see the open issues)."""
+"""`orbitctl plan`: read the account, diff it against the manifests, print the plan."""
+
+from __future__ import annotations
+
+import sys
 
 import click
 
-from orbitctl.errors import OrbitctlError
+from orbitctl.cli.context import CliContext
+from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
+from orbitctl.pipeline import build_plan
+from orbitctl.render import render
+
+#: Exit code of `plan --detailed-exitcode` when the plan has changes.
+EXIT_CHANGES = 2
 
 
-@click.command("plan", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    raise OrbitctlError("'orbitctl plan' is not built yet")
+@click.command("plan")
+@manifest_arguments
+@output_option(("text", "json", "markdown"))
+@parallelism_option
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `orbitctl apply FILE`.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
+)
+@click.pass_obj
+def command(
+    obj: CliContext,
+    manifests: tuple[str, ...],
+    output: str,
+    parallelism: int,
+    out: str | None,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would purchase, update and release. Changes nothing."""
+    from orbitctl.journal import Journal
+
+    with obj.make_client() as client:
+        plan, _, _ = build_plan(
+            client, manifests, parallelism=parallelism, journal=Journal().pending()
+        )
+    click.echo(render(plan, output, stream=sys.stdout), nl=False)
+    if out:
+        from orbitctl.planfile import save_plan
+
+        save_plan(plan, out)
+        click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)
+    if detailed_exitcode and plan.has_changes:
+        raise click.exceptions.Exit(EXIT_CHANGES)

@@ -1,0 +1,49 @@
+"""From manifest paths and a client to a priced Plan: load, observe, plan, price."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from orbitctl import planner, pricing
+from orbitctl.inventory import search_offers
+from orbitctl.manifest import load_manifests
+from orbitctl.model import Desired, Live, Plan
+from orbitctl.observe import observe
+from orbitctl.progress import progress as progress_bar
+
+
+def build_plan(
+    client,
+    manifest_paths: Sequence[str | os.PathLike],
+    *,
+    parallelism: int = 16,
+    journal: Mapping[str, str] | None = None,
+    progress: bool | None = None,
+) -> tuple[Plan, Desired, Live]:
+    """Load the manifests, read the account, diff, and check availability and cost.
+
+    Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    desired = load_manifests(manifest_paths)
+    with progress_bar("Reading the account", enabled=progress) as bar:
+        live = observe(client, parallelism=parallelism, on_progress=bar.update)
+    plan = planner.plan(desired, live, journal=journal or {})
+    plan = price_plan(client, plan, parallelism=parallelism)
+    return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
+
+
+def price_plan(client, plan: Plan, *, parallelism: int = 16) -> Plan:
+    """Search the inventory once per distinct selection the plan buys, then price the plan."""
+    needed = pricing.searches_needed(plan)
+    if not needed:
+        return pricing.price(plan, {})
+
+    def search(item):
+        selection, count = item
+        return selection.key(), search_offers(client, selection, wanted=count)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(needed)))) as pool:
+        offers = dict(pool.map(search, needed))
+    return pricing.price(plan, offers)
