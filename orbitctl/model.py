@@ -290,6 +290,8 @@ class Action:
     monthly_cost: Decimal | None = None
     #: fingerprint of the live number the action touches (None for purchase)
     live_fingerprint: str | None = None
+    #: monthly cost of the live number a replace releases (the new one's is ``monthly_cost``)
+    previous_monthly_cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
