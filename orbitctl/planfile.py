@@ -1,0 +1,343 @@
+"""Saved plans (``plan --out FILE``, ``apply FILE``): a Plan as a JSON file, and back.
+
+The file holds everything ``apply`` needs to carry out exactly that plan and to refuse it when
+stale: every action in full (selection, configuration, ownership tag, changes, the fingerprint of
+the live number it touches), the manifest's fingerprint and paths, the stack. It never holds the
+API key or anything else from the environment, but it does hold the configuration verbatim
+(webhook URLs with their tokens, channel_config secrets): it is written readable by its owner
+only (mode 0600), and should be kept like any credential-bearing build artefact.
+
+A ``checksum`` (sha256 of the rest of the document) catches a file edited or damaged after it
+was saved. ``load_plan`` raises ``OrbitctlError`` naming the file and what is wrong for a missing
+or unreadable file, invalid JSON, another format version, a wrong checksum or a malformed
+structure; it never lets a traceback through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from orbitctl import __version__
+from orbitctl.errors import OrbitctlError
+from orbitctl.frozen import freeze, thaw
+from orbitctl.model import Action, ActionKind, Change, Plan, Selection
+
+#: What a saved plan file says it is, and the version of its layout.
+FILE_KIND = "orbitctl-plan"
+FORMAT_VERSION = 1
+
+_AGAIN = "make a new plan with 'orbitctl plan --out FILE'"
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+
+def plan_to_document(plan: Plan) -> dict[str, Any]:
+    """The saved-plan document (without its checksum)."""
+    return {
+        "kind": FILE_KIND,
+        "format_version": FORMAT_VERSION,
+        "orbitctl_version": __version__,
+        "stack": plan.stack,
+        "desired_fingerprint": plan.desired_fingerprint,
+        "manifest_paths": list(plan.manifest_paths),
+        "unchanged": plan.unchanged,
+        "monthly_cost_delta": str(plan.monthly_cost_delta),
+        "currency": plan.currency,
+        "managed": plan.managed,
+        "unmanaged": plan.unmanaged,
+        "foreign": plan.foreign,
+        "actions": [_action_to_document(action) for action in plan.actions],
+    }
+
+
+def _action_to_document(action: Action) -> dict[str, Any]:
+    return {
+        "kind": action.kind.value,
+        "name": action.name,
+        "id": action.id,
+        "number": action.number,
+        "changes": [
+            {"key": change.key, "before": thaw(change.before), "after": thaw(change.after)}
+            for change in action.changes
+        ],
+        "selection": None if action.selection is None else _selection_to_document(action.selection),
+        "config": thaw(action.config),
+        "tag": action.tag,
+        "previous_name": action.previous_name,
+        "reason": action.reason,
+        "monthly_cost": None if action.monthly_cost is None else str(action.monthly_cost),
+        "live_fingerprint": action.live_fingerprint,
+    }
+
+
+def _selection_to_document(selection: Selection) -> dict[str, Any]:
+    return {
+        "country": selection.country,
+        "type": selection.type,
+        "number": selection.number,
+        "area_code": selection.area_code,
+        "contains": selection.contains,
+        "max_monthly_cost": None if selection.max_monthly_cost is None else str(selection.max_monthly_cost),
+        "capabilities": list(selection.capabilities),
+    }
+
+
+def _checksum(document: Mapping[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_plan(plan: Plan, path: str | os.PathLike) -> None:
+    """Write ``plan`` to ``path`` atomically (a temporary file beside it, then a rename), mode 0600.
+
+    Raises ``OrbitctlError`` when the file cannot be written."""
+    target = Path(path)
+    document = plan_to_document(plan)
+    document["checksum"] = _checksum(document)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as problem:
+        raise OrbitctlError(f"cannot write the plan file {target}: {problem.strerror or problem}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as problem:
+        _remove_quietly(temporary)
+        raise OrbitctlError(f"cannot write the plan file {target}: {problem.strerror or problem}") from None
+    except BaseException:
+        _remove_quietly(temporary)
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """A structural problem at ``where`` (a JSON path like ``actions[2].kind``)."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+def load_plan(path: str | os.PathLike) -> Plan:
+    """Read a plan saved by :func:`save_plan`; raises ``OrbitctlError`` saying what is wrong."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OrbitctlError(f"plan file {source} does not exist; {_AGAIN}") from None
+    except IsADirectoryError:
+        raise OrbitctlError(f"plan file {source} is a directory, not a saved plan") from None
+    except UnicodeDecodeError:
+        raise OrbitctlError(f"plan file {source} is not a saved orbitctl plan (not UTF-8 text)") from None
+    except OSError as problem:
+        raise OrbitctlError(f"cannot read the plan file {source}: {problem.strerror or problem}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as problem:
+        raise OrbitctlError(
+            f"plan file {source} is not valid JSON (line {problem.lineno}, column {problem.colno}: "
+            f"{problem.msg}); it is not a saved orbitctl plan, or it was damaged; {_AGAIN}"
+        ) from None
+    except (ValueError, RecursionError) as problem:
+        raise OrbitctlError(f"plan file {source} is not a saved orbitctl plan ({problem}); {_AGAIN}") from None
+    if not isinstance(document, dict) or document.get("kind") != FILE_KIND:
+        raise OrbitctlError(f"plan file {source} is not a saved orbitctl plan (no \"kind\": \"{FILE_KIND}\"); {_AGAIN}")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise OrbitctlError(
+            f"plan file {source} has format version {json.dumps(version)}, saved by orbitctl "
+            f"{document.get('orbitctl_version', '(unknown)')}; this orbitctl ({__version__}) reads "
+            f"version {FORMAT_VERSION}; {_AGAIN}"
+        )
+    recorded = document.pop("checksum", None)
+    if recorded != _checksum(document):
+        raise OrbitctlError(
+            f"plan file {source} was changed after it was saved (its checksum does not match); "
+            f"apply refuses an edited plan; {_AGAIN}"
+        )
+    try:
+        return _plan_from_document(document)
+    except _Invalid as problem:
+        raise OrbitctlError(f"plan file {source} is not a valid saved plan: {problem}; {_AGAIN}") from None
+
+
+def _plan_from_document(document: dict[str, Any]) -> Plan:
+    read = _Reader(document, "")
+    actions = read.array("actions")
+    plan = Plan(
+        stack=read.text("stack"),
+        actions=tuple(_action_from_document(item, f"actions[{index}]") for index, item in enumerate(actions)),
+        unchanged=read.count("unchanged"),
+        monthly_cost_delta=read.decimal("monthly_cost_delta"),
+        currency=read.text("currency"),
+        desired_fingerprint=read.text("desired_fingerprint", empty=True),
+        managed=read.count("managed"),
+        unmanaged=read.count("unmanaged"),
+        foreign=read.count("foreign"),
+        manifest_paths=tuple(read.strings("manifest_paths")),
+    )
+    read.done({"kind", "format_version", "orbitctl_version"})
+    return plan
+
+
+def _action_from_document(item: Any, where: str) -> Action:
+    read = _Reader(item, where)
+    kind_text = read.text("kind")
+    try:
+        kind = ActionKind(kind_text)
+    except ValueError:
+        allowed = ", ".join(kind.value for kind in ActionKind)
+        raise _Invalid(f"{where}.kind", f"{kind_text!r} is not an action (one of {allowed})") from None
+    changes = []
+    for index, raw in enumerate(read.array("changes")):
+        change = _Reader(raw, f"{where}.changes[{index}]")
+        changes.append(Change(change.text("key"), freeze(change.raw("before")), freeze(change.raw("after"))))
+        change.done()
+    selection_doc = read.optional("selection", dict)
+    action = Action(
+        kind=kind,
+        name=read.text("name"),
+        id=read.optional_text("id"),
+        number=read.optional_text("number"),
+        changes=tuple(changes),
+        selection=None if selection_doc is None else _selection_from_document(selection_doc, f"{where}.selection"),
+        config=freeze(read.mapping("config")),
+        tag=read.optional_text("tag"),
+        previous_name=read.optional_text("previous_name"),
+        reason=read.optional_text("reason"),
+        monthly_cost=read.optional_decimal("monthly_cost"),
+        live_fingerprint=read.optional_text("live_fingerprint"),
+    )
+    read.done()
+    return action
+
+
+def _selection_from_document(item: dict, where: str) -> Selection:
+    read = _Reader(item, where)
+    selection = Selection(
+        country=read.text("country"),
+        type=read.text("type"),
+        number=read.optional_text("number"),
+        area_code=read.optional_text("area_code"),
+        contains=read.optional_text("contains"),
+        max_monthly_cost=read.optional_decimal("max_monthly_cost"),
+        capabilities=tuple(read.strings("capabilities")),
+    )
+    read.done()
+    return selection
+
+
+class _Reader:
+    """Typed access to one JSON object of the file; every problem names its path."""
+
+    def __init__(self, value: Any, where: str):
+        if not isinstance(value, dict):
+            raise _Invalid(where, f"expected an object, found {_json_type(value)}")
+        self.value = value
+        self.where = where
+        self.seen: set[str] = set()
+
+    def _path(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def raw(self, key: str) -> Any:
+        if key not in self.value:
+            raise _Invalid(self._path(key), "missing")
+        self.seen.add(key)
+        return self.value[key]
+
+    def _typed(self, key: str, kind: type | tuple, label: str, *, nullable: bool = False) -> Any:
+        value = self.raw(key)
+        if value is None and nullable:
+            return None
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise _Invalid(self._path(key), f"expected {label}, found {_json_type(value)}")
+        return value
+
+    def text(self, key: str, *, empty: bool = False) -> str:
+        value = self._typed(key, str, "a string")
+        if not value and not empty:
+            raise _Invalid(self._path(key), "expected a non-empty string")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        return self._typed(key, str, "a string or null", nullable=True)
+
+    def count(self, key: str) -> int:
+        value = self._typed(key, int, "a whole number")
+        if value < 0:
+            raise _Invalid(self._path(key), f"expected a count (0 or more), found {value}")
+        return value
+
+    def array(self, key: str) -> list:
+        return self._typed(key, list, "a list")
+
+    def strings(self, key: str) -> list[str]:
+        values = self.array(key)
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                raise _Invalid(f"{self._path(key)}[{index}]", f"expected a string, found {_json_type(value)}")
+        return values
+
+    def mapping(self, key: str) -> dict:
+        return self._typed(key, dict, "an object")
+
+    def optional(self, key: str, kind: type) -> Any:
+        return self._typed(key, kind, "an object or null", nullable=True)
+
+    def decimal(self, key: str) -> Decimal:
+        text = self._typed(key, str, "a decimal string")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise _Invalid(self._path(key), f"expected a decimal string, found {text!r}") from None
+        if not value.is_finite():
+            raise _Invalid(self._path(key), f"expected a finite decimal, found {text!r}")
+        return value
+
+    def optional_decimal(self, key: str) -> Decimal | None:
+        if self.raw(key) is None:
+            return None
+        return self.decimal(key)
+
+    def done(self, also_allowed: set[str] = frozenset()) -> None:
+        unknown = sorted(set(self.value) - self.seen - set(also_allowed))
+        if unknown:
+            raise _Invalid(self._path(unknown[0]), "unknown key")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

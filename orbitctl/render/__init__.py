@@ -1,0 +1,45 @@
+"""Renderings of a Plan: text (Terraform-like), JSON (``schemas/plan.schema.json``), markdown.
+
+Every rendering masks secrets the same way (``values.py``); each returns a string without a
+trailing newline, which the caller prints.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+from orbitctl.model import Plan
+
+#: The values of ``plan --output``.
+OUTPUT_FORMATS = ("text", "json", "markdown")
+
+
+def should_color(stream: IO | None) -> bool:
+    """Whether to colour output written to ``stream``: only a terminal, never with ``NO_COLOR``
+    set to a non-empty value (https://no-color.org) or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def render(plan: Plan, output: str, *, color: bool = False) -> str:
+    """The plan in ``output`` format (one of ``OUTPUT_FORMATS``); ``color`` affects text only."""
+    if output == "text":
+        from orbitctl.render.text import render_plan
+
+        return render_plan(plan, color=color)
+    if output == "json":
+        from orbitctl.render.plan_json import render_plan_json
+
+        return render_plan_json(plan)
+    if output == "markdown":
+        from orbitctl.render.markdown import render_plan_markdown
+
+        return render_plan_markdown(plan)
+    raise ValueError(f"unknown output format {output!r}; expected one of {', '.join(OUTPUT_FORMATS)}")

@@ -1,0 +1,113 @@
+"""The plan as one JSON document (``plan --output json``), described by
+``schemas/plan.schema.json``.
+
+The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
+``drift`` object (driftctl-style counts and the share of the account under management) and, per
+action, ``reason``, ``previous_name``, ``monthly_cost``, ``selection`` where they apply. Values are
+masked as in the text output (``values.py``); a change whose values masking touched carries
+``"sensitive": true``. Money is a decimal string, never a float.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from orbitctl import __version__
+from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan, Selection
+from orbitctl.render.values import displayed_changes, format_money, masked_change
+
+FORMAT_VERSION = "1"
+
+#: Digits after the point of ``drift.managed_share``.
+SHARE_PLACES = Decimal("0.0001")
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The JSON document of ``plan`` as plain dicts, lists, strings and numbers."""
+    summary: dict[str, int] = {kind.value: plan.count(kind) for kind in ACTION_KINDS}
+    summary["unchanged"] = plan.unchanged
+    return {
+        "format_version": FORMAT_VERSION,
+        "orbitctl_version": __version__,
+        "stack": plan.stack,
+        "summary": summary,
+        "monthly_cost_delta": _money(plan.monthly_cost_delta),
+        "currency": plan.currency,
+        "drift": drift_summary(plan),
+        "actions": [action_to_dict(action) for action in plan.actions],
+    }
+
+
+def render_plan_json(plan: Plan) -> str:
+    """The JSON document of ``plan``, indented, keys in a stable order (no trailing newline)."""
+    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False)
+
+
+def drift_summary(plan: Plan) -> dict[str, Any]:
+    """driftctl-style counts of the account when planned.
+
+    ``managed``: numbers owned by this stack; ``unmanaged``: numbers with no ownership tag;
+    ``foreign``: numbers owned by other stacks; ``total`` their sum; ``changed``: actions that touch
+    a number already on the account (every action but a purchase); ``managed_share``: managed /
+    total as a decimal string with four places (``"0.8333"``), ``null`` for an empty account.
+    """
+    total = plan.managed + plan.unmanaged + plan.foreign
+    share = None
+    if total:
+        share = str((Decimal(plan.managed) / Decimal(total)).quantize(SHARE_PLACES, ROUND_HALF_EVEN))
+    return {
+        "managed": plan.managed,
+        "unmanaged": plan.unmanaged,
+        "foreign": plan.foreign,
+        "total": total,
+        "changed": sum(1 for action in plan.actions if action.kind is not ActionKind.PURCHASE),
+        "managed_share": share,
+    }
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    """One action: ``action``, ``name``, ``id``, ``number``, ``changes`` always; the rest when set."""
+    changes: dict[str, Any] = {}
+    for change in displayed_changes(action):
+        before, after, sensitive = masked_change(change)
+        entry: dict[str, Any] = {"before": before, "after": after}
+        if sensitive:
+            entry["sensitive"] = True
+        changes[change.key] = entry
+    document: dict[str, Any] = {
+        "action": action.kind.value,
+        "name": action.name,
+        "id": action.id,
+        "number": action.number,
+        "changes": changes,
+    }
+    if action.previous_name is not None:
+        document["previous_name"] = action.previous_name
+    if action.reason is not None:
+        document["reason"] = action.reason
+    if action.selection is not None and action.kind in (ActionKind.PURCHASE, ActionKind.REPLACE):
+        document["selection"] = selection_to_dict(action.selection)
+    if action.monthly_cost is not None:
+        document["monthly_cost"] = _money(action.monthly_cost)
+    return document
+
+
+def selection_to_dict(selection: Selection) -> dict[str, Any]:
+    """What a purchase searches for; keys left unset are left out."""
+    document: dict[str, Any] = {"country": selection.country, "type": selection.type}
+    for key in ("number", "area_code", "contains"):
+        value = getattr(selection, key)
+        if value is not None:
+            document[key] = value
+    if selection.max_monthly_cost is not None:
+        document["max_monthly_cost"] = _money(selection.max_monthly_cost)
+    if selection.capabilities:
+        document["capabilities"] = list(selection.capabilities)
+    return document
+
+
+def _money(amount: Decimal) -> str:
+    """``"1.50"``, ``"-0.75"``: at least two decimals, no sign when positive (SPEC section 3)."""
+    return ("-" if amount < 0 else "") + format_money(abs(amount))

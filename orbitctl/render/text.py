@@ -1,0 +1,210 @@
+"""The plan as text, like Terraform's: one block per action, changed keys only, secrets masked.
+
+The last line is the summary of SPEC section 3, e.g.
+``Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).``: it names every kind of
+action present, in ``ACTION_KINDS`` order, and always purchase, update and release.
+"""
+
+from __future__ import annotations
+
+from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan
+from orbitctl.render.values import (
+    BUYING_KINDS,
+    change_leaves,
+    describe_selection,
+    displayed_changes,
+    format_delta,
+    format_money,
+    format_value,
+    printable,
+)
+
+NO_CHANGES = "No changes. Your numbers match the manifest."
+
+#: Kinds the summary line always names, even at 0.
+ALWAYS_SUMMARISED = frozenset({ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE})
+
+SYMBOLS = {
+    ActionKind.PURCHASE: "+",
+    ActionKind.ADOPT: "+",
+    ActionKind.UPDATE: "~",
+    ActionKind.REPLACE: "-/+",
+    ActionKind.RELEASE: "-",
+    ActionKind.ORPHAN: "~",
+    ActionKind.MOVE: "~",
+}
+
+#: What the legend says of each symbol, and the kinds it stands for.
+LEGEND = (
+    ("+", "purchase, or adopt a number already on the account"),
+    ("~", "update in place, move to a new name, or orphan (ownership tag removed, number kept)"),
+    ("-/+", "replace: buy the new number, move the configuration, then release the old one"),
+    ("-", "release: the number leaves the account and may go to another customer"),
+)
+
+_ANSI = {
+    "bold": "\x1b[1m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "red": "\x1b[31m",
+    "magenta": "\x1b[35m",
+    "dim": "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+
+_SYMBOL_STYLE = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta"}
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).``"""
+    counts = [
+        f"{plan.count(kind)} to {kind.value}"
+        for kind in ACTION_KINDS
+        if kind in ALWAYS_SUMMARISED or plan.count(kind)
+    ]
+    return f"Plan: {', '.join(counts)} ({format_delta(plan.monthly_cost_delta, plan.currency)})."
+
+
+def headline(action: Action) -> str:
+    """The ``# ...`` comment over an action's block."""
+    name = printable(action.name)
+    return {
+        ActionKind.PURCHASE: f"# {name} will be purchased",
+        ActionKind.ADOPT: f"# {name} will be adopted (already on the account; gains the ownership tag)",
+        ActionKind.UPDATE: f"# {name} will be updated in place",
+        ActionKind.REPLACE: f"# {name} must be replaced (new number first, then the old one is released)",
+        ActionKind.RELEASE: f"# {name} will be released (this cannot be undone)",
+        ActionKind.ORPHAN: f"# {name} will be orphaned (ownership tag removed, number kept)",
+        ActionKind.MOVE: f"# {printable(action.previous_name)} has moved to {name} (number kept)",
+    }[action.kind]
+
+
+class _Painter:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.color:
+            return text
+        return "".join(_ANSI[part] for part in style.split()) + text + _RESET
+
+
+def render_plan(plan: Plan, *, color: bool) -> str:
+    """The plan as text (no trailing newline); ANSI colour only when ``color``."""
+    paint = _Painter(color)
+    lines: list[str] = []
+    if not plan.has_changes:
+        lines.append(paint(NO_CHANGES, "bold green"))
+        footer = _account_footer(plan)
+        if footer:
+            lines += ["", footer]
+        return "\n".join(lines)
+
+    lines.append(f"orbitctl will perform the following actions on stack {format_value(plan.stack)}:")
+    lines.append("")
+    lines += _legend(plan, paint)
+    for action in plan.actions:
+        lines.append("")
+        lines += _block(action, plan.currency, paint)
+    lines.append("")
+    footer = _account_footer(plan)
+    if footer:
+        lines += [footer, ""]
+    summary = summary_line(plan)
+    lines.append(paint("Plan:", "bold") + summary[len("Plan:") :] if color else summary)
+    return "\n".join(lines)
+
+
+def _legend(plan: Plan, paint: _Painter) -> list[str]:
+    present = {SYMBOLS[action.kind] for action in plan.actions}
+    lines = ["Actions are shown with these symbols:"]
+    for symbol, meaning in LEGEND:
+        if symbol in present:
+            lines.append(f"{paint(f'{symbol:>3}', _SYMBOL_STYLE[symbol])} {meaning}")
+    return lines
+
+
+def _account_footer(plan: Plan) -> str:
+    """``5 numbers unchanged; the account also holds 3 unmanaged numbers, ... (left alone).``"""
+    parts = []
+    if plan.unchanged:
+        parts.append(f"{_numbers(plan.unchanged)} unchanged")
+    left_alone = []
+    if plan.unmanaged:
+        left_alone.append(f"{_numbers(plan.unmanaged, 'unmanaged ')}")
+    if plan.foreign:
+        left_alone.append(f"{_numbers(plan.foreign)} of other stacks")
+    if left_alone:
+        parts.append(f"left alone: {' and '.join(left_alone)}")
+    if not parts:
+        return ""
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
+def _numbers(count: int, adjective: str = "") -> str:
+    return f"{count} {adjective}number{'' if count == 1 else 's'}"
+
+
+def action_lines(action: Action, currency: str, *, color: bool = False) -> list[str]:
+    """The block of one action: its ``#`` headline, symbol and name, facts and changes."""
+    return _block(action, currency, _Painter(color))
+
+
+def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
+    symbol = SYMBOLS[action.kind]
+    lines = [
+        "  " + paint(headline(action), "bold"),
+        f"{paint(f'{symbol:>3}', _SYMBOL_STYLE[symbol])} {paint(printable(action.name), 'bold')}",
+    ]
+    facts: list[tuple[str, str]] = []
+    if action.kind is ActionKind.PURCHASE:
+        facts.append(("number", printable(action.number) if action.number else "(known after purchase)"))
+    else:
+        facts.append(("id", printable(action.id) if action.id else "(unknown)"))
+        facts.append(("number", printable(action.number) if action.number else "(unknown)"))
+    if action.kind is ActionKind.MOVE and action.previous_name:
+        facts.append(("moved from", printable(action.previous_name)))
+    if action.kind in BUYING_KINDS and action.selection is not None:
+        label = "new number" if action.kind is ActionKind.REPLACE else "selection"
+        facts.append((label, describe_selection(action.selection, currency)))
+    if action.kind in BUYING_KINDS and action.monthly_cost is not None:
+        facts.append(("monthly cost", f"{format_money(action.monthly_cost)} {currency}"))
+    if action.reason:
+        facts.append(("reason", printable(action.reason)))
+
+    changes = displayed_changes(action)
+    width = max([len(key) for key, _ in facts] + [len(change.key) for change in changes]) + 1
+    for key, text in facts:
+        lines.append(f"        {(key + ':').ljust(width)} {text}")
+    adding = action.kind in BUYING_KINDS and not action.changes
+    for change in changes:
+        leaves = change_leaves(change)
+        whole = len(leaves) == 1 and leaves[0].path == ()
+        if adding:
+            sign = "+"
+        elif whole and leaves[0].sign != "~":
+            sign = leaves[0].sign
+        else:
+            sign = "~"
+        key = (printable(change.key) + ":").ljust(width)
+        head = f"      {paint(sign, _SYMBOL_STYLE[sign])} {key}"
+        if whole:
+            lines.append(f"{head} {_leaf_text(leaves[0], adding)}")
+            continue
+        lines.append(head.rstrip())
+        for leaf in leaves:
+            path = ".".join(printable(part) for part in leaf.path)
+            lines.append(f"          {paint(leaf.sign, _SYMBOL_STYLE[leaf.sign])} {path}: {_leaf_text(leaf, False)}")
+    return lines
+
+
+def _leaf_text(leaf, adding: bool) -> str:
+    if adding or leaf.sign == "+":
+        return format_value(leaf.after)
+    if leaf.sign == "-":
+        return format_value(leaf.before)
+    text = f"{format_value(leaf.before)} → {format_value(leaf.after)}"
+    if leaf.hidden_change:
+        text += " (sensitive value changed)"
+    return text

@@ -1,0 +1,272 @@
+"""What every rendering shares: masking of secrets, formatting of values, money, selections.
+
+Masking rules (one place, applied by the text, JSON and markdown renderings; never by the saved
+plan file, which apply needs verbatim):
+
+- Any value under a mapping key that names a secret is replaced by ``(sensitive)``, however deep
+  in ``channel_config`` it sits. A key names a secret when one of its words (split at ``_``, ``-``,
+  ``.``, spaces and camelCase) is one of ``SECRET_WORDS``, or when it contains one of
+  ``SECRET_FRAGMENTS`` anywhere (``webhooksecret``, ``X-Api-Token``, ``oauthToken``).
+- In every string that is a URL (``scheme://host...``): the user-info (``user:pass@``), the query
+  string and the fragment are replaced by ``(sensitive)``, and so is any path segment that looks
+  like a generated token (20+ characters of letters, digits, ``_`` or ``-`` mixing letters and
+  digits, as Slack or Discord webhook URLs carry).
+- ``None`` and ``""`` are shown as they are: there is no secret in "no value".
+
+When a secret changes, the masked before and after are equal; renderings then say
+``(sensitive value changed)`` so that the change stays visible.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from orbitctl.frozen import thaw
+from orbitctl.model import CONFIG_KEYS, Action, ActionKind, Change, Selection
+
+SENSITIVE_TEXT = "(sensitive)"
+
+#: Words that make a key secret when the key has them as a whole word.
+SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "password",
+        "passwords",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "pass",
+        "key",
+        "keys",
+        "apikey",
+        "auth",
+        "authorization",
+        "credential",
+        "credentials",
+        "signature",
+        "sig",
+        "private",
+        "bearer",
+        "cookie",
+        "session",
+        "otp",
+        "pin",
+    }
+)
+
+#: Fragments that make a key secret wherever they occur in it.
+SECRET_FRAGMENTS = ("secret", "token", "password", "passwd", "apikey", "api_key", "credential")
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_TOKEN_LIKE_SEGMENT = re.compile(r"^(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9_-]{20,}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class Sensitive(str):
+    """The placeholder for a masked value: a ``str`` (so JSON prints it), shown unquoted as text."""
+
+    def __new__(cls) -> Sensitive:
+        return super().__new__(cls, SENSITIVE_TEXT)
+
+
+SENSITIVE = Sensitive()
+
+
+def is_secret_key(key: Any) -> bool:
+    """Whether a mapping key names a secret (see the module docstring)."""
+    if not isinstance(key, str):
+        return False
+    lowered = key.lower()
+    if any(fragment in lowered for fragment in SECRET_FRAGMENTS):
+        return True
+    return any(word.lower() in SECRET_WORDS for word in _WORD.findall(key))
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the secret-bearing parts of a URL masked; any other string unchanged."""
+    if "://" not in text:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if not parts.scheme or not parts.netloc:
+        return text
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{SENSITIVE_TEXT}@{netloc.rpartition('@')[2]}"
+    segments = [
+        SENSITIVE_TEXT if _TOKEN_LIKE_SEGMENT.match(segment) else segment
+        for segment in parts.path.split("/")
+    ]
+    if netloc == parts.netloc and segments == parts.path.split("/") and not parts.query and not parts.fragment:
+        return text
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            "/".join(segments),
+            SENSITIVE_TEXT if parts.query else "",
+            SENSITIVE_TEXT if parts.fragment else "",
+        )
+    )
+
+
+def mask(value: Any, *, secret: bool = False) -> Any:
+    """``value`` with secrets replaced by ``SENSITIVE`` (``secret``: the whole value is one)."""
+    if secret and value is not None and value != "":
+        return SENSITIVE
+    if isinstance(value, Mapping):
+        return {key: mask(item, secret=is_secret_key(key)) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask(item) for item in value]
+    if isinstance(value, str):
+        return mask_url(value)
+    return value
+
+
+def mask_at(path: tuple, value: Any) -> Any:
+    """Mask ``value`` found at ``path`` (keys from the top of a configuration) of a config."""
+    return mask(value, secret=any(is_secret_key(key) for key in path))
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def format_value(value: Any) -> str:
+    """A JSON-like one-line rendering: strings quoted (control characters escaped), ``null``,
+    ``true``, lists and mappings; a masked value is shown as ``(sensitive)`` without quotes."""
+    if isinstance(value, Sensitive):
+        return SENSITIVE_TEXT
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {format_value(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def printable(text: Any) -> str:
+    """``text`` as a string with control characters (terminal escapes, newlines) made visible."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
+def format_money(amount: Decimal) -> str:
+    """``1.5`` → ``"1.50"``; more precise amounts keep their digits (``0.005`` → ``"0.005"``)."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
+
+
+def format_delta(amount: Decimal, currency: str) -> str:
+    """``+1.50 USD/month``, ``-0.75 USD/month``, ``+0.00 USD/month``."""
+    sign = "-" if amount < 0 else "+"
+    return f"{sign}{format_money(abs(amount))} {currency}/month"
+
+
+def describe_selection(selection: Selection, currency: str) -> str:
+    """``US local, area code 415, containing 555, with sms+voice, at most 2.00 USD/month``."""
+    if selection.number:
+        head = f"exactly {selection.number} ({selection.country} {selection.type})"
+    else:
+        head = f"any {selection.country} {selection.type} number"
+    parts = [head]
+    if selection.area_code:
+        parts.append(f"area code {selection.area_code}")
+    if selection.contains:
+        parts.append(f"containing {selection.contains}")
+    if selection.capabilities:
+        parts.append("with " + "+".join(selection.capabilities))
+    if selection.max_monthly_cost is not None:
+        parts.append(f"at most {format_money(selection.max_monthly_cost)} {currency}/month")
+    return printable(", ".join(parts))
+
+
+# --- the changes an action shows --------------------------------------------------------------
+
+#: Kinds that buy a new number: their configuration is shown whole, as additions.
+BUYING_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.REPLACE})
+
+
+def displayed_changes(action: Action) -> tuple[Change, ...]:
+    """The changes a rendering shows for ``action``.
+
+    Its ``changes`` when it has any; for a purchase or replace without them, its whole
+    ``config`` as additions (``before`` ``None``), in ``CONFIG_KEYS`` order.
+    """
+    if action.changes or action.kind not in BUYING_KINDS:
+        return action.changes
+    order = {key: index for index, key in enumerate(CONFIG_KEYS)}
+    keys = sorted(action.config, key=lambda key: (order.get(key, len(order)), key))
+    return tuple(Change(key, None, action.config[key]) for key in keys)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One changed value inside a change, masked: ``path`` below the change's key ('' = whole)."""
+
+    path: tuple
+    before: Any
+    after: Any
+    #: ``+`` added, ``-`` removed, ``~`` changed (only for values inside mappings)
+    sign: str
+    #: the raw values differ but the masked ones do not
+    hidden_change: bool
+
+
+_ABSENT = object()
+
+
+def _raw_leaves(before: Any, after: Any, path: tuple) -> Iterator[tuple[tuple, Any, Any]]:
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        keys = list(before) + [key for key in after if key not in before]
+        for key in keys:
+            old = before.get(key, _ABSENT)
+            new = after.get(key, _ABSENT)
+            if old != new:
+                yield from _raw_leaves(old, new, path + (key,))
+        return
+    yield path, before, after
+
+
+def change_leaves(change: Change) -> list[Leaf]:
+    """The change split into masked leaves: nested mappings (``channel_config``) key by key,
+    anything else as one leaf with an empty path."""
+    leaves = []
+    for path, old, new in _raw_leaves(change.before, change.after, ()):
+        full = (change.key,) + path
+        masked_old = None if old is _ABSENT else mask_at(full, old)
+        masked_new = None if new is _ABSENT else mask_at(full, new)
+        sign = "+" if old is _ABSENT else "-" if new is _ABSENT else "~"
+        hidden = sign == "~" and masked_old == masked_new and old != new
+        leaves.append(Leaf(path, masked_old, masked_new, sign, hidden))
+    return leaves
+
+
+def masked_change(change: Change) -> tuple[Any, Any, bool]:
+    """``(before, after, sensitive)``: the whole values masked; ``sensitive`` when masking hid
+    something."""
+    before = mask_at((change.key,), change.before)
+    after = mask_at((change.key,), change.after)
+    sensitive = before != thaw(change.before) or after != thaw(change.after)
+    return before, after, sensitive
