@@ -1,12 +1,113 @@
-"""`orbitctl export` (not built yet: see the open issues)."""
+"""`orbitctl export`: write a manifest of the numbers on the account, so it can be adopted."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
 
 import click
 
+from orbitctl.cli.context import CliContext
+from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
+from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
 
 
-@click.command("export", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    raise OrbitctlError("'orbitctl export' is not built yet")
+@click.command("export")
+@click.option(
+    "--stack",
+    default=None,
+    help="The stack to export (its numbers keep their names). Needed unless exactly one stack "
+    "manages numbers on the account.",
+)
+@click.option(
+    "--unmanaged",
+    is_flag=True,
+    help="Also write every number no stack manages, pinned, so apply adopts them into the stack.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the manifest to FILE instead of standard output.",
+)
+@click.option(
+    "--schema",
+    "schema_ref",
+    default=DEFAULT_SCHEMA_REF,
+    show_default=True,
+    help="Path or URL of manifest.schema.json for the editor comment at the top.",
+)
+@parallelism_option
+@click.pass_obj
+def command(
+    obj: CliContext,
+    stack: str | None,
+    unmanaged: bool,
+    out: str | None,
+    schema_ref: str,
+    parallelism: int,
+) -> None:
+    """Write a manifest of the numbers on the account, each pinned with `number:`.
+
+    By default only the numbers the stack already manages; with --unmanaged also every number
+    no stack manages (planning the result then shows one adopt for each). Numbers of other
+    stacks are left out: export them with --stack THAT-STACK.
+    """
+    from orbitctl.observe import observe
+    from orbitctl.progress import progress
+
+    with obj.make_client() as client:
+        with progress("Reading the account") as bar:
+            live = observe(client, parallelism=parallelism, on_progress=bar.update)
+    result = export_manifest(
+        live, choose_stack(live, stack), include_unmanaged=unmanaged, schema_ref=schema_ref
+    )
+    if out:
+        _write_atomically(Path(out), result.text)
+    else:
+        click.echo(result.text, nl=False)
+    for line in result.warnings:
+        click.echo(f"Warning: {line}", err=True)
+    click.echo(summary(result, out), err=True)
+
+
+def summary(result: ExportResult, out: str | None) -> str:
+    """What was written and what was left out, with the next step."""
+    where = f" to {out}" if out else ""
+    lines = [
+        f"Exported {result.numbers} number{'s' * (result.numbers != 1)} of stack "
+        f"{result.stack}{where}: {result.managed} already managed, {result.adopted} to adopt."
+    ]
+    if result.unmanaged_left_out:
+        lines.append(
+            f"Left out {result.unmanaged_left_out} unmanaged number"
+            f"{'s' * (result.unmanaged_left_out != 1)}: add --unmanaged to adopt them."
+        )
+    for other, count in result.foreign_left_out.items():
+        lines.append(
+            f"Left out {count} number{'s' * (count != 1)} of stack {other}: "
+            f"orbitctl export --stack {other} writes them."
+        )
+    if out:
+        lines.append(f"Next: orbitctl plan {out}")
+    return "\n".join(lines)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a failure leaves no half file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(temporary, path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as problem:
+        raise OrbitctlError(f"cannot write {path}: {problem.strerror or problem}") from None

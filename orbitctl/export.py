@@ -1,0 +1,434 @@
+"""Live -> manifest text: what `orbitctl export` writes so an existing account can be adopted.
+
+Pure: no I/O. Every number becomes an entry pinned with ``number:`` (a pool of this stack with
+several members stays one ``count:`` entry), named after its ownership tag when a stack already
+manages it, else after its label (slugged, de-duplicated in number order), else after the number.
+Configuration is written as it is live; empty values are left out (an omitted key is not managed,
+so it cannot show as a change); a value most entries share is lifted into ``defaults``, and an
+entry that differs states its own value, or ``lifecycle.ignore_changes`` when its live value cannot
+be written in a manifest (a status of ``regulatory_hold``, differing SMS and voice webhooks, ...).
+Planning the result shows only adopts; after apply, it shows nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from orbitctl import __version__
+from orbitctl.errors import OrbitctlError
+from orbitctl.frozen import thaw
+from orbitctl.model import MAX_USER_TAGS, NUMBER_TYPES, OWNERSHIP_PREFIX, Live, LiveNumber
+
+#: Patterns of SPEC section 1 (the schema holds the same ones; checked again by `validate`).
+STACK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,35}$")
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_MAX = 36
+MAX_LABEL = 100
+
+#: Where the schema comment points by default: the schema beside the manifest's folder, as in
+#: the examples (copy ``schemas/manifest.schema.json`` there, or pass ``--schema URL``).
+DEFAULT_SCHEMA_REF = "../schemas/manifest.schema.json"
+
+#: Configuration keys in the order an entry states them.
+ENTRY_CONFIG_ORDER = (
+    "label",
+    "status",
+    "capabilities",
+    "tags",
+    "webhook_url",
+    "forwarding_number",
+    "sms_forwarding",
+    "compliance_profile_id",
+    "channel_config",
+)
+
+#: Keys that may be lifted into ``defaults``, in the order ``defaults`` states them.
+LIFTABLE_KEYS = (
+    "country",
+    "type",
+    "status",
+    "capabilities",
+    "tags",
+    "webhook_url",
+    "forwarding_number",
+    "sms_forwarding",
+    "compliance_profile_id",
+)
+
+#: Selection keys cannot be ignored with ``ignore_changes``; they are always stated.
+_SELECTION_KEYS = frozenset({"country", "type"})
+
+STATUSES = ("active", "inactive")
+
+
+class _Unwritable:
+    """A live value a manifest cannot state (the key is then left unmanaged for that entry)."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<unwritable: {self.why}>"
+
+
+#: A key with no live value: nothing to state.
+_EMPTY = object()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The manifest text and what went into it (for the summary on stderr)."""
+
+    text: str
+    stack: str
+    #: entries written, and numbers in them (a pool entry holds several)
+    entries: int
+    numbers: int
+    #: numbers already managed by the stack, and unmanaged numbers written to be adopted
+    managed: int
+    adopted: int
+    #: unmanaged numbers left out (``include_unmanaged`` false)
+    unmanaged_left_out: int
+    #: numbers of other stacks left out, by stack
+    foreign_left_out: Mapping[str, int]
+    #: one line each: numbers left out or keys left unmanaged, and why
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Entry:
+    name: str
+    numbers: list[LiveNumber]
+    pool: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    stated: dict[str, Any] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def slugify(text: str, *, limit: int = NAME_MAX) -> str:
+    """``text`` as a name slug (``^[a-z0-9][a-z0-9-]*``, at most ``limit`` chars); "" if nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def number_name(number: str) -> str:
+    """The name of a number with no usable label: ``number-<digits>``."""
+    return f"number-{re.sub(r'[^0-9]', '', number)}"
+
+
+def base_name(live: LiveNumber) -> str:
+    """The name a number's label suggests, or one made from the number."""
+    label = live.config.get("label")
+    slug = slugify(label) if isinstance(label, str) else ""
+    return slug or number_name(live.number)
+
+
+def _with_suffix(base: str, index: int) -> str:
+    suffix = f"-{index}"
+    return base[: NAME_MAX - len(suffix)].rstrip("-") + suffix
+
+
+def assign_names(numbers: Sequence[LiveNumber], taken: Iterable[str] = ()) -> dict[str, str]:
+    """Names for unmanaged numbers: ``{number id: name}``, unique and not in ``taken``.
+
+    Deterministic: numbers are taken in E.164 order; the first of each label keeps the plain
+    slug, the others get ``-2``, ``-3``, ... (the smallest suffix still free)."""
+    used = set(taken)
+    ordered = sorted(numbers, key=lambda n: (n.number, n.id))
+    names: dict[str, str] = {}
+    later: list[tuple[LiveNumber, str]] = []
+    for live in ordered:
+        base = base_name(live)
+        if base in used:
+            later.append((live, base))
+        else:
+            used.add(base)
+            names[live.id] = base
+    for live, base in later:
+        index = 2
+        while _with_suffix(base, index) in used:
+            index += 1
+        name = _with_suffix(base, index)
+        used.add(name)
+        names[live.id] = name
+    return names
+
+
+# --- live values -> manifest values -----------------------------------------------------------
+
+
+def _is_https(value: str) -> bool:
+    return value.startswith("https://") and len(value) > len("https://")
+
+
+def manifest_value(key: str, live: LiveNumber) -> Any:
+    """What an entry states for ``key``: a value, ``_EMPTY`` (nothing live) or ``_Unwritable``."""
+    if key == "country":
+        return live.country or _Unwritable("no country")
+    if key == "type":
+        return live.type if live.type in NUMBER_TYPES else _Unwritable(f"type {live.type!r}")
+    if key not in live.config:
+        return _EMPTY
+    value = thaw(live.config[key])
+    if key == "label":
+        if not value:
+            return _EMPTY
+        return value if len(value) <= MAX_LABEL else _Unwritable("label over 100 characters")
+    if key == "status":
+        if value in STATUSES:
+            return value
+        return _Unwritable(f"status {value!r}") if value else _EMPTY
+    if key == "capabilities":
+        return sorted(value) if value else _Unwritable("no capabilities")
+    if key == "tags":
+        bad = [tag for tag in value if not TAG_PATTERN.match(tag) or tag.startswith(OWNERSHIP_PREFIX)]
+        if bad:
+            return _Unwritable(f"tag {bad[0]!r} is not a user tag a manifest may state")
+        return sorted(value)
+    if key == "webhook_url":
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return _Unwritable("the SMS and voice webhooks differ")
+        return value if _is_https(value) else _Unwritable(f"webhook {value!r} is not https")
+    if key in ("forwarding_number", "sms_forwarding"):
+        return value or ""
+    if key == "compliance_profile_id":
+        return value or None
+    if key == "channel_config":
+        return value if value else _EMPTY
+    return value  # pragma: no cover - every CONFIG_KEY is handled above
+
+
+def _is_none_value(value: Any) -> bool:
+    """A written value that means "none" (left out of an entry unless a default must be undone)."""
+    return value is None or value == "" or value == []
+
+
+def _common(values: Sequence[Any]) -> Any:
+    """The value every member of a pool shares, else ``_Unwritable``."""
+    first = values[0]
+    if isinstance(first, _Unwritable):
+        return first
+    if all(_key(value) == _key(first) for value in values[1:]):
+        return first
+    return _Unwritable("the pool's members differ")
+
+
+def _key(value: Any) -> str:
+    if value is _EMPTY:
+        return "<empty>"
+    if isinstance(value, _Unwritable):
+        return f"<unwritable {id(value)}>"
+    return json.dumps(value, sort_keys=True)
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def stacks_on(live: Live) -> dict[str, int]:
+    """How many numbers each stack manages on the account."""
+    return dict(Counter(n.owner.stack for n in live.numbers if n.owner is not None))
+
+
+def choose_stack(live: Live, stack: str | None) -> str:
+    """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
+    if stack is not None:
+        if not STACK_PATTERN.match(stack):
+            raise OrbitctlError(
+                f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
+                "'-', starting with a letter or digit, at most 16 characters, e.g. 'prod')"
+            )
+        return stack
+    stacks = sorted(stacks_on(live))
+    if len(stacks) == 1:
+        return stacks[0]
+    if not stacks:
+        raise OrbitctlError(
+            "no stack manages a number on this account yet: name the new stack with --stack "
+            "(e.g. orbitctl export --stack prod --unmanaged)"
+        )
+    raise OrbitctlError(
+        f"the account holds numbers of {len(stacks)} stacks ({', '.join(stacks)}): "
+        "choose one with --stack"
+    )
+
+
+def export_manifest(
+    live: Live,
+    stack: str,
+    *,
+    include_unmanaged: bool = False,
+    schema_ref: str = DEFAULT_SCHEMA_REF,
+) -> ExportResult:
+    """The manifest of ``stack``'s numbers (plus every unmanaged number if ``include_unmanaged``)."""
+    warnings: list[str] = []
+    managed: dict[str, list[LiveNumber]] = {}
+    unmanaged: list[LiveNumber] = []
+    foreign: Counter[str] = Counter()
+    unmanaged_left_out = 0
+    for number in live.numbers:
+        if number.owner is None:
+            if include_unmanaged:
+                unmanaged.append(number)
+            else:
+                unmanaged_left_out += 1
+        elif number.owner.stack == stack:
+            managed.setdefault(number.owner.name, []).append(number)
+        else:
+            foreign[number.owner.stack] += 1
+
+    adoptable = []
+    for number in sorted(unmanaged, key=lambda n: n.number):
+        tags = number.config.get("tags") or ()
+        if len(tags) > MAX_USER_TAGS:
+            warnings.append(
+                f"{number.number} left out: it has {len(tags)} tags and orbitctl needs one of the "
+                f"API's {MAX_USER_TAGS + 1} for ownership; remove a tag, then export again"
+            )
+        else:
+            adoptable.append(number)
+
+    entries = [
+        _Entry(name, sorted(members, key=lambda n: (n.created_at, n.number)), pool=len(members) > 1)
+        for name, members in managed.items()
+    ]
+    names = assign_names(adoptable, taken=managed)
+    entries += [_Entry(names[number.id], [number]) for number in adoptable]
+    entries.sort(key=lambda entry: entry.name)
+
+    keys = ("country", "type", *ENTRY_CONFIG_ORDER)
+    for entry in entries:
+        for key in keys:
+            entry.values[key] = _common([manifest_value(key, n) for n in entry.numbers])
+    defaults = _lift_defaults(entries)
+    for entry in entries:
+        _state_entry(entry, defaults, warnings)
+
+    text = _render(stack, defaults, entries, schema_ref=schema_ref)
+    adopted = len(adoptable)
+    return ExportResult(
+        text=text,
+        stack=stack,
+        entries=len(entries),
+        numbers=sum(len(entry.numbers) for entry in entries),
+        managed=sum(len(members) for members in managed.values()),
+        adopted=adopted,
+        unmanaged_left_out=unmanaged_left_out,
+        foreign_left_out=dict(sorted(foreign.items())),
+        warnings=tuple(warnings),
+    )
+
+
+def _lift_defaults(entries: Sequence[_Entry]) -> dict[str, Any]:
+    """Each liftable key whose commonest written value more than half of the entries share."""
+    defaults: dict[str, Any] = {}
+    for key in LIFTABLE_KEYS:
+        counts: Counter[str] = Counter()
+        sample: dict[str, Any] = {}
+        for entry in entries:
+            value = entry.values[key]
+            if value is _EMPTY or isinstance(value, _Unwritable) or _is_none_value(value):
+                continue
+            counts[_key(value)] += 1
+            sample[_key(value)] = value
+        if not counts:
+            continue
+        best, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
+        if count >= 2 and count * 2 > len(entries):
+            defaults[key] = sample[best]
+    return defaults
+
+
+def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]) -> None:
+    """Fill ``entry.stated`` and ``entry.ignored`` from its values and the lifted defaults."""
+    if not entry.pool:
+        entry.stated["number"] = entry.numbers[0].number
+    else:
+        entry.stated["count"] = len(entry.numbers)
+    for key in ("country", "type", *ENTRY_CONFIG_ORDER):
+        value = entry.values[key]
+        if isinstance(value, _Unwritable):
+            if key in _SELECTION_KEYS:
+                warnings.append(f"{entry.name}: {value.why}; check its {key}")
+            else:
+                warnings.append(f"{entry.name}: {key} left unmanaged ({value.why})")
+            if key in defaults:
+                entry.ignored.append(key)
+            continue
+        if key in defaults:
+            if value is _EMPTY:
+                entry.ignored.append(key)
+            elif _key(value) != _key(defaults[key]):
+                entry.stated[key] = value
+        elif value is not _EMPTY and not _is_none_value(value):
+            entry.stated[key] = value
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+class _ManifestDumper(yaml.SafeDumper):
+    """Block style, except lists of scalars, which read best inline: ``[sms, voice]``."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+    flow = all(not isinstance(item, (list, dict)) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_ManifestDumper.add_representer(list, _represent_list)
+
+
+def _dump(document: Any, indent: int = 0) -> str:
+    text = yaml.dump(
+        document,
+        Dumper=_ManifestDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+    )
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+
+
+def _render(stack: str, defaults: Mapping[str, Any], entries: Sequence[_Entry], *, schema_ref: str) -> str:
+    count = sum(len(entry.numbers) for entry in entries)
+    lines = [
+        f"# yaml-language-server: $schema={schema_ref}",
+        f"# Exported by orbitctl {__version__}: {count} number{'s' * (count != 1)} of the account.",
+        "# Review it, then: orbitctl plan FILE (adopts only), orbitctl apply FILE.",
+        "",
+        _dump({"version": 1, "stack": stack}).rstrip("\n"),
+    ]
+    if defaults:
+        lines.append(_dump({"defaults": dict(defaults)}).rstrip("\n"))
+    if not entries:
+        lines.append("numbers: {}")
+        return "\n".join(lines) + "\n"
+    lines.append("numbers:")
+    for position, entry in enumerate(entries):
+        if position:
+            lines.append("")
+        if entry.pool:
+            members = ", ".join(n.number for n in entry.numbers)
+            lines.append(f"  # a pool of {len(entry.numbers)}: {members}")
+        body = dict(entry.stated)
+        if entry.ignored:
+            body["lifecycle"] = {"ignore_changes": list(entry.ignored)}
+        lines.append(_dump({entry.name: body}, indent=2).rstrip("\n"))
+    return "\n".join(lines) + "\n"
