@@ -1,0 +1,13 @@
+"""The manifest: YAML files in, a checked :class:`orbitctl.model.Desired` out.
+
+``load_manifests(paths)`` is the one entry point; every mistake it finds is a :class:`Problem`
+(``FILE:LINE:COL: key.path: what is wrong (what is allowed)``), all of them raised together in one
+:class:`ManifestError`. The steps, one module each: ``yamlload`` (marked, strict YAML),
+``variables`` (``${VAR}``), ``schema`` (schemas/manifest.schema.json), ``merge`` (several files),
+``semantic`` (numbers, countries, moved/removed), ``build`` (Desired).
+"""
+
+from orbitctl.manifest.loader import load_manifests
+from orbitctl.manifest.problems import ManifestError, Problem
+
+__all__ = ["ManifestError", "Problem", "load_manifests"]

@@ -1,0 +1,90 @@
+"""Merged, checked manifests -> :class:`orbitctl.model.Desired` (plain frozen data)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import phonenumbers
+
+from orbitctl.frozen import freeze
+from orbitctl.manifest.merge import Merged, Placed
+from orbitctl.model import CONFIG_KEYS, SET_VALUED_KEYS, Desired, DesiredEntry, Lifecycle, Selection, fingerprint
+
+
+def build_desired(merged: Merged) -> Desired:
+    """The Desired of manifests that passed every check."""
+    defaults = {key: placed.value for key, placed in merged.defaults.items()}
+    entries = {name: _entry(name, placed, defaults) for name, placed in merged.entries.items()}
+    moved = {old: placed.value for old, placed in merged.moved.items()}
+    removed = {name: placed.value for name, placed in merged.removed.items()}
+    stack = merged.stack.value if merged.stack else ""
+    return Desired(
+        stack=stack,
+        entries=MappingProxyType(entries),
+        moved=MappingProxyType(moved),
+        removed=MappingProxyType(removed),
+        fingerprint=fingerprint(
+            {
+                "stack": stack,
+                "entries": {name: _content(entry) for name, entry in entries.items()},
+                "moved": moved,
+                "removed": removed,
+            }
+        ),
+    )
+
+
+def _entry(name: str, placed: Placed, defaults: dict[str, Any]) -> DesiredEntry:
+    stated = {**defaults, **placed.value}  # the entry's own keys win
+    number = stated.get("number")
+    country = stated.get("country") or phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    cost = stated.get("max_monthly_cost")
+    capabilities = tuple(stated.get("capabilities", ()))
+    lifecycle = stated.get("lifecycle", {})
+    return DesiredEntry(
+        name=name,
+        selection=Selection(
+            country=country,
+            type=stated.get("type", "local"),
+            number=number,
+            area_code=stated.get("area_code"),
+            contains=stated.get("contains"),
+            max_monthly_cost=Decimal(cost) if cost is not None else None,
+            capabilities=capabilities,
+        ),
+        config=MappingProxyType({key: freeze(stated[key]) for key in CONFIG_KEYS if key in stated}),
+        count=stated.get("count", 1),
+        is_pool="count" in stated,
+        lifecycle=Lifecycle(
+            prevent_release=lifecycle.get("prevent_release", False),
+            ignore_changes=frozenset(lifecycle.get("ignore_changes", ())),
+        ),
+        mark=placed.document.source_mark(placed.path),
+    )
+
+
+def _content(entry: DesiredEntry) -> dict:
+    """What the fingerprint covers: everything but where it was written; sets sorted."""
+    selection = entry.selection
+    return {
+        "selection": {
+            "country": selection.country,
+            "type": selection.type,
+            "number": selection.number,
+            "area_code": selection.area_code,
+            "contains": selection.contains,
+            "max_monthly_cost": selection.max_monthly_cost,
+            "capabilities": sorted(selection.capabilities),
+        },
+        "config": {
+            key: sorted(value) if key in SET_VALUED_KEYS else value for key, value in entry.config.items()
+        },
+        "count": entry.count,
+        "is_pool": entry.is_pool,
+        "lifecycle": {
+            "prevent_release": entry.lifecycle.prevent_release,
+            "ignore_changes": sorted(entry.lifecycle.ignore_changes),
+        },
+    }

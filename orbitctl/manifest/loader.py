@@ -1,0 +1,93 @@
+"""``load_manifests``: files and folders in, one checked :class:`Desired` out (or every problem)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from orbitctl.manifest.build import build_desired
+from orbitctl.manifest.document import Document
+from orbitctl.manifest.merge import merge
+from orbitctl.manifest.problems import ManifestError, Problem
+from orbitctl.manifest.schema import check_structure, manifest_schema
+from orbitctl.manifest.semantic import check_meaning
+from orbitctl.manifest.variables import substitute
+from orbitctl.manifest.yamlload import read_document
+from orbitctl.model import Desired
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+def load_manifests(
+    paths: Sequence[str | os.PathLike], environ: Mapping[str, str] | None = None
+) -> Desired:
+    """Load, check and merge the manifests at ``paths`` (files, or folders of ``*.yaml``/``*.yml``).
+
+    ``${VAR}`` is replaced from ``environ`` (default: ``os.environ``). Raises
+    :class:`ManifestError` with every problem found.
+    """
+    environ = os.environ if environ is None else environ
+    report = _Report()
+    files = _manifest_files(paths, report)
+    documents: list[Document] = []
+    for file in files:
+        document, problems = read_document(file)
+        report.add(problems)
+        if document.data is None and problems:
+            continue
+        if not isinstance(document.data, dict):
+            keys = ", ".join(manifest_schema()["properties"])
+            report.add([document.problem((), f"the top level is not a mapping (allowed: a mapping with the keys {keys})")])
+            continue
+        report.add(substitute(document, environ))
+        report.add(check_structure(document))
+        documents.append(document)
+    merged, problems = merge(documents)
+    report.add(problems)
+    report.add(check_meaning(merged))
+    if report.problems:
+        order = {str(file): index for index, file in enumerate(files)}
+        raise ManifestError(
+            sorted(report.problems, key=lambda p: (order.get(p.file, -1), p.line, p.column, p.path))
+        )
+    return build_desired(merged)
+
+
+def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list[Path]:
+    if not paths:
+        report.add([Problem("orbitctl", 1, 1, "", "no manifest given (allowed: one or more files or folders)")])
+    files: dict[Path, Path] = {}
+    for given in map(Path, paths):
+        if not given.is_dir():
+            files.setdefault(given.resolve(), given)
+            continue
+        try:
+            found = sorted(
+                child for child in given.iterdir()
+                if child.suffix in MANIFEST_SUFFIXES and not child.name.startswith(".") and child.is_file()
+            )
+        except OSError as error:
+            reason = error.strerror or str(error)
+            report.add([Problem(str(given), 1, 1, "", f"cannot read the folder: {reason} (allowed: a readable folder)")])
+            continue
+        if not found:
+            report.add([Problem(str(given), 1, 1, "", "the folder holds no manifests "
+                                "(allowed: a folder with *.yaml or *.yml files)")])
+        for child in found:
+            files.setdefault(child.resolve(), child)
+    return list(files.values())
+
+
+class _Report:
+    """Problems in the order the stages find them; a later stage's problem about a value an
+    earlier stage already reported is dropped (one message per mistake)."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._reported: set[tuple[str, str]] = set()
+
+    def add(self, problems: list[Problem]) -> None:
+        fresh = [p for p in problems if not p.path or (p.file, p.path) not in self._reported]
+        self.problems.extend(fresh)
+        self._reported.update((p.file, p.path) for p in fresh)

@@ -1,0 +1,143 @@
+"""The structural check: ``schemas/manifest.schema.json``, with its errors said in plain words.
+
+The schema is the single source of the structural rules; this module only words its errors:
+what is wrong, then ``(allowed: ...)`` from the failing part of the schema (its enum, pattern or
+``description``). A subschema may carry ``errorMessage: {keyword: text}`` (as editors read it) to
+say a rule in its own words.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+import orbitctl
+from orbitctl.manifest.document import Document, KeyPath
+from orbitctl.manifest.problems import Problem
+
+SCHEMA_PATH = Path(orbitctl.__file__).parent / "schemas" / "manifest.schema.json"
+
+
+@cache
+def manifest_schema() -> dict:
+    """The manifest schema, as JSON."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(manifest_schema())
+
+
+def check_structure(document: Document) -> list[Problem]:
+    """Every schema violation of the document, each at the line of the value it is about."""
+    problems = []
+    for error in _validator().iter_errors(document.data):
+        problems.extend(_problems(document, error))
+    return problems
+
+
+def _problems(document: Document, error: ValidationError) -> list[Problem]:
+    path: KeyPath = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    keyword = error.validator
+    custom = schema.get("errorMessage")
+    if isinstance(custom, dict) and keyword in custom:
+        if keyword == "not" and isinstance(error.validator_value, dict):
+            path = path + tuple(error.validator_value.get("required", ())[:1])
+        return [document.problem(path, custom[keyword], key=True)]
+    if "propertyNames" in error.absolute_schema_path:
+        path = path + (str(error.instance),)
+        return [document.problem(path, f"{error.instance!r} is not allowed as a name ({_allowed(schema)})", key=True)]
+    if keyword == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        return [
+            document.problem(path + (key,), f"unknown key {key!r} (allowed: {', '.join(known)})", key=True)
+            for key in error.instance
+            if key not in known
+        ]
+    if keyword == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return [
+            document.problem(path, f"the key {key!r} is missing (required: {', '.join(error.validator_value)})",
+                             key=True)
+            for key in missing
+        ]
+    return [document.problem(path, _message(keyword, error, schema))]
+
+
+def _message(keyword: str, error: ValidationError, schema: dict) -> str:
+    value, rule = error.instance, error.validator_value
+    if keyword == "type":
+        wanted = " or ".join(_TYPE_WORDS.get(name, name) for name in _as_list(rule))
+        hint = ""
+        if "string" in _as_list(rule) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            hint = f"; write it in quotes: \"{value}\""
+        return f"expected {wanted}, got {_describe(value)} ({_allowed(schema)}{hint})"
+    if keyword == "enum":
+        return f"{_show(value)} is not allowed (allowed: {', '.join(str(item) for item in rule)})"
+    if keyword == "const":
+        return f"{_show(value)} is not allowed (allowed: {rule})"
+    if keyword == "pattern":
+        return f"{_show(value)} is not allowed ({_allowed(schema)}; pattern {rule})"
+    if keyword == "maxLength":
+        return f"is {len(value)} characters long ({_allowed(schema)})"
+    if keyword == "minLength":
+        return f"is empty ({_allowed(schema)})"
+    if keyword == "maxItems":
+        return f"has {len(value)} items ({_allowed(schema)})"
+    if keyword == "uniqueItems":
+        repeated = next((item for index, item in enumerate(value) if item in value[:index]), None)
+        return f"{_show(repeated)} is listed more than once ({_allowed(schema)})"
+    if keyword == "minimum":
+        return f"{_show(value)} is too small (allowed: {rule} or more)"
+    if keyword == "maximum":
+        return f"{_show(value)} is too large (allowed: at most {rule})"
+    return f"{error.message} ({_allowed(schema)})"  # pragma: no cover - a keyword the schema does not use
+
+
+def _allowed(schema: dict) -> str:
+    description = schema.get("description")
+    if description:
+        return f"allowed: {description}"
+    return "allowed: see schemas/manifest.schema.json"  # pragma: no cover - every part is described
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _as_list(rule: Any) -> list:
+    return rule if isinstance(rule, list) else [rule]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null (nothing)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)

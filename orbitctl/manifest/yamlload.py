@@ -1,0 +1,252 @@
+"""Read one YAML file into a :class:`Document`: safe, marked, strict.
+
+- Only the YAML 1.2 core schema is resolved: ``true``/``false`` are booleans, ``yes``/``no``/``on``/
+  ``off`` stay strings (``country: NO`` is Norway), dates stay strings.
+- Mapping keys are taken as written (``1:`` is the key ``"1"``); a duplicate key is an error.
+- Tags other than the core ones (``!!binary``, ``!!timestamp``, ``!custom``, ...) are errors.
+- Nothing raises: every problem is returned, with its line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from orbitctl.manifest.document import Document, KeyPath, format_path
+from orbitctl.manifest.problems import Problem
+
+#: Aliases can make a small file expand into a huge one; more values than this is refused.
+MAX_VALUES = 100_000
+
+_TAG = "tag:yaml.org,2002:"
+_WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, lists and mappings"
+
+
+class _CoreLoader(yaml.SafeLoader):
+    """SafeLoader whose implicit types are those of the YAML 1.2 core schema."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _pattern, _first in (
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+):
+    _CoreLoader.add_implicit_resolver(_TAG + _tag, re.compile(_pattern), _first)
+
+
+def read_document(path: Path) -> tuple[Document, list[Problem]]:
+    """Load ``path``. The document's ``data`` is ``None`` when the file could not be read at all."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return Document(name), [
+            Problem(name, 1, 1, "", f"cannot read the file: {reason} (allowed: a readable YAML file)")
+        ]
+    text, problem = _decode(name, raw)
+    if problem:
+        return Document(name), [problem]
+    return parse_text(name, text)
+
+
+def parse_text(name: str, text: str) -> tuple[Document, list[Problem]]:
+    """Parse YAML ``text`` (one document) as if read from file ``name``."""
+    document = Document(name)
+    try:
+        root = yaml.compose(text, Loader=_CoreLoader)
+    except yaml.reader.ReaderError as error:
+        line, column = _line_column(text, error.position)
+        return document, [
+            Problem(name, line, column, "", f"the character {_codepoint(error.character)} is not "
+                    "allowed in YAML (allowed: printable UTF-8 text)")
+        ]
+    except yaml.MarkedYAMLError as error:
+        return document, [_syntax_problem(name, error)]
+    except yaml.YAMLError as error:  # pragma: no cover - every pyyaml parse error is marked
+        return document, [Problem(name, 1, 1, "", f"YAML error: {error} (allowed: valid YAML)")]
+    except RecursionError:
+        return document, [Problem(name, 1, 1, "", "the YAML is nested too deeply (allowed: a manifest)")]
+    if root is None:
+        return document, [
+            Problem(name, 1, 1, "", "the file is empty (allowed: a mapping with version, stack and numbers)")
+        ]
+    converter = _Converter(document)
+    try:
+        document.data = converter.value(root, ())
+    except RecursionError:
+        converter.problems.append(
+            Problem(name, 1, 1, "", "the YAML is nested too deeply (allowed: a manifest)")
+        )
+    except _TooBig:
+        converter.problems.append(
+            Problem(name, 1, 1, "", f"aliases expand to more than {MAX_VALUES} values "
+                    "(allowed: a manifest of reasonable size)")
+        )
+    return document, converter.problems
+
+
+def _decode(name: str, raw: bytes) -> tuple[str, Problem | None]:
+    if b"\x00" in raw:
+        line, column = _line_column(raw, raw.index(b"\x00"))
+        return "", Problem(name, line, column, "", "this is a binary file, not YAML text "
+                           "(allowed: a UTF-8 YAML text file)")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line, column = _line_column(raw, error.start)
+        byte = raw[error.start]
+        return "", Problem(name, line, column, "", f"the file is not valid UTF-8 (byte 0x{byte:02x}) "
+                           "(allowed: UTF-8 text)")
+
+
+def _codepoint(character: int | str) -> str:
+    number = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{number:04X}"
+
+
+def _line_column(text: str | bytes, position: int) -> tuple[int, int]:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line = text.count(newline, 0, position) + 1
+    column = position - (text.rfind(newline, 0, position) + 1) + 1
+    return line, column
+
+
+def _syntax_problem(name: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = error.problem or "invalid YAML"
+    if error.context:
+        what = f"{error.context}, {what}"
+    if "expected a single document" in what:
+        return Problem(name, line, column, "", "the file holds more than one YAML document "
+                       "(allowed: one manifest per file; remove the '---')")
+    return Problem(name, line, column, "", f"YAML syntax error: {what} "
+                   "(allowed: valid YAML; check the indentation and quoting)")
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Converter:
+    """Turns composed nodes into plain values, recording marks and problems as it goes."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.active: set[int] = set()  # collection nodes being converted: alias cycles
+
+    def problem(self, node: Node, path: KeyPath, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(
+            Problem(self.document.file, mark.line + 1, mark.column + 1, format_path(path), message)
+        )
+
+    def value(self, node: Node, path: KeyPath, key_node: Node | None = None) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooBig
+        start = node.start_mark
+        is_collection = not isinstance(node, ScalarNode)
+        where = key_node.start_mark if (is_collection and key_node is not None) else start
+        self.document.marks.setdefault(path, (where.line + 1, where.column + 1))
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.active:
+            self.problem(node, path, "an alias refers to a mapping or list that contains it "
+                         "(allowed: aliases to values defined before, not recursive ones)")
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path)
+            return self.sequence(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: ScalarNode, path: KeyPath) -> Any:
+        build = _SCALARS.get(node.tag)
+        if build is None:
+            self.problem(node, path, f"the YAML tag {_short(node.tag)} is not supported ({_WHAT_IS_ALLOWED})")
+            return None
+        try:
+            return build(node.value)
+        except ValueError:
+            self.problem(node, path, f"{node.value!r} is not a valid {_short(node.tag)} ({_WHAT_IS_ALLOWED})")
+            return None
+
+    def sequence(self, node: SequenceNode, path: KeyPath) -> list:
+        if node.tag != _TAG + "seq":
+            self.problem(node, path, f"the YAML tag {_short(node.tag)} is not supported ({_WHAT_IS_ALLOWED})")
+        return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+
+    def mapping(self, node: MappingNode, path: KeyPath) -> dict:
+        if node.tag != _TAG + "map":
+            self.problem(node, path, f"the YAML tag {_short(node.tag)} is not supported ({_WHAT_IS_ALLOWED})")
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_node, path, "a key must be a plain string, not a list or mapping "
+                             "(allowed: name: value)")
+                continue
+            key = key_node.value
+            key_path = path + (key,)
+            if key in first_line:
+                self.problem(key_node, key_path, f"duplicate key {key!r}, first defined at line "
+                             f"{first_line[key]} (allowed: each key once in a mapping)")
+                continue
+            first_line[key] = key_node.start_mark.line + 1
+            self.document.key_marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.value(value_node, key_path, key_node)
+        return result
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
+
+
+def _integer(text: str) -> int:
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text)
+
+
+_SCALARS = {
+    _TAG + "str": str,
+    _TAG + "null": lambda text: None,
+    _TAG + "bool": _boolean,
+    _TAG + "int": _integer,
+    _TAG + "float": _float,
+}
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
