@@ -14,6 +14,9 @@ from typing import Any
 DEFAULT_BASE_URL = "https://api.orbit.devotel.io"
 API_PREFIX = "/api/v1/numbers"
 
+#: The header that carries the API key.
+API_KEY_HEADER = "X-API-Key"
+
 LIST_PAGE_DEFAULT = 25
 LIST_PAGE_MAX = 200
 SEARCH_LIMIT_DEFAULT = 100
@@ -77,13 +80,25 @@ class PortingRequest:
 
 
 class OrbitError(Exception):
-    """Any failure talking to Orbit. ``status`` is the HTTP status (None: no response)."""
+    """Any failure talking to Orbit. ``status`` is the HTTP status (None: no response).
 
-    def __init__(self, message: str, *, status: int | None = None, request_id: str | None = None):
+    ``outcome_unknown`` is true when a request that changes the account (a purchase, a port) may
+    or may not have taken effect: look at the account before trying it again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        outcome_unknown: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.request_id = request_id
+        self.outcome_unknown = outcome_unknown
 
 
 class AuthenticationError(OrbitError):
