@@ -1,0 +1,243 @@
+"""Buying a number: pick, purchase, configure, read back — and never buy the same thing twice.
+
+- Picks come from a fresh inventory search at apply time, in the planner's pick order
+  (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number). Workers buying
+  for the same selection share one search and never pick the same row (:class:`OfferBook`).
+- A 409 (taken meanwhile) moves on to the next candidate.
+- A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
+  5xx), the account is read to learn whether the number was bought; only when it is not there is
+  the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all).
+- A number bought but not configured (the PUT failed, or the read-back shows no ownership tag) is
+  recorded in the journal, so that the next plan adopts it instead of buying another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from orbitctl.api import ConflictError, NumberRecord, OrbitError, ServerError, TransportError
+from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.model import Action, ActionKind, Offer, Selection
+from orbitctl.outcome import ActionOutcome, Mismatch, Status
+
+#: Attempts at buying one inventory row when each ends with an unknown outcome and the account
+#: then shows the number was not bought.
+MAX_PURCHASE_ATTEMPTS = 3
+
+
+class PurchaseFailed(Exception):
+    """No number could be bought; the message says why and what was tried."""
+
+
+def _describe(selection: Selection) -> str:
+    if selection.number:
+        return f"{selection.number} ({selection.country} {selection.type})"
+    parts = [selection.country, selection.type]
+    if selection.area_code:
+        parts.append(f"area code {selection.area_code}")
+    if selection.contains:
+        parts.append(f"containing {selection.contains}")
+    if selection.capabilities:
+        parts.append("with " + ", ".join(selection.capabilities))
+    if selection.max_monthly_cost is not None:
+        parts.append(f"at most {selection.max_monthly_cost}/month")
+    return " ".join(parts)
+
+
+#: Orders the rows of a search into the candidates to try, best first.
+Pick = Callable[[Selection, list[Offer]], list[Offer]]
+
+
+def _pricing_candidates(selection: Selection, offers: list[Offer]) -> list[Offer]:
+    from orbitctl.pricing import candidates
+
+    return candidates(selection, offers)
+
+
+class OfferBook:
+    """The inventory rows each selection may buy, shared by all purchase workers.
+
+    One search per selection (asking for as many rows as the plan buys for it); when its rows run
+    out, one fresh search. A row handed out is claimed for good in this apply, so two workers never
+    try the same number, whether it was then bought, taken by someone else or refused.
+    """
+
+    def __init__(self, client: Any, *, wanted: Mapping[tuple, int] | None = None, pick: Pick | None = None):
+        self._client = client
+        self._pick = pick or _pricing_candidates
+        self._wanted = dict(wanted or {})
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple, threading.Lock] = {}
+        self._queues: dict[tuple, deque[Offer]] = {}
+        self._claimed: set[str] = set()
+
+    @classmethod
+    def for_actions(cls, client: Any, actions: Iterable[Action]) -> OfferBook:
+        wanted = Counter(
+            action.selection.key()
+            for action in actions
+            if action.selection is not None and action.kind in (ActionKind.PURCHASE, ActionKind.REPLACE)
+        )
+        return cls(client, wanted=wanted)
+
+    def _key_lock(self, key: tuple) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+    def _claim_next(self, queue: deque[Offer]) -> Offer | None:
+        with self._lock:
+            while queue:
+                offer = queue.popleft()
+                if offer.number not in self._claimed:
+                    self._claimed.add(offer.number)
+                    return offer
+        return None
+
+    def take(self, selection: Selection) -> Offer | None:
+        """The next row to try for ``selection``, or None when the inventory has nothing more.
+
+        Raises OrbitError when the search fails."""
+        from orbitctl.inventory import search_offers
+
+        key = selection.key()
+        with self._key_lock(key):
+            queue = self._queues.get(key)
+            if queue:
+                offer = self._claim_next(queue)
+                if offer is not None:
+                    return offer
+            offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
+            queue = deque(self._pick(selection, offers))
+            self._queues[key] = queue
+            return self._claim_next(queue)
+
+
+def find_on_account(client: Any, number: str) -> NumberRecord | None:
+    """The account's record of ``number``, or None if the account does not hold it."""
+    for record in client.iter_numbers(page_size=200):
+        if record.number == number:
+            return record
+    return None
+
+
+def _outcome_unknown(problem: OrbitError) -> bool:
+    return isinstance(problem, (TransportError, ServerError)) or getattr(problem, "outcome_unknown", False)
+
+
+def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profile_id: str | None = None) -> tuple[NumberRecord, Offer]:
+    """Buy one number for ``selection``: the record the API (or the account) gave, and the row.
+
+    Raises PurchaseFailed when nothing could be bought."""
+    conflicts: list[str] = []
+    while True:
+        try:
+            offer = book.take(selection)
+        except OrbitError as problem:
+            raise PurchaseFailed(f"could not search the inventory for {_describe(selection)}: {problem}") from None
+        if offer is None:
+            taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
+            raise PurchaseFailed(f"no available number matches {_describe(selection)}{taken}")
+        inventory_id = offer.inventory_id if offer.placeholder else None
+        for attempt in range(1, MAX_PURCHASE_ATTEMPTS + 1):
+            try:
+                record = client.purchase(
+                    offer.number,
+                    country_code=offer.country,
+                    compliance_profile_id=compliance_profile_id or None,
+                    inventory_id=inventory_id,
+                )
+                return record, offer
+            except ConflictError:
+                conflicts.append(offer.number)
+                break  # taken meanwhile: the next candidate
+            except OrbitError as problem:
+                if not _outcome_unknown(problem):
+                    raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+                try:
+                    record = find_on_account(client, offer.number)
+                except OrbitError as lookup_problem:
+                    raise PurchaseFailed(
+                        f"the purchase of {offer.number} may or may not have happened ({problem}), and "
+                        f"the account could not be read to tell ({lookup_problem}); before applying "
+                        f"again, check whether {offer.number} is on the account: if it is, pin it "
+                        "with `number:` in the entry so that apply adopts it"
+                    ) from None
+                if record is not None:
+                    return record, offer
+                if attempt == MAX_PURCHASE_ATTEMPTS:
+                    raise PurchaseFailed(
+                        f"the purchase of {offer.number} failed {attempt} times ({problem}); the "
+                        "account shows it was not bought"
+                    ) from None
+                # Not on the account: the purchase did not happen, so trying again is safe.
+
+
+def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else (fallback or Decimal("0"))
+    except InvalidOperation:
+        return fallback or Decimal("0")
+
+
+def adopt_hint(number: str, action: Action, journal_path: Any) -> str:
+    return (
+        f"bought {number} for '{action.name}' but could not configure it; it is recorded in "
+        f"{journal_path} and the next `orbitctl apply` from this checkout adopts it (or pin it "
+        f"with `number: \"{number}\"` in entry '{action.name}')"
+    )
+
+
+def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
+    """The buy-configure-read-back sequence for a purchase, or the new number of a replace."""
+    selection = action.selection
+    assert selection is not None, f"{action.kind.value} {action.name} carries no selection"
+    compliance = action.config.get("compliance_profile_id")
+    try:
+        record, offer = buy(client, book, selection, compliance_profile_id=compliance)
+    except PurchaseFailed as problem:
+        return ActionOutcome(action, Status.FAILED, str(problem))
+
+    held = is_held(record.fields)
+    cost = _decimal(record.get("monthly_cost"), offer.monthly_cost)
+    bought = dict(
+        id=record.id, number=record.number, cost_added=cost,
+        currency=record.get("currency") or offer.currency, held=held,
+    )
+    body = new_number_body(action, held=held)
+
+    def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
+        journal.record(id=record.id, number=record.number, name=action.name, stack=stack, reason=reason)
+        message = f"{adopt_hint(record.number, action, journal.path)}: {reason}"
+        return ActionOutcome(action, Status.FAILED, message, journaled=True, mismatches=mismatches, **bought)
+
+    try:
+        returned = client.configure(record.id, **body)
+    except OrbitError as problem:
+        return journaled(str(problem))
+
+    mismatches = check_returned(client, record.id, body, returned)
+    held = held or is_held(returned.fields)
+    bought["held"] = held
+    if any(mismatch.key == "tags" for mismatch in mismatches):
+        return journaled("the API did not take its tags", mismatches)
+    if mismatches:
+        listed = "; ".join(str(mismatch) for mismatch in mismatches)
+        return ActionOutcome(action, Status.FAILED, f"bought {record.number}, but the API did not take: {listed}", mismatches=mismatches, **bought)
+    message = f"bought {record.number}" + (" (in regulatory hold: it activates once the carrier approves it)" if held else "")
+    return ActionOutcome(action, Status.OK, message, **bought)
+
+
+def check_returned(client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord) -> tuple[Mismatch, ...]:
+    """Read-back: compare what the PUT returned with what was asked; keys the response lacks are
+    read with a GET of the number."""
+    fields = dict(returned.fields)
+    if missing_keys(asked, fields):
+        try:
+            fields.update(client.get_number(number_id).fields)
+        except OrbitError:
+            pass  # still missing: read_back reports those keys as not taken
+    return read_back(asked, fields)
