@@ -18,21 +18,24 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+import phonenumbers
 import yaml
+from jsonschema import Draft202012Validator
 
 from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
-from orbitctl.model import MAX_USER_TAGS, NUMBER_TYPES, OWNERSHIP_PREFIX, Live, LiveNumber
+from orbitctl.manifest.schema import manifest_schema
+from orbitctl.manifest.semantic import parse_number
+from orbitctl.model import MAX_USER_TAGS, Live, LiveNumber
 
 #: Patterns of SPEC section 1 (the schema holds the same ones; checked again by `validate`).
 STACK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,35}$")
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 NAME_MAX = 36
-MAX_LABEL = 100
 
 #: Where the schema comment points by default: the schema beside the manifest's folder, as in
 #: the examples (copy ``schemas/manifest.schema.json`` there, or pass ``--schema URL``).
@@ -66,8 +69,6 @@ LIFTABLE_KEYS = (
 
 #: Selection keys cannot be ignored with ``ignore_changes``; they are always stated.
 _SELECTION_KEYS = frozenset({"country", "type"})
-
-STATUSES = ("active", "inactive")
 
 
 class _Unwritable:
@@ -170,47 +171,89 @@ def assign_names(numbers: Sequence[LiveNumber], taken: Iterable[str] = ()) -> di
 # --- live values -> manifest values -----------------------------------------------------------
 
 
-def _is_https(value: str) -> bool:
-    return value.startswith("https://") and len(value) > len("https://")
+#: The schema definition each written key must satisfy (``$defs`` of manifest.schema.json).
+_SCHEMA_DEFS = {
+    "number": "number",
+    "country": "country",
+    "type": "type",
+    "label": "label",
+    "status": "status",
+    "capabilities": "capabilities",
+    "tags": "tags",
+    "webhook_url": "webhook_url",
+    "forwarding_number": "forwarding",
+    "sms_forwarding": "forwarding",
+    "compliance_profile_id": "compliance_profile_id",
+    "channel_config": "channel_config",
+}
+_PHONE_KEYS = frozenset({"number", "forwarding_number", "sms_forwarding"})
+
+
+@cache
+def _definition_validator(definition: str) -> Draft202012Validator:
+    root = manifest_schema()
+    return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{definition}"})
+
+
+def writable_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be written as ``key`` in a manifest (schema and phone rules), or None."""
+    definition = _SCHEMA_DEFS[key]
+    if not _definition_validator(definition).is_valid(value):
+        allowed = manifest_schema()["$defs"][definition].get("description", "see the schema")
+        return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed})"
+    if key in _PHONE_KEYS and value and parse_number(value) is None:
+        return f"{key} {value!r} is not a valid phone number for libphonenumber"
+    return None
 
 
 def manifest_value(key: str, live: LiveNumber) -> Any:
     """What an entry states for ``key``: a value, ``_EMPTY`` (nothing live) or ``_Unwritable``."""
     if key == "country":
-        return live.country or _Unwritable("no country")
-    if key == "type":
-        return live.type if live.type in NUMBER_TYPES else _Unwritable(f"type {live.type!r}")
-    if key not in live.config:
+        value = live.country
+    elif key == "type":
+        value = live.type
+    elif key not in live.config:
         return _EMPTY
-    value = thaw(live.config[key])
-    if key == "label":
-        if not value:
+    else:
+        value = thaw(live.config[key])
+        if key in ("label", "status", "channel_config") and not value:
             return _EMPTY
-        return value if len(value) <= MAX_LABEL else _Unwritable("label over 100 characters")
-    if key == "status":
-        if value in STATUSES:
-            return value
-        return _Unwritable(f"status {value!r}") if value else _EMPTY
-    if key == "capabilities":
-        return sorted(value) if value else _Unwritable("no capabilities")
-    if key == "tags":
-        bad = [tag for tag in value if not TAG_PATTERN.match(tag) or tag.startswith(OWNERSHIP_PREFIX)]
-        if bad:
-            return _Unwritable(f"tag {bad[0]!r} is not a user tag a manifest may state")
-        return sorted(value)
-    if key == "webhook_url":
-        if value is None:
-            return None
-        if isinstance(value, dict):
+        if key in ("capabilities", "tags"):
+            value = sorted(value or ())
+        elif key in ("forwarding_number", "sms_forwarding"):
+            value = value or ""
+        elif key == "compliance_profile_id":
+            value = value or None
+        elif key == "webhook_url" and isinstance(value, dict):
             return _Unwritable("the SMS and voice webhooks differ")
-        return value if _is_https(value) else _Unwritable(f"webhook {value!r} is not https")
-    if key in ("forwarding_number", "sms_forwarding"):
-        return value or ""
-    if key == "compliance_profile_id":
-        return value or None
-    if key == "channel_config":
-        return value if value else _EMPTY
-    return value  # pragma: no cover - every CONFIG_KEY is handled above
+    problem = writable_problem(key, value)
+    return _Unwritable(problem) if problem else _escape(value)
+
+
+def _escape(value: Any) -> Any:
+    """Strings as the loader reads them back: a literal ``${`` is written ``$${``."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [_escape(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escape(item) for key, item in value.items()}
+    return value
+
+
+def pin_problem(live: LiveNumber) -> str | None:
+    """Why ``live`` cannot be pinned in a manifest (its number or country), or None."""
+    for key, value in (("number", live.number), ("country", live.country), ("type", live.type)):
+        problem = writable_problem(key, value)
+        if problem:
+            return problem
+    parsed = parse_number(live.number)
+    if not (
+        phonenumbers.region_code_for_number(parsed) == live.country
+        or phonenumbers.is_valid_number_for_region(parsed, live.country)
+    ):
+        return f"libphonenumber places it in {phonenumbers.region_code_for_number(parsed)}, the account in {live.country}"
+    return None
 
 
 def _is_none_value(value: Any) -> bool:
@@ -294,7 +337,10 @@ def export_manifest(
     adoptable = []
     for number in sorted(unmanaged, key=lambda n: n.number):
         tags = number.config.get("tags") or ()
-        if len(tags) > MAX_USER_TAGS:
+        problem = pin_problem(number)
+        if problem:
+            warnings.append(f"{number.number} left out: it cannot be pinned ({problem})")
+        elif len(tags) > MAX_USER_TAGS:
             warnings.append(
                 f"{number.number} left out: it has {len(tags)} tags and orbitctl needs one of the "
                 f"API's {MAX_USER_TAGS + 1} for ownership; remove a tag, then export again"
@@ -355,10 +401,14 @@ def _lift_defaults(entries: Sequence[_Entry]) -> dict[str, Any]:
 
 def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]) -> None:
     """Fill ``entry.stated`` and ``entry.ignored`` from its values and the lifted defaults."""
-    if not entry.pool:
-        entry.stated["number"] = entry.numbers[0].number
-    else:
+    if entry.pool:
         entry.stated["count"] = len(entry.numbers)
+    else:
+        problem = pin_problem(entry.numbers[0])
+        if problem is None:
+            entry.stated["number"] = entry.numbers[0].number
+        else:  # managed already (an unmanaged one is left out): the tag keeps it, unpinned
+            warnings.append(f"{entry.name}: {entry.numbers[0].number} is not pinned ({problem})")
     for key in ("country", "type", *ENTRY_CONFIG_ORDER):
         value = entry.values[key]
         if isinstance(value, _Unwritable):

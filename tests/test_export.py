@@ -353,3 +353,71 @@ def test_phone_numbers_and_odd_labels_stay_strings_in_yaml():
     entry = manifest(export_manifest(live, "prod", include_unmanaged=True))["numbers"]["yes"]
     assert entry["label"] == "yes" and entry["number"] == "+14155550100"
     assert entry["forwarding_number"] == "+14155550111"
+
+
+# --- the export reads back as a manifest whose plan adopts and changes nothing else -------------
+
+
+def plan_of(result, live, tmp_path):
+    from orbitctl.manifest import load_manifests
+    from orbitctl.planner import plan
+
+    path = tmp_path / "numbers.yaml"
+    path.write_text(result.text, encoding="utf-8")
+    return plan(load_manifests([path], environ={}), live)
+
+
+def test_exported_manifest_loads_and_plans_only_adopts(tmp_path):
+    hook = "https://hooks.example.com/in"
+    live = account(
+        number("+14155550100", label="Support", webhook=hook, tags=["support"]),
+        number("+14155550101", label="Support", webhook=hook, tags=["support", "us-west"]),
+        number("+14155550102", label="Sales ${TEAM}", webhook=None, status="inactive"),
+        number("+14155550103", label="Held", status="regulatory_hold", webhook=hook),
+        number("+14155550104", label="Fax", capabilities=["fax", "rcs"], webhook=hook),
+        number(
+            "+14155550105",
+            label="Split",
+            sms_webhook_url="https://a.example.com",
+            voice_webhook_url="https://b.example.com",
+        ),
+        number("+14155550106", label="Plain http", webhook="http://insecure.example.com"),
+        number("+442071234567", label="London", country="GB", channel_config={"sms": {"x": 1}}),
+        number("+18005550100", label="Toll free", type="toll_free", webhook=hook),
+        number("+14155550107", label="Mine", tags=["orbitctl__prod__mine"], webhook=hook),
+        number("+14155550108", label="Pool", tags=["orbitctl__prod__pool"], webhook=hook),
+        number("+14155550109", label="Pool", tags=["orbitctl__prod__pool"], webhook=hook),
+        number("+14155550110", label="Theirs", tags=["orbitctl__other__x"]),
+    )
+    result = export_manifest(live, "prod", include_unmanaged=True)
+    planned = plan_of(result, live, tmp_path)
+    adopted = {action.number for action in planned.actions if action.kind.value == "adopt"}
+    assert [a for a in planned.actions if a.kind.value != "adopt"] == []
+    assert adopted == {n.number for n in live.numbers if n.owner is None}
+    assert planned.unchanged == 3  # mine and the pool of two
+    for action in planned.actions:
+        changed = {change.key for change in action.changes}
+        assert changed <= {"tags"}, (action.name, action.changes)  # the ownership tag only
+    assert yaml.safe_load(result.text)["numbers"]["sales-team"]["label"] == "Sales $${TEAM}"
+
+
+def test_an_unmanaged_number_that_cannot_be_pinned_is_left_out():
+    live = account(number("+14155550100", country="GB"), number("+14155550101"))
+    result = export_manifest(live, "prod", include_unmanaged=True)
+    assert [e["number"] for e in manifest(result)["numbers"].values()] == ["+14155550101"]
+    assert any(line.startswith("+14155550100 left out") for line in result.warnings)
+
+
+def test_values_outside_the_schema_are_left_unmanaged_with_a_warning():
+    live = account(
+        number("+14155550100", label="A", capabilities=["sms", "rcs"]),
+        number("+14155550101", label="B", webhook="http://insecure.example.com"),
+        number("+14155550102", label="C", forwarding_number="+1999"),
+    )
+    result = export_manifest(live, "prod", include_unmanaged=True)
+    entries = manifest(result)["numbers"]
+    assert "capabilities" not in entries["a"]
+    assert "webhook_url" not in entries["b"]
+    assert "forwarding_number" not in entries["c"]
+    assert len(result.warnings) == 3
+    assert any("'http://insecure.example.com' cannot be written" in w for w in result.warnings)
