@@ -216,9 +216,8 @@ class _Planner:
                     f"{old!r} is both in moved: and in removed: conflicting claims; keep one"
                 )
             else:
-                for live in sorted(self.owned.get(old, ()), key=_age):
-                    if live.id not in self.claimed:
-                        self._claim(new, live, _MOVED, old)
+                for live in self.owned.get(old, ()):
+                    self._claim(new, live, _MOVED, old)
 
     # --- names that left the manifest ------------------------------------------------------
 
@@ -260,7 +259,8 @@ class _Planner:
 
     def entry(self, entry: DesiredEntry) -> None:
         name = entry.name
-        members = [(live, _TAGGED, None) for live in self.owned.get(name, ()) if live.id not in self.claimed]
+        # numbers tagged for an entry of the manifest are never claimed by another entry
+        members = [(live, _TAGGED, None) for live in self.owned.get(name, ())]
         members.extend(self.extra.get(name, ()))
         selection = entry.selection
         pin = selection.number
