@@ -11,6 +11,7 @@ import email.utils
 import math
 import random
 import time
+from datetime import timezone
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +78,6 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if when is None or when.tzinfo is None:
-        return None
+    if when.tzinfo is None:  # "-0000": a UTC time from a source that does not say where it is
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, when.timestamp() - now())

@@ -306,6 +306,43 @@ def test_submit_port_sends_the_request_and_returns_it_typed():
     )
 
 
+def test_submit_port_accepts_one_number_and_an_account_number():
+    port = {"id": "port_1", "numbers": ["+14155551234"], "status": "pending"}
+    client, script, _ = scripted_client(ok(port))
+    result = client.submit_port("+14155551234", current_carrier="Acme", authorization_name="Jo", account_number="A1")
+    assert json.loads(script.requests[0].content) == {
+        "numbers": ["+14155551234"],
+        "current_carrier": "Acme",
+        "authorization_name": "Jo",
+        "account_number": "A1",
+    }
+    assert result.estimated_completion is None and result.created_at is None
+
+
+def test_capabilities_given_as_one_string_are_read_as_comma_separated():
+    client, script, _ = scripted_client(ok([]), ok(NUMBER))
+    client.search_available("US", capabilities="sms, voice")
+    client.purchase("+14155550100", country_code="US", capabilities="sms,voice")
+    assert script.requests[0].url.params["capabilities"] == "sms,voice"
+    assert json.loads(script.requests[1].content)["capabilities"] == ["sms", "voice"]
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda client: client.search_available(""), "search_available\\(\\) needs a country"),
+        (lambda client: client.get_number(""), "a number id \\(e.g. 'num_abc123'\\) is needed"),
+        (lambda client: client.release(None), "a number id"),
+        (lambda client: client.configure("", label="x"), "a number id"),
+    ],
+)
+def test_missing_arguments_are_refused_before_any_request(call, words):
+    client, script, _ = scripted_client()
+    with pytest.raises(ValueError, match=words):
+        call(client)
+    assert script.requests == []
+
+
 # --- pagination ---------------------------------------------------------------------------------
 
 
@@ -355,6 +392,18 @@ def test_a_cursor_returned_twice_ends_with_a_clear_error_not_a_loop():
         _page(["n2"], cursor="c1", has_more=True),
     )
     with pytest.raises(OrbitError, match="returned the cursor 'c1' a second time"):
+        list(client.iter_numbers())
+
+
+def test_a_list_without_pagination_meta_is_one_page():
+    client, script, _ = scripted_client(ok([NUMBER]))
+    assert [record.id for record in client.iter_numbers()] == ["num_abc123"]
+    assert len(script.requests) == 1
+
+
+def test_pagination_that_is_not_an_object_is_a_malformed_response():
+    client, _, _ = scripted_client(ok([NUMBER], pagination="next"))
+    with pytest.raises(OrbitError, match="'meta.pagination' is 'next'"):
         list(client.iter_numbers())
 
 
@@ -430,6 +479,16 @@ def test_rate_limited_error_carries_retry_after():
         client.get_number("num_abc123")
     assert caught.value.retry_after == 3.0
     assert "it asked to wait 3 s" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"error": "not_found"}, ["not_found"], {"error": {"code": 404, "message": ["no"], "details": ["x", {"field": 1}]}}],
+)
+def test_an_error_body_of_another_shape_still_gives_the_typed_error(body):
+    client, _, _ = scripted_client(httpx.Response(404, json=body))
+    with pytest.raises(NotFoundError, match=r"^Reading number num_x failed: not found \(HTTP 404"):
+        client.get_number("num_x")
 
 
 def test_request_id_falls_back_to_the_header():
@@ -803,6 +862,18 @@ def test_the_key_is_in_no_log_record_of_a_retried_exchange(caplog):
     client.search_available("US")
     assert "retry 1 of 5" in caplog.text and "retry 2 of 5" in caplog.text
     assert TEST_API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize("key", ["", None, 42])
+def test_an_empty_key_is_refused(key):
+    with pytest.raises(ValueError, match="the API key must be a non-empty string"):
+        OrbitClient(key)
+
+
+@pytest.mark.parametrize("url", ["", "  ", None])
+def test_an_empty_base_url_is_refused(url):
+    with pytest.raises(ValueError, match=r"the base URL must be an http\(s\) URL"):
+        OrbitClient(TEST_API_KEY, url)
 
 
 def test_a_key_that_cannot_be_a_header_is_refused_without_echoing_it():

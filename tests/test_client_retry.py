@@ -69,3 +69,8 @@ def test_parse_retry_after_http_date_counts_from_now():
     earlier = format_datetime(datetime(2026, 3, 8, 11, 0, 0, tzinfo=timezone.utc), usegmt=True)
     assert parse_retry_after(later, now=lambda: now) == 42.0
     assert parse_retry_after(earlier, now=lambda: now) == 0.0
+
+
+def test_parse_retry_after_http_date_without_a_zone_is_utc():
+    now = datetime(2026, 3, 8, 12, 0, 0, tzinfo=timezone.utc).timestamp()
+    assert parse_retry_after("Sun, 08 Mar 2026 12:00:05 -0000", now=lambda: now) == 5.0
