@@ -1,12 +1,202 @@
-"""`orbitctl apply` (not built yet: see the open issues)."""
+"""`orbitctl apply MANIFEST...|PLANFILE`: show the plan, pass the gates, confirm, carry it out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import click
 
+from orbitctl.cli.context import CliContext
+from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
+from orbitctl.gates import DEFAULT_MAX_RELEASE_PERCENT
+from orbitctl.model import ActionKind, Plan
+from orbitctl.outcome import ActionOutcome, ApplyResult
+
+#: What the user must type at the confirmation prompt (as Terraform asks).
+CONFIRM_WORD = "yes"
 
 
-@click.command("apply", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    raise OrbitctlError("'orbitctl apply' is not built yet")
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a prompt (a function, so tests can stand in for a terminal)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def is_plan_file(path: str) -> bool:
+    """A saved plan (``plan --out``) rather than a manifest: a JSON document of the plan kind."""
+    from orbitctl.planfile import FILE_KIND
+
+    candidate = Path(path)
+    if not candidate.is_file():
+        return False
+    try:
+        with candidate.open("rb") as stream:
+            head = stream.read(1).lstrip()
+            if head != b"{":
+                return False
+            stream.seek(0)
+            document = json.load(stream)
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("kind") == FILE_KIND
+
+
+@click.command("apply")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST...|PLANFILE")
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
+@click.option("--allow-release", is_flag=True, help="Allow releases and replaces (a release cannot be undone).")
+@click.option(
+    "--max-release-percent",
+    type=click.IntRange(0, 100),
+    default=DEFAULT_MAX_RELEASE_PERCENT,
+    show_default=True,
+    help="Refuse a plan releasing more than this share of the stack's managed numbers (stacks of 8+).",
+)
+@click.option("--force", is_flag=True, help="Apply even past --max-release-percent.")
+@parallelism_option
+@click.option(
+    "--output", "-o", type=click.Choice(("text", "json")), default="text", show_default=True,
+    help="text: the plan and one line per action; json: the outcomes as one JSON document.",
+)
+@click.pass_obj
+def command(
+    obj: CliContext,
+    sources: tuple[str, ...],
+    auto_approve: bool,
+    allow_release: bool,
+    max_release_percent: int,
+    force: bool,
+    parallelism: int,
+    output: str,
+) -> None:
+    """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
+
+    Runs purchases and adopts, then updates, moves and orphans, then releases; exits 1 if any
+    action failed. A number bought but not configured is recorded in .orbitctl/journal.json and
+    adopted by the next apply."""
+    from orbitctl import gates
+    from orbitctl.journal import Journal
+    from orbitctl.pipeline import build_plan
+
+    plan_files = [source for source in sources if is_plan_file(source)]
+    if plan_files and len(sources) > 1:
+        raise OrbitctlError(
+            f"{plan_files[0]} is a saved plan: apply takes either one saved plan or manifests, not both"
+        )
+    journal = Journal()
+    show_progress = sys.stderr.isatty()
+    with obj.make_client() as client:
+        if plan_files:
+            from orbitctl.planfile import load_plan
+
+            source = plan_files[0]
+            plan = load_plan(source)
+            if not plan.manifest_paths:
+                raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
+            fresh, desired, live = build_plan(
+                client, plan.manifest_paths, parallelism=parallelism,
+                journal=journal.pending(), progress=show_progress,
+            )
+            gates.check_saved_plan(plan, desired=desired, live=live, fresh=fresh, source=source)
+            gates.check_prevent_release(plan, desired)
+        else:
+            plan, desired, live = build_plan(
+                client, sources, parallelism=parallelism, journal=journal.pending(), progress=show_progress
+            )
+        journal.prune(live)
+
+        _show_plan(plan, output)
+        if not plan.has_changes:
+            _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
+            return
+        gates.check_release_gates(
+            plan, allow_release=allow_release, max_release_percent=max_release_percent, force=force
+        )
+        if not auto_approve:
+            _confirm(plan)
+        result = _execute(plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress)
+    _finish(result, output)
+    if result.failed:
+        raise click.exceptions.Exit(1)
+
+
+def _show_plan(plan: Plan, output: str) -> None:
+    """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
+    from orbitctl.render import render
+
+    stream = sys.stdout if output == "text" else sys.stderr
+    click.echo(render(plan, "text", stream=stream), nl=False, err=output != "text")
+
+
+def _confirm(plan: Plan) -> None:
+    if not stdin_is_terminal():
+        raise OrbitctlError(
+            "refusing to apply without confirmation: stdin is not a terminal. Review the plan "
+            "and pass --auto-approve to apply unattended"
+        )
+    click.echo("", err=True)
+    answer = click.prompt(
+        f"Apply these changes to stack '{plan.stack}'? Only '{CONFIRM_WORD}' will be accepted",
+        default="", show_default=False, err=True,
+    )
+    if answer.strip() != CONFIRM_WORD:
+        raise OrbitctlError("apply cancelled; nothing was changed")
+
+
+def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: bool) -> ApplyResult:
+    from orbitctl.executor import execute
+    from orbitctl.progress import progress as progress_bar
+
+    total = len(plan.actions)
+    done = 0
+    with progress_bar("Applying", enabled=progress) as bar:
+
+        def finished(outcome: ActionOutcome) -> None:
+            nonlocal done
+            done += 1
+            bar.update(done, total)
+            if outcome.journaled:
+                click.echo(f"Warning: {outcome.message}", err=True)
+
+        return execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
+
+
+_VERB = {
+    ActionKind.PURCHASE: "purchase",
+    ActionKind.ADOPT: "adopt",
+    ActionKind.UPDATE: "update",
+    ActionKind.REPLACE: "replace",
+    ActionKind.RELEASE: "release",
+    ActionKind.ORPHAN: "orphan",
+    ActionKind.MOVE: "move",
+}
+
+
+def outcome_line(outcome: ActionOutcome) -> str:
+    """``sms-pool: purchase done: bought +14155550003`` / ``x: update FAILED: ...``."""
+    action = outcome.action
+    subject = action.name if not action.previous_name else f"{action.previous_name} -> {action.name}"
+    number = outcome.number or action.number
+    where = f" ({number})" if number and (not outcome.message or number not in outcome.message) else ""
+    state = "done" if outcome.ok else "FAILED"
+    detail = f": {outcome.message}" if outcome.message else ""
+    return f"{subject}: {_VERB[action.kind]}{where} {state}{detail}"
+
+
+def _finish(result: ApplyResult, output: str) -> None:
+    if output == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+        if result.outcomes:
+            click.echo(result.summary_line(), err=True)
+        return
+    if result.outcomes:
+        click.echo("")
+        for outcome in result.outcomes:
+            click.echo(outcome_line(outcome))
+        click.echo("")
+        click.echo(result.summary_line())

@@ -1,12 +1,99 @@
-"""`orbitctl port` (not built yet: see the open issues)."""
+"""`orbitctl port NUMBERS...`: ask Orbit to port numbers in from another carrier.
+
+The carrier account's PIN is read from an environment variable named by ``--pin-env`` (never a
+flag, so it stays out of shell history and process listings) and is never printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
 
 import click
+import phonenumbers
 
 from orbitctl.errors import OrbitctlError
 
 
-@click.command("port", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    raise OrbitctlError("'orbitctl port' is not built yet")
+def check_numbers(numbers: tuple[str, ...]) -> list[str]:
+    """The numbers, each a valid E.164 number; every bad one reported at once."""
+    problems, seen = [], set()
+    for number in numbers:
+        try:
+            parsed = phonenumbers.parse(number, None)
+            valid = number.startswith("+") and phonenumbers.is_valid_number(parsed)
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid:
+            problems.append(f"{number!r} is not a valid phone number in E.164 form (like +14155551234)")
+        elif number in seen:
+            problems.append(f"{number} is given twice")
+        seen.add(number)
+    if problems:
+        raise OrbitctlError("\n".join(problems))
+    return list(numbers)
+
+
+def read_pin(variable: str | None) -> str | None:
+    if variable is None:
+        return None
+    pin = os.environ.get(variable)
+    if pin is None or pin == "":
+        raise OrbitctlError(
+            f"--pin-env {variable}: the environment variable {variable} is not set (or empty); "
+            f"set it to the carrier account's PIN, e.g. `read -s {variable} && export {variable}`"
+        )
+    return pin
+
+
+def _required_text(value: str, flag: str) -> str:
+    if not value.strip():
+        raise OrbitctlError(f"{flag} may not be empty")
+    return value.strip()
+
+
+@click.command("port")
+@click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
+@click.option("--carrier", required=True, help="The carrier the numbers are with today.")
+@click.option("--authorization-name", required=True, help="The authorised person on that carrier account.")
+@click.option("--account-number", default=None, help="The account number with that carrier.")
+@click.option(
+    "--pin-env", metavar="VAR", default=None,
+    help="Name of an environment variable holding the carrier account's PIN (never printed).",
+)
+@click.option("--output", "-o", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.pass_obj
+def command(obj, numbers, carrier, authorization_name, account_number, pin_env, output) -> None:
+    """Submit a request to port NUMBER... (E.164) from another carrier to Orbit.
+
+    Porting takes days; the request's status is shown as Orbit reports it."""
+    checked = check_numbers(numbers)
+    carrier = _required_text(carrier, "--carrier")
+    authorization_name = _required_text(authorization_name, "--authorization-name")
+    pin = read_pin(pin_env)
+    with obj.make_client() as client:
+        request = client.submit_port(
+            checked,
+            current_carrier=carrier,
+            authorization_name=authorization_name,
+            account_number=account_number,
+            pin=pin,
+        )
+    if output == "json":
+        click.echo(json.dumps({
+            "id": request.id,
+            "numbers": list(request.numbers),
+            "status": request.status,
+            "estimated_completion": request.estimated_completion,
+            "created_at": request.created_at,
+        }, indent=2))
+        return
+    count = len(request.numbers)
+    click.echo(
+        f"Porting request {request.id} submitted for {count} number{'s' if count != 1 else ''} "
+        f"from {carrier}: {request.status}"
+        + (f", estimated completion {request.estimated_completion}" if request.estimated_completion else "")
+        + "."
+    )
+    for number in request.numbers:
+        click.echo(f"  {number}")
