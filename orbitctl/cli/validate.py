@@ -1,12 +1,41 @@
-"""`orbitctl validate` (not built yet: see the open issues)."""
+"""`orbitctl validate MANIFEST...`: check the manifests offline (no API call).
+
+Exit 0 when valid, 1 when not. Text output lists every problem on stderr, one a line
+(``FILE:LINE:COL: key.path: what is wrong (what is allowed)``); ``--output json`` prints the list of
+problems (``[]`` when valid) on stdout as ``[{"file", "line", "column", "path", "message"}]``.
+"""
+
+from __future__ import annotations
+
+import json
 
 import click
 
-from orbitctl.errors import OrbitctlError
+from orbitctl.cli.options import manifest_arguments, output_option
+from orbitctl.manifest import ManifestError, load_manifests
 
 
-@click.command("validate", context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def command(args: tuple[str, ...]) -> None:
-    """Not built yet."""
-    raise OrbitctlError("'orbitctl validate' is not built yet")
+@click.command("validate")
+@manifest_arguments
+@output_option(("text", "json"))
+@click.pass_context
+def command(ctx: click.Context, manifests: tuple[str, ...], output: str) -> None:
+    """Check MANIFEST files or folders offline: structure, numbers, countries, names."""
+    try:
+        desired = load_manifests(manifests)
+    except ManifestError as error:
+        if output == "json":
+            click.echo(json.dumps([problem.as_dict() for problem in error.problems], indent=2))
+        else:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            count = len(error.problems)
+            click.echo(f"Error: {count} problem{'s' if count != 1 else ''} in the manifests.", err=True)
+        ctx.exit(1)
+    if output == "json":
+        click.echo("[]")
+        return
+    entries = desired.entries.values()
+    numbers = sum(entry.count for entry in entries)
+    click.echo(f"Valid: stack {desired.stack}, {len(entries)} entr{'ies' if len(entries) != 1 else 'y'} "
+               f"({numbers} number{'s' if numbers != 1 else ''}).")

@@ -43,7 +43,7 @@ def load_manifests(
         report.add(substitute(document, environ))
         report.add(check_structure(document))
         documents.append(document)
-    merged, problems = merge(documents)
+    merged, problems = merge(documents, rejected=report.reported)
     report.add(problems)
     report.add(check_meaning(merged))
     if report.problems:
@@ -85,9 +85,10 @@ class _Report:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self._reported: set[tuple[str, str]] = set()
+        #: (file, dotted path) of every value a problem was reported about
+        self.reported: set[tuple[str, str]] = set()
 
     def add(self, problems: list[Problem]) -> None:
-        fresh = [p for p in problems if not p.path or (p.file, p.path) not in self._reported]
+        fresh = [p for p in problems if not p.path or (p.file, p.path) not in self.reported]
         self.problems.extend(fresh)
-        self._reported.update((p.file, p.path) for p in fresh)
+        self.reported.update((p.file, p.path) for p in fresh)

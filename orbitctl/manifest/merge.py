@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,14 +44,16 @@ _SECTIONS = {
 }
 
 
-def merge(documents: list[Document]) -> tuple[Merged, list[Problem]]:
-    """Merge the top-level mappings of ``documents``; report what is stated twice."""
+def merge(documents: list[Document], rejected: Set[tuple[str, str]] = frozenset()) -> tuple[Merged, list[Problem]]:
+    """Merge the top-level mappings of ``documents``; report what is stated twice.
+
+    A stack already reported as wrong (its ``(file, "stack")`` in ``rejected``) is not compared."""
     merged = Merged()
     problems: list[Problem] = []
     for document in documents:
         data = document.data
         stack = data.get("stack")
-        if isinstance(stack, str):
+        if isinstance(stack, str) and (document.file, "stack") not in rejected:
             here = Placed(stack, document, ("stack",))
             if merged.stack is None:
                 merged.stack = here

@@ -64,7 +64,7 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
     if keyword == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
         return [
-            document.problem(path, f"the key {key!r} is missing (required: {', '.join(error.validator_value)})",
+            document.problem(path + (key,), f"the key {key!r} is missing (required: {', '.join(error.validator_value)})",
                              key=True)
             for key in missing
         ]
@@ -77,7 +77,7 @@ def _message(keyword: str, error: ValidationError, schema: dict) -> str:
         wanted = " or ".join(_TYPE_WORDS.get(name, name) for name in _as_list(rule))
         hint = ""
         if "string" in _as_list(rule) and isinstance(value, (int, float)) and not isinstance(value, bool):
-            hint = f"; write it in quotes: \"{value}\""
+            hint = "; put it in quotes"
         return f"expected {wanted}, got {_describe(value)} ({_allowed(schema)}{hint})"
     if keyword == "enum":
         return f"{_show(value)} is not allowed (allowed: {', '.join(str(item) for item in rule)})"

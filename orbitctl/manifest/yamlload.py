@@ -167,7 +167,7 @@ class _Converter:
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.active:
-            self.problem(node, path, "an alias refers to a mapping or list that contains it "
+            self.problem(key_node or node, path, "an alias refers to a mapping or list that contains it "
                          "(allowed: aliases to values defined before, not recursive ones)")
             return None
         self.active.add(id(node))
