@@ -82,11 +82,18 @@ def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
     return [(selection, count) for selection, count in needed.values()]
 
 
+def _misfits(selection: Selection, offer: Offer) -> list[str]:
+    """Why ``offer`` does not fit ``selection``, cost aside (empty when it fits)."""
+    misfits = unmet_keys(selection, offer.number, offer.country, offer.type)
+    lacking = sorted(set(selection.capabilities) - set(offer.capabilities))
+    if lacking:
+        misfits.append(f"capabilities lack {','.join(lacking)}")
+    return misfits
+
+
 def _fits(selection: Selection, offer: Offer) -> bool:
     """Everything but the cost: the selection holds and the capabilities are there."""
-    return set(selection.capabilities) <= set(offer.capabilities) and not unmet_keys(
-        selection, offer.number, offer.country, offer.type
-    )
+    return not _misfits(selection, offer)
 
 
 def _by_price(offers: Iterable[Offer]) -> list[Offer]:
@@ -118,6 +125,13 @@ def _availability_problem(
     affordable = candidates(selection, fitting)
     ceiling = selection.max_monthly_cost
     if not fitting:
+        pinned = [offer for offer in offers if offer.number == selection.number]
+        if pinned:
+            return (
+                f"{who}: pinned number {selection.number} is in the inventory but does not fit "
+                f"the entry ({'; '.join(_misfits(selection, pinned[0]))}): change the entry to "
+                "match the number"
+            )
         if selection.number is not None:
             return (
                 f"{who}: pinned number {selection.number} is neither on the account nor "

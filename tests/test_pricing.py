@@ -148,6 +148,16 @@ def test_pinned_number_not_in_the_inventory_is_a_clear_error():
     ]
 
 
+def test_pinned_number_in_the_inventory_that_does_not_fit_says_why():
+    pin = Selection(country="US", number="+14155550100", capabilities=("sms", "fax"))
+    found = price_problems(make_plan(purchase("legacy", pin)), {pin.key(): [offer("+14155550100", type="mobile")]})
+    assert found == [
+        "entry 'legacy': pinned number +14155550100 is in the inventory but does not fit the "
+        "entry (type is mobile, wanted local; capabilities lack fax): change the entry to match "
+        "the number"
+    ]
+
+
 def test_everything_dearer_than_max_names_the_cheapest_price():
     offers = {POOL_SEL.key(): [offer("+14155550101", "3.00"), offer("+14155550102", "2.50")]}
     assert price_problems(make_plan(purchase("pool", POOL_SEL)), offers) == [
