@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The action's apply step: `orbitctl apply --auto-approve`, its report in the job summary.
+# In (besides action-common.sh's): ORBITCTL_ALLOW_RELEASE (true|false).
+# Out: exitcode in $GITHUB_OUTPUT; exits with apply's exit code.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
+
+flags=(--auto-approve --parallelism "$parallelism")
+[[ "${ORBITCTL_ALLOW_RELEASE:-false}" == "true" ]] && flags+=(--allow-release)
+
+log="$work/apply.log"
+orbitctl apply "${manifests[@]}" "${flags[@]}" >"$log" 2>&1
+rc=$?
+cat "$log"
+
+{
+  if [[ -n "${ORBITCTL_STACK:-}" ]]; then
+    printf '### orbitctl apply for stack <code>%s</code>\n\n' "$ORBITCTL_STACK"
+  else
+    printf '### orbitctl apply\n\n'
+  fi
+  if [[ $rc -eq 0 ]]; then printf 'Succeeded.\n\n'; else printf '**Failed** (exit %s).\n\n' "$rc"; fi
+  fence_file "$log"
+} >> "$summary"
+echo "exitcode=$rc" >> "$outputs"
+exit $rc

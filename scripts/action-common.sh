@@ -1,0 +1,29 @@
+# Shared by the action's step scripts (sourced, not run).
+# In: ORBITCTL_MANIFESTS (paths separated by spaces or newlines), ORBITCTL_PARALLELISM,
+#     ORBITCTL_STACK (optional), GITHUB_STEP_SUMMARY, GITHUB_OUTPUT.
+
+export NO_COLOR=1
+read -r -d '' -a manifests <<< "${ORBITCTL_MANIFESTS:-numbers.yaml}" || true
+if [[ ${#manifests[@]} -eq 0 ]]; then
+  echo "::error::orbitctl action: the manifests input is empty" >&2
+  exit 1
+fi
+parallelism="${ORBITCTL_PARALLELISM:-16}"
+summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
+outputs="${GITHUB_OUTPUT:-/dev/null}"
+work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/orbitctl.XXXXXX")"
+
+# The marker orbitctl's markdown starts with, for a stack (see orbitctl/render/markdown.py).
+marker_for() { printf '<!-- orbitctl-plan:stack=%s -->' "$1"; }
+
+# A fenced block of a file's text, the fence longer than any backtick run in it.
+fence_file() {
+  local longest fence
+  longest=$(grep -o '`\+' "$1" 2>/dev/null | awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }')
+  fence='```'
+  while (( ${#fence} <= longest )); do fence+='`'; done
+  printf '%s\n' "$fence"
+  cat "$1"
+  [[ -s "$1" && -n "$(tail -c 1 "$1")" ]] && printf '\n'
+  printf '%s\n' "$fence"
+}

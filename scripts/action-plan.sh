@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The action's plan step: `orbitctl plan --output markdown` into the job summary and into one
+# pull-request comment per stack, found again by its marker and updated in place.
+# In (besides action-common.sh's): ORBITCTL_COMMENT (true|false), ORBITCTL_PR_NUMBER (empty off
+#     pull requests), GITHUB_REPOSITORY, GH_TOKEN (for `gh api`).
+# Out: has-changes=true|false, exitcode=0|1|2 in $GITHUB_OUTPUT. Exits 1 when the plan fails.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
+
+plan_md="$work/plan.md"
+plan_err="$work/plan.err"
+orbitctl plan "${manifests[@]}" --output markdown --detailed-exitcode \
+  --parallelism "$parallelism" >"$plan_md" 2>"$plan_err"
+rc=$?
+cat "$plan_err" >&2
+
+body="$work/comment.md"
+if [[ $rc -eq 0 || $rc -eq 2 ]]; then
+  marker="$(head -n 1 "$plan_md")"
+  if [[ "$marker" != "<!-- orbitctl-plan:stack="*" -->" ]]; then
+    echo "::error::orbitctl action: the markdown plan does not start with its marker" >&2
+    exit 1
+  fi
+  if [[ -n "${ORBITCTL_STACK:-}" && "$marker" != "$(marker_for "$ORBITCTL_STACK")" ]]; then
+    planned="${marker#<!-- orbitctl-plan:stack=}"
+    echo "::error::orbitctl action: the manifests are stack ${planned% -->}, but the stack input" \
+      "is $ORBITCTL_STACK; make them agree (the concurrency group must name the manifests' stack)" >&2
+    exit 1
+  fi
+  cp "$plan_md" "$body"
+  printf '\n' >> "$body"
+else
+  marker="$(marker_for "${ORBITCTL_STACK:-unknown}")"
+  {
+    printf '%s\n### orbitctl plan failed\n\n' "$marker"
+    fence_file "$plan_err"
+  } > "$body"
+fi
+cat "$body" >> "$summary"
+
+case $rc in
+  0) echo "has-changes=false" >> "$outputs" ;;
+  2) echo "has-changes=true" >> "$outputs" ;;
+esac
+echo "exitcode=$rc" >> "$outputs"
+
+if [[ "${ORBITCTL_COMMENT:-true}" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
+  if [[ $rc -ne 0 && $rc -ne 2 && -z "${ORBITCTL_STACK:-}" ]]; then
+    echo "orbitctl action: no pull-request comment for a failed plan without the stack input" >&2
+  else
+    repo="${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is not set}"
+    # The first comment of this pull request that starts with this stack's marker.
+    existing="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
+      --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)" || {
+      echo "::error::orbitctl action: cannot list the pull request's comments with gh api" >&2
+      exit 1
+    }
+    if [[ -n "$existing" ]]; then
+      gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" >/dev/null
+    else
+      gh api --method POST "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" -F "body=@$body" >/dev/null
+    fi || { echo "::error::orbitctl action: cannot write the plan comment with gh api" >&2; exit 1; }
+  fi
+fi
+
+[[ $rc -eq 0 || $rc -eq 2 ]] || exit 1
