@@ -73,8 +73,9 @@ def _action_to_document(action: Action) -> dict[str, Any]:
         "tag": action.tag,
         "previous_name": action.previous_name,
         "reason": action.reason,
-        "monthly_cost": None if action.monthly_cost is None else str(action.monthly_cost),
+        "monthly_cost": _optional_money(action.monthly_cost),
         "live_fingerprint": action.live_fingerprint,
+        "previous_monthly_cost": _optional_money(action.previous_monthly_cost),
     }
 
 
@@ -85,9 +86,13 @@ def _selection_to_document(selection: Selection) -> dict[str, Any]:
         "number": selection.number,
         "area_code": selection.area_code,
         "contains": selection.contains,
-        "max_monthly_cost": None if selection.max_monthly_cost is None else str(selection.max_monthly_cost),
+        "max_monthly_cost": _optional_money(selection.max_monthly_cost),
         "capabilities": list(selection.capabilities),
     }
+
+
+def _optional_money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
 
 
 def _checksum(document: Mapping[str, Any]) -> str:
@@ -228,6 +233,7 @@ def _action_from_document(item: Any, where: str) -> Action:
         reason=read.optional_text("reason"),
         monthly_cost=read.optional_decimal("monthly_cost"),
         live_fingerprint=read.optional_text("live_fingerprint"),
+        previous_monthly_cost=read.optional_decimal("previous_monthly_cost"),
     )
     read.done()
     return action

@@ -18,6 +18,7 @@ def purchase(name: str = "support-main", **overrides) -> Action:
         selection=Selection(country="US", type="local", area_code="415", capabilities=("sms", "voice"), max_monthly_cost=Decimal("2.00")),
         config=freeze({"label": "Main Support Line", "tags": ["support", "us-west"], "forwarding_number": "+14155550111"}),
         tag=ownership_tag(STACK, name),
+        reason="new entry",
         monthly_cost=Decimal("1.50"),
     )
     fields.update(overrides)
@@ -75,6 +76,7 @@ def replace() -> Action:
         tag=ownership_tag(STACK, "ny-office"),
         reason='area_code is "646" but +12125550100 is in area code 212',
         monthly_cost=Decimal("1.25"),
+        previous_monthly_cost=Decimal("1.00"),
         live_fingerprint="c" * 64,
     )
 
@@ -85,7 +87,8 @@ def release() -> Action:
         name="old-line",
         id="num_old001",
         number="+14155550199",
-        reason="old-line is no longer in the manifest",
+        reason="entry 'old-line' is no longer in the manifest",
+        monthly_cost=Decimal("0.75"),
         live_fingerprint="d" * 64,
     )
 
@@ -96,6 +99,7 @@ def orphan() -> Action:
         name="kept-line",
         id="num_kept01",
         number="+14155550198",
+        reason="removed: kept-line: orphan (the number stays)",
         live_fingerprint="e" * 64,
     )
 
@@ -107,6 +111,7 @@ def move() -> Action:
         id="num_move01",
         number="+14155550197",
         previous_name="support-old",
+        reason="moved: support-old -> support-new",
         changes=(Change("label", "Support (old)", "Support"),),
         config=freeze({"label": "Support"}),
         tag=ownership_tag(STACK, "support-new"),
@@ -143,3 +148,74 @@ def plan_of(*actions: Action, unchanged: int = 0, delta: str = "0", **overrides)
 
 def every_kind_plan() -> Plan:
     return plan_of(*(make() for make in ALL_KINDS.values()), unchanged=5, delta="1.50")
+
+
+# --- random plans (hypothesis) ----------------------------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from orbitctl.model import ACTION_KINDS, CONFIG_KEYS  # noqa: E402
+
+_json_scalars = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12)
+json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.sampled_from(["rate", "token", "url", "sms", "api_key", "x"]), inner, max_size=3).map(freeze),
+    max_leaves=8,
+)
+_money = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
+_names = st.from_regex(r"^[a-z0-9][a-z0-9-]{0,35}$", fullmatch=True)
+_numbers = st.from_regex(r"^\+[1-9][0-9]{6,13}$", fullmatch=True)
+
+selections = st.builds(
+    Selection,
+    country=st.sampled_from(["US", "GB", "DE"]),
+    type=st.sampled_from(["local", "toll_free", "mobile", "short_code"]),
+    number=st.none() | _numbers,
+    area_code=st.none() | st.from_regex(r"^[0-9]{3}$", fullmatch=True),
+    contains=st.none() | st.from_regex(r"^[0-9]{1,4}$", fullmatch=True),
+    max_monthly_cost=st.none() | _money,
+    capabilities=st.lists(st.sampled_from(["sms", "voice", "mms"]), unique=True, max_size=3).map(tuple),
+)
+changes = st.lists(
+    st.builds(Change, key=st.sampled_from(CONFIG_KEYS), before=json_values, after=json_values),
+    max_size=3,
+    unique_by=lambda change: change.key,
+).map(tuple)
+
+
+@st.composite
+def actions(draw) -> Action:
+    kind = draw(st.sampled_from(ACTION_KINDS))
+    buying = kind in (ActionKind.PURCHASE, ActionKind.REPLACE)
+    name = draw(_names)
+    return Action(
+        kind=kind,
+        name=name,
+        id=None if kind is ActionKind.PURCHASE else draw(st.from_regex(r"^num_[a-z0-9]{4,10}$", fullmatch=True)),
+        number=draw(st.none() | _numbers) if kind is ActionKind.PURCHASE else draw(_numbers),
+        changes=draw(changes),
+        selection=draw(selections) if buying else None,
+        config=freeze(draw(st.dictionaries(st.sampled_from(CONFIG_KEYS), json_values, max_size=3))),
+        tag=None if kind in (ActionKind.RELEASE, ActionKind.ORPHAN) else ownership_tag(STACK, name),
+        previous_name=draw(_names) if kind is ActionKind.MOVE else draw(st.none() | _names),
+        reason=draw(st.text(min_size=1, max_size=20)) if kind in (ActionKind.REPLACE, ActionKind.RELEASE) else None,
+        monthly_cost=draw(st.none() | _money),
+        live_fingerprint=None if kind is ActionKind.PURCHASE else draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
+        previous_monthly_cost=draw(_money) if kind is ActionKind.REPLACE else None,
+    )
+
+
+plans = st.builds(
+    Plan,
+    stack=st.from_regex(r"^[a-z0-9][a-z0-9-]{0,15}$", fullmatch=True),
+    actions=st.lists(actions(), max_size=6).map(tuple),
+    unchanged=st.integers(0, 50),
+    monthly_cost_delta=st.decimals(min_value=-100, max_value=100, places=2, allow_nan=False, allow_infinity=False),
+    currency=st.sampled_from(["USD", "EUR"]),
+    desired_fingerprint=st.text("0123456789abcdef", min_size=64, max_size=64),
+    managed=st.integers(0, 50),
+    unmanaged=st.integers(0, 50),
+    foreign=st.integers(0, 50),
+    manifest_paths=st.lists(st.text(min_size=1, max_size=10), max_size=2).map(tuple),
+)

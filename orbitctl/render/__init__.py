@@ -1,7 +1,7 @@
 """Renderings of a Plan: text (Terraform-like), JSON (``schemas/plan.schema.json``), markdown.
 
-Every rendering masks secrets the same way (``values.py``); each returns a string without a
-trailing newline, which the caller prints.
+Every rendering masks secrets the same way (``values.py``). The ``render_*`` functions of the
+submodules return a string without a trailing newline; :func:`render` adds it.
 """
 
 from __future__ import annotations
@@ -28,18 +28,21 @@ def should_color(stream: IO | None) -> bool:
         return False
 
 
-def render(plan: Plan, output: str, *, color: bool = False) -> str:
-    """The plan in ``output`` format (one of ``OUTPUT_FORMATS``); ``color`` affects text only."""
+def render(plan: Plan, output: str, *, stream: IO | None = None, color: bool | None = None) -> str:
+    """The plan in ``output`` format (one of ``OUTPUT_FORMATS``), ending with a newline, ready to
+    write to ``stream``. Text is coloured when ``color``; when ``color`` is None, when
+    :func:`should_color` says so for ``stream``."""
     if output == "text":
         from orbitctl.render.text import render_plan
 
-        return render_plan(plan, color=color)
+        use_color = should_color(stream) if color is None else color
+        return render_plan(plan, color=use_color) + "\n"
     if output == "json":
         from orbitctl.render.plan_json import render_plan_json
 
-        return render_plan_json(plan)
+        return render_plan_json(plan) + "\n"
     if output == "markdown":
         from orbitctl.render.markdown import render_plan_markdown
 
-        return render_plan_markdown(plan)
+        return render_plan_markdown(plan) + "\n"
     raise ValueError(f"unknown output format {output!r}; expected one of {', '.join(OUTPUT_FORMATS)}")

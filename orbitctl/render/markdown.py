@@ -35,6 +35,9 @@ _TITLES = {
     ActionKind.MOVE: "to move to a new name",
 }
 
+#: Characters a section takes besides its action blocks: tags, fences, the "more not shown" note.
+_SECTION_OVERHEAD = 400
+
 _MARKDOWN_PUNCTUATION = set("!#()*+-.:[\\]^_`{|}~")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 
@@ -45,8 +48,8 @@ def marker(stack: str) -> str:
 
 
 def escape_inline(text: str) -> str:
-    """``text`` safe anywhere in a markdown line or table cell: HTML specials as entities, every
-    other ASCII punctuation mark backslash-escaped, line breaks as spaces."""
+    """``text`` safe anywhere in a markdown line or table cell: HTML specials as entities, markdown's
+    punctuation backslash-escaped, line breaks and control characters as spaces."""
     out = []
     for char in " ".join(str(text).splitlines()):
         if char in _HTML_SPECIAL:
@@ -90,35 +93,37 @@ def render_plan_markdown(plan: Plan) -> str:
             "go to another customer."
         )
 
-    budget = MAX_CHARS - sum(len(line) + 1 for line in lines)
-    for kind in ACTION_KINDS:
-        actions = [action for action in plan.actions if action.kind is kind]
-        if not actions:
-            continue
-        section, budget = _section(kind, actions, plan.currency, budget)
+    closing = f"**{escape_inline(text_render.summary_line(plan))}**"
+    kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
+    # what every section needs besides its action blocks (tags, fences, a "more" note)
+    budget = MAX_CHARS - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
+    for kind in kinds:
+        section, budget = _section(kind, [a for a in plan.actions if a.kind is kind], plan.currency, budget)
         lines += ["", *section]
-    lines += ["", f"**{escape_inline(text_render.summary_line(plan))}**"]
+    lines += ["", closing]
     return "\n".join(lines)
 
 
 def _section(kind: ActionKind, actions: list[Action], currency: str, budget: int) -> tuple[list[str], int]:
-    blocks = []
-    shown = 0
+    """A ``<details>`` section of the actions of one kind, as many as ``budget`` characters allow."""
+    blocks: list[str] = []
     for action in actions:
         block = "\n".join(_diff_lines(action, currency))
-        if len(block) + 200 > budget:
+        if len(block) + 2 > budget:
             break
         blocks.append(block)
         budget -= len(block) + 2
-        shown += 1
-    summary = f"{len(actions)} {_TITLES[kind]}"
-    section = [f"<details><summary>{html.escape(summary)}</summary>", ""]
+    section = [f"<details><summary>{html.escape(f'{len(actions)} {_TITLES[kind]}')}</summary>", ""]
     if blocks:
         section.append(fenced("\n\n".join(blocks), "diff"))
-    if shown < len(actions):
-        section += ["", f"… and {len(actions) - shown} more not shown here (the comment would be too long); run `orbitctl plan` to see them all."]
+    if len(blocks) < len(actions):
+        section += [
+            "",
+            f"… and {len(actions) - len(blocks)} more not shown here (the comment would be too long); "
+            "run `orbitctl plan` to see them all.",
+        ]
     section += ["", "</details>"]
-    return section, budget - 120
+    return section, budget
 
 
 def _diff_lines(action: Action, currency: str) -> list[str]:

@@ -3,7 +3,8 @@
 
 The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
 ``drift`` object (driftctl-style counts and the share of the account under management) and, per
-action, ``reason``, ``previous_name``, ``monthly_cost``, ``selection`` where they apply. Values are
+action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
+new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
 masked as in the text output (``values.py``); a change whose values masking touched carries
 ``"sensitive": true``. Money is a decimal string, never a float.
 """
@@ -91,6 +92,8 @@ def action_to_dict(action: Action) -> dict[str, Any]:
         document["selection"] = selection_to_dict(action.selection)
     if action.monthly_cost is not None:
         document["monthly_cost"] = _money(action.monthly_cost)
+    if action.previous_monthly_cost is not None:
+        document["previous_monthly_cost"] = _money(action.previous_monthly_cost)
     return document
 
 

@@ -163,13 +163,14 @@ def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
     else:
         facts.append(("id", printable(action.id) if action.id else "(unknown)"))
         facts.append(("number", printable(action.number) if action.number else "(unknown)"))
-    if action.kind is ActionKind.MOVE and action.previous_name:
-        facts.append(("moved from", printable(action.previous_name)))
+    if action.previous_name and action.kind is not ActionKind.MOVE:
+        facts.append(("previous name", printable(action.previous_name)))
     if action.kind in BUYING_KINDS and action.selection is not None:
         label = "new number" if action.kind is ActionKind.REPLACE else "selection"
         facts.append((label, describe_selection(action.selection, currency)))
-    if action.kind in BUYING_KINDS and action.monthly_cost is not None:
-        facts.append(("monthly cost", f"{format_money(action.monthly_cost)} {currency}"))
+    cost = _cost_fact(action, currency)
+    if cost:
+        facts.append(("monthly cost", cost))
     if action.reason:
         facts.append(("reason", printable(action.reason)))
 
@@ -197,6 +198,18 @@ def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
             path = ".".join(printable(part) for part in leaf.path)
             lines.append(f"          {paint(leaf.sign, _SYMBOL_STYLE[leaf.sign])} {path}: {_leaf_text(leaf, False)}")
     return lines
+
+
+def _cost_fact(action: Action, currency: str) -> str:
+    """``1.25 USD (was 1.00 USD)`` for a replace, ``1.00 USD (no longer paid)`` for a release."""
+    if action.monthly_cost is None:
+        return ""
+    text = f"{format_money(action.monthly_cost)} {currency}"
+    if action.kind is ActionKind.RELEASE:
+        return text + " (no longer paid)"
+    if action.kind is ActionKind.REPLACE and action.previous_monthly_cost is not None:
+        return text + f" (was {format_money(action.previous_monthly_cost)} {currency})"
+    return text
 
 
 def _leaf_text(leaf, adding: bool) -> str:

@@ -77,6 +77,9 @@ class Sensitive(str):
     def __new__(cls) -> Sensitive:
         return super().__new__(cls, SENSITIVE_TEXT)
 
+    def __reduce__(self):  # copy and pickle make the placeholder again
+        return (Sensitive, ())
+
 
 SENSITIVE = Sensitive()
 

@@ -1,0 +1,149 @@
+"""`plan --output markdown` (orbitctl/render/markdown.py): a pull-request comment."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from orbitctl.frozen import freeze
+from orbitctl.model import Action, ActionKind, Change
+from orbitctl.render.markdown import MAX_CHARS, escape_inline, fenced, marker, render_plan_markdown
+from tests import sample_plans as sp
+
+HOSTILE = "</details><script>alert(1)</script> | ```` `x` <!-- --> **b** [l](javascript:x)"
+
+
+def outside_code_fences(markdown: str) -> list[str]:
+    """The lines of ``markdown`` that are not inside a fenced code block (CommonMark rules for
+    backtick fences: closed by a line of at least as many backticks and nothing else)."""
+    outside, fence = [], None
+    for line in markdown.splitlines():
+        if fence is None:
+            opening = re.match(r"^(`{3,})[^`]*$", line)
+            if opening:
+                fence = opening.group(1)
+            else:
+                outside.append(line)
+        elif re.fullmatch(r"`{%d,}\s*" % len(fence), line):
+            fence = None
+    assert fence is None, "a code fence is left open"
+    return outside
+
+
+def test_marker_heading_table_and_cost():
+    text = render_plan_markdown(sp.every_kind_plan())
+    lines = text.splitlines()
+    assert lines[0] == "<!-- orbitctl-plan:stack=prod -->"
+    assert lines[1] == "### orbitctl plan for stack <code>prod</code>"
+    for kind in ActionKind:
+        assert f"| {kind.value} | 1 |" in lines
+    assert "| unchanged | 5 |" in lines
+    assert "**Monthly cost:** \\+1\\.50 USD/month" in lines
+
+
+def test_table_names_kinds_present_and_always_purchase_update_release():
+    lines = render_plan_markdown(sp.plan_of(sp.orphan())).splitlines()
+    rows = [line.split("|")[1].strip() for line in lines if line.startswith("| ") and "---" not in line]
+    assert rows == ["Action", "purchase", "update", "release", "orphan", "unchanged"]
+
+
+def test_one_collapsible_section_per_kind_with_a_diff_block():
+    text = render_plan_markdown(sp.plan_of(sp.purchase(), sp.purchase("other"), sp.update(), sp.release()))
+    summaries = re.findall(r"<details><summary>(.*?)</summary>", text)
+    assert summaries == ["2 to purchase", "1 to update in place", "1 to release"]
+    assert text.count("</details>") == 3
+    assert text.count("```diff") == 3
+    assert "\n+  support-main\n" in text and "\n+  other\n" in text
+    assert "\n!      label:          \"UK\" → \"UK Support\"\n" in text
+    assert "\n-  old-line\n" in text
+
+
+def test_releases_carry_a_warning():
+    assert "> [!WARNING]" in render_plan_markdown(sp.plan_of(sp.release()))
+    assert "> [!WARNING]" in render_plan_markdown(sp.plan_of(sp.replace()))
+    assert "[!WARNING]" not in render_plan_markdown(sp.plan_of(sp.update()))
+
+
+def test_last_line_is_the_summary():
+    text = render_plan_markdown(sp.plan_of(sp.update(), sp.update(), delta="-1"))
+    assert text.splitlines()[-1] == (
+        "**Plan\\: 0 to purchase, 2 to update, 0 to release \\(\\-1\\.00 USD/month\\)\\.**"
+    )
+
+
+def test_secrets_are_masked():
+    text = render_plan_markdown(sp.plan_of(sp.update()))
+    for secret in ("old-secret", "new-secret", "k-old", "k-new"):
+        assert secret not in text
+    assert "(sensitive value changed)" in text
+
+
+def test_hostile_user_strings_stay_inside_code_fences():
+    action = Action(
+        kind=ActionKind.UPDATE,
+        name="desk",
+        id="num_1",
+        number="+14155550100",
+        changes=(
+            Change("label", HOSTILE, "```\n</details>"),
+            Change("channel_config", freeze({"note": "|a|b|"}), freeze({"note": "`" * 7})),
+        ),
+    )
+    released = Action(kind=ActionKind.RELEASE, name="gone", id="num_2", number="+1", reason=HOSTILE)
+    text = render_plan_markdown(sp.plan_of(action, released))
+    outside = "\n".join(outside_code_fences(text))
+    for fragment in ("<script", "alert", "javascript", "|a|b|", "`x`", "**b**", "`" * 7):
+        assert fragment not in outside
+    assert outside.count("<details>") == outside.count("</details>") == 2
+
+
+def test_hostile_stack_is_escaped_in_marker_and_heading():
+    plan = sp.plan_of(sp.update(), stack="a-->|<b>`*")
+    lines = render_plan_markdown(plan).splitlines()
+    assert lines[0] == "<!-- orbitctl-plan:stack=a--%3E%7C%3Cb%3E%60%2A -->"
+    assert lines[1] == "### orbitctl plan for stack <code>a\\-\\-&gt;\\|&lt;b&gt;\\`\\*</code>"
+
+
+def test_the_marker_is_stable_for_a_stack():
+    assert marker("prod") == "<!-- orbitctl-plan:stack=prod -->"
+    first = render_plan_markdown(sp.plan_of(sp.update())).splitlines()[0]
+    second = render_plan_markdown(sp.plan_of(sp.release(), sp.purchase())).splitlines()[0]
+    assert first == second == marker("prod")
+
+
+def test_no_changes():
+    text = render_plan_markdown(sp.plan_of(unchanged=7))
+    assert text.splitlines()[0] == marker("prod")
+    assert "**No changes\\. Your numbers match the manifest\\.**" in text
+    assert "7 managed numbers unchanged." in text
+    assert "<details>" not in text
+
+
+def test_a_huge_plan_stays_under_githubs_comment_limit():
+    actions = [
+        Action(kind=ActionKind.UPDATE, name=f"n-{index}", id=f"num_{index}", number="+14155550100",
+               changes=(Change("label", "x" * 90, "y" * 90),))
+        for index in range(1500)
+    ]
+    text = render_plan_markdown(sp.plan_of(*actions))
+    assert len(text) <= MAX_CHARS
+    shown = len(re.findall(r"^!  n-\d+$", text, re.MULTILINE))
+    assert 0 < shown < 1500
+    assert f"… and {1500 - shown} more not shown here" in text
+    assert "| update | 1500 |" in text
+    outside_code_fences(text)  # every fence is closed
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [("a|b", "a\\|b"), ("<x>", "&lt;x&gt;"), ("`c`", "\\`c\\`"), ("line\nbreak", "line break"), ("a&b", "a&amp;b")],
+)
+def test_escape_inline(raw, escaped):
+    assert escape_inline(raw) == escaped
+
+
+def test_fence_is_longer_than_any_backtick_run_inside():
+    assert fenced("plain").startswith("```\n")
+    assert fenced("a ```` b", "diff").startswith("`````diff\n")
+    assert fenced("a ```` b").endswith("\n`````")
