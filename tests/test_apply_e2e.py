@@ -1,0 +1,196 @@
+"""`orbitctl apply` end to end against a served sandbox. Every test judges by the sandbox's own
+state (its numbers and its audit log of state-changing requests), not by what orbitctl printed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orbitctl.cli import cli
+from orbitctl.client import OrbitClient
+from orbitctl.model import ownership_tag
+from orbitctl.sandbox.store import read_state
+from tests.conftest import TEST_API_KEY
+from tests.seed import seed_numbers
+
+STACK = "prod"
+CHANGING_METHODS = {"POST", "PUT", "DELETE"}
+
+
+# --- helpers (imported by the other test_apply_* modules) -------------------------------------
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def write_manifest(path: Path, numbers: str, *, extra: str = "") -> Path:
+    path.write_text(f"version: 1\nstack: {STACK}\nnumbers:\n{numbers}{extra}")
+    return path
+
+
+def account(url: str) -> dict[str, dict]:
+    """Every number on the sandbox account with its full detail, by id."""
+    with OrbitClient(TEST_API_KEY, url) as client:
+        return {record.id: dict(client.get_number(record.id).fields) for record in client.iter_numbers()}
+
+
+def owned(url: str, name: str) -> list[dict]:
+    tag = ownership_tag(STACK, name)
+    return [fields for fields in account(url).values() if tag in (fields.get("tags") or [])]
+
+
+def audit(server) -> list[dict]:
+    return list(read_state(server.state_path)["audit"])
+
+
+def changing_requests(server, since: int = 0) -> list[dict]:
+    return [entry for entry in audit(server)[since:] if entry["method"] in CHANGING_METHODS]
+
+
+def successful_purchases(server) -> list[dict]:
+    return [
+        entry for entry in audit(server)
+        if entry["method"] == "POST" and entry["path"].endswith("/purchase") and 200 <= entry["status"] < 300
+    ]
+
+
+def plan_is_empty(manifest: Path) -> bool:
+    result = run("plan", str(manifest), "--detailed-exitcode")
+    assert result.exit_code in (0, 2), result.output + result.stderr
+    return result.exit_code == 0
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A working directory of its own, so .orbitctl/journal.json is the test's."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# --- converge ---------------------------------------------------------------------------------
+
+
+def test_apply_converges_and_leaves_unmanaged_and_foreign_numbers_alone(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    unmanaged = seed_numbers(server.url, 2, label="Not ours", tags=["legacy"])
+    foreign = seed_numbers(server.url, 1, label="Theirs", tags=[ownership_tag("staging", "main")])
+    outsiders = {record.id for record in unmanaged + foreign}
+    seeded = len(audit(server))
+    manifest = write_manifest(
+        checkout / "numbers.yaml",
+        "  support:\n    country: US\n    label: Support\n    tags: [support]\n"
+        "    forwarding_number: '+14155550111'\n"
+        "  pool:\n    country: US\n    count: 2\n    capabilities: [sms]\n    label: Pool\n",
+    )
+    orbit_env(server.url)
+
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Apply complete: 3 purchased, 0 updated, 0 released" in result.output
+    [support] = owned(server.url, "support")
+    assert support["label"] == "Support" and support["forwarding_number"] == "+14155550111"
+    assert sorted(support["tags"]) == sorted(["support", ownership_tag(STACK, "support")])
+    assert len(owned(server.url, "pool")) == 2
+    assert len(successful_purchases(server)) == 1 + 3  # the seeding's, then ours
+    assert not {entry.get("id") for entry in changing_requests(server, seeded)} & outsiders
+    assert plan_is_empty(manifest)
+
+
+def test_json_output_lists_each_outcome(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n  b:\n    country: US\n")
+    orbit_env(server.url)
+    result = run("apply", str(manifest), "--auto-approve", "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.output)
+    assert document["summary"]["purchase"] == 2 and document["summary"]["failed"] == 0
+    on_account = {fields["number"] for fields in account(server.url).values()}
+    assert {outcome["number"] for outcome in document["outcomes"]} == on_account
+    assert all(outcome["status"] == "ok" for outcome in document["outcomes"])
+
+
+def test_no_changes_changes_nothing(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
+    orbit_env(server.url)
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    before = len(audit(server))
+    result = run("apply", str(manifest), "--auto-approve")
+    assert result.exit_code == 0
+    assert "No changes" in result.output
+    assert changing_requests(server, before) == []
+
+
+# --- confirmation -----------------------------------------------------------------------------
+
+
+def test_unattended_apply_without_auto_approve_is_refused(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
+    orbit_env(server.url)
+    result = run("apply", str(manifest))
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.stderr
+    assert changing_requests(server) == []
+
+
+def test_on_a_terminal_only_yes_applies(checkout, sandbox_server, orbit_env, monkeypatch):
+    monkeypatch.setattr("orbitctl.cli.apply.stdin_is_terminal", lambda: True)
+    server = sandbox_server()
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
+    orbit_env(server.url)
+    refused = run("apply", str(manifest), input="y\n")
+    assert refused.exit_code == 1 and "cancelled" in refused.stderr
+    assert changing_requests(server) == []
+    accepted = run("apply", str(manifest), input="yes\n")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert len(owned(server.url, "a")) == 1
+
+
+# --- moved and removed ------------------------------------------------------------------------
+
+
+def test_a_rename_with_moved_keeps_the_number(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  old-name:\n    country: US\n    label: Line\n")
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    [before] = owned(server.url, "old-name")
+    mark = len(audit(server))
+
+    write_manifest(manifest, "  new-name:\n    country: US\n    label: Line\n", extra="moved:\n  old-name: new-name\n")
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    [after] = owned(server.url, "new-name")
+    assert after["id"] == before["id"] and after["number"] == before["number"]
+    assert owned(server.url, "old-name") == []
+    assert [entry["method"] for entry in changing_requests(server, mark)] == ["PUT"]
+    assert plan_is_empty(manifest)
+
+
+def test_an_orphaned_number_loses_only_its_ownership_tag(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(
+        checkout / "m.yaml",
+        "  keep:\n    country: US\n  fax:\n    country: US\n    label: Fax\n    tags: [office]\n"
+        "    forwarding_number: '+14155550111'\n",
+    )
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    [before] = owned(server.url, "fax")
+
+    write_manifest(manifest, "  keep:\n    country: US\n", extra="removed:\n  fax: orphan\n")
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    after = account(server.url)[before["id"]]
+    assert after["tags"] == ["office"]
+    ignore = {"tags", "updated_at"}
+    assert {k: v for k, v in after.items() if k not in ignore} == {k: v for k, v in before.items() if k not in ignore}
+    assert plan_is_empty(manifest)
