@@ -329,16 +329,16 @@ class _Planner:
             self.currencies.add(live.currency)
             return
         changes = config_changes(entry, live)
-        if how is _TAGGED:
+        if how == _TAGGED:
             if not changes:
                 self.unchanged += 1
                 return
             kind, reason = ActionKind.UPDATE, None
-        elif how is _MOVED:
+        elif how == _MOVED:
             kind, reason = ActionKind.MOVE, f"moved: {previous_name} -> {name}"
-        elif how is _JOURNAL:
+        elif how == _JOURNAL:
             kind, reason = ActionKind.ADOPT, "bought by an earlier apply that could not configure it"
-        elif how is _PINNED:
+        elif how == _PINNED:
             kind, reason = ActionKind.ADOPT, f"pinned by entry {name!r}"
         else:  # _RETAGGED
             kind, reason = ActionKind.ADOPT, f"pinned by entry {name!r}; was entry {previous_name!r}"
