@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orbitctl.api import ConflictError, NumberRecord, OrbitError, ServerError, TransportError
+from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.model import Action, ActionKind, Offer, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
@@ -27,6 +28,11 @@ from orbitctl.outcome import ActionOutcome, Mismatch, Status
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
 MAX_PURCHASE_ATTEMPTS = 3
+
+#: A 429 means the purchase was refused, not made: wait as asked and send it again, this many
+#: times at most, each wait capped.
+MAX_RATE_LIMIT_WAITS = 6
+RATE_LIMIT_WAIT_CAP = 30.0
 
 
 class PurchaseFailed(Exception):
@@ -142,7 +148,9 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
             raise PurchaseFailed(f"no available number matches {_describe(selection)}{taken}")
         inventory_id = offer.inventory_id if offer.placeholder else None
-        for attempt in range(1, MAX_PURCHASE_ATTEMPTS + 1):
+        attempt = waits = 0
+        while True:
+            attempt += 1
             try:
                 record = client.purchase(
                     offer.number,
@@ -154,6 +162,12 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
             except ConflictError:
                 conflicts.append(offer.number)
                 break  # taken meanwhile: the next candidate
+            except RateLimitedError as problem:
+                if waits == MAX_RATE_LIMIT_WAITS:
+                    raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+                time.sleep(min(RATE_LIMIT_WAIT_CAP, problem.retry_after or 2.0**waits))
+                waits += 1
+                attempt -= 1  # refused, not attempted
             except OrbitError as problem:
                 if not _outcome_unknown(problem):
                     raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None

@@ -15,6 +15,7 @@ from orbitctl.api import (
     ConflictError,
     NotFoundError,
     NumberRecord,
+    RateLimitedError,
     ServerError,
     TransportError,
     ValidationError,
@@ -293,6 +294,15 @@ def test_failed_purchase_not_on_the_account_is_tried_again_after_looking(journal
     assert result.outcomes[0].ok
     methods = [call[0] for call in fake.calls if call[0] in ("purchase", "list")]
     assert methods == ["purchase", "list", "purchase"]
+    assert len(fake.numbers) == 1
+
+
+def test_a_rate_limited_purchase_waits_and_is_sent_again_without_looking(journal):
+    fake = FakeOrbit()
+    fake.purchase_errors["+14155550000"] = [(RateLimitedError("429", status=429, retry_after=0.01), False)]
+    result = run(make_plan(purchase("a")), fake, journal)
+    assert result.outcomes[0].ok
+    assert [call[0] for call in fake.calls if call[0] in ("purchase", "list")] == ["purchase", "purchase"]
     assert len(fake.numbers) == 1
 
 
