@@ -168,3 +168,54 @@ def test_money_is_never_a_float():
     document = plan_to_dict(plan)
     assert document["monthly_cost_delta"] == "0.10"
     assert document["actions"][0]["monthly_cost"] == "0.10"
+
+
+# --- a plan from the real planner, every kind at once -------------------------------------------
+
+
+def _planned_every_kind():
+    """A Plan made by orbitctl.planner from plain Desired and Live objects, holding each kind."""
+    from orbitctl.frozen import freeze
+    from orbitctl.model import Desired, DesiredEntry, Live, LiveNumber, Owner, Selection
+    from orbitctl.planner import plan
+
+    def entry(name, **selection):
+        label = f"{name} line"
+        return DesiredEntry(name=name, selection=Selection(country="US", **selection),
+                            config=freeze({"label": label, "channel_config": {"api_token": "t-new"}}))
+
+    def number(id, e164, owner, label):
+        return LiveNumber(id=id, number=e164, country="US", type="local", status="active",
+                          monthly_cost=Decimal("1.00"), currency="USD", created_at="2026-01-01T00:00:00Z",
+                          config=freeze({"label": label, "channel_config": {"api_token": "t-old"}}),
+                          owner=None if owner is None else Owner("prod", owner))
+
+    entries = [entry("new-one"), entry("pinned", number="+14155550100"), entry("kept"),
+               entry("ny", area_code="646"), entry("renamed")]
+    desired = Desired(stack="prod", entries={e.name: e for e in entries}, moved={"old-name": "renamed"},
+                      removed={"let-go": "orphan"}, fingerprint="f" * 64)
+    live = Live(numbers=(
+        number("num_pin", "+14155550100", None, "legacy"),
+        number("num_kept", "+14155550101", "kept", "old label"),
+        number("num_ny", "+12125550102", "ny", "ny line"),
+        number("num_old", "+14155550103", "old-name", "renamed line"),
+        number("num_let", "+14155550104", "let-go", "x"),
+        number("num_gone", "+14155550105", "gone", "y"),
+        number("num_other", "+14155550106", None, "unmanaged"),
+    ))
+    return plan(desired, live)
+
+
+def test_a_real_plan_of_every_kind_renders_valid_and_masked(validator, tmp_path):
+    from orbitctl.planfile import load_plan, save_plan
+    from orbitctl.render.markdown import render_plan_markdown
+    from orbitctl.render.text import render_plan
+
+    plan = _planned_every_kind()
+    assert {action.kind for action in plan.actions} == set(ActionKind)
+    document = json.loads(render_plan_json(plan))
+    validator.validate(document)
+    for rendering in (json.dumps(document), render_plan(plan, color=False), render_plan_markdown(plan)):
+        assert "t-new" not in rendering and "t-old" not in rendering
+    save_plan(plan, tmp_path / "plan.json")
+    assert load_plan(tmp_path / "plan.json") == plan

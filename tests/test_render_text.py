@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from decimal import Decimal
@@ -10,7 +11,7 @@ import pytest
 from tests import sample_plans as sp
 
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Change
+from orbitctl.model import Action, ActionKind, Change, Selection
 from orbitctl.render import render, should_color
 from orbitctl.render.text import render_plan
 
@@ -73,8 +74,16 @@ def test_purchase_lists_its_configuration_as_additions_and_what_it_buys():
 
 
 def test_pinned_purchase_shows_the_pin():
-    text = render_plan(sp.plan_of(sp.purchase(number="+14155550100")), color=False)
+    selection = Selection(country="US", number="+14155550100", contains="5550")
+    text = render_plan(sp.plan_of(sp.purchase(number="+14155550100", selection=selection)), color=False)
     assert "        number:            +14155550100" in text.splitlines()
+    assert "        selection:         exactly +14155550100 (US local), containing 5550" in text.splitlines()
+
+
+def test_a_previous_name_is_shown_for_kinds_other_than_move():
+    action = dataclasses.replace(sp.release(), previous_name="older-name")
+    assert "        previous name: older-name" in render_plan(sp.plan_of(action), color=False).splitlines()
+    assert "previous name" not in render_plan(sp.plan_of(sp.move()), color=False)
 
 
 def test_replace_and_release_carry_a_reason_and_their_cost():
@@ -135,7 +144,9 @@ def test_summary_uses_the_plans_currency():
 
 def test_unchanged_and_left_alone_numbers_are_counted_not_listed():
     text = render_plan(sp.plan_of(sp.update(), unchanged=5, unmanaged=1, foreign=2), color=False)
-    assert "5 numbers unchanged; left alone: 1 unmanaged number and 2 numbers of other stacks." in text
+    assert "5 numbers unchanged. On the account: 1 unmanaged number, 2 numbers of other stacks." in text
+    alone = render_plan(sp.plan_of(sp.update(), unchanged=1, unmanaged=0, foreign=0), color=False)
+    assert "1 number unchanged.\n" in alone and "On the account" not in alone
 
 
 def test_no_changes():

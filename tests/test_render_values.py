@@ -48,6 +48,8 @@ def test_ordinary_keys_are_not_secret(key):
         ),
         ("https://hooks.example.com/orbit/inbound", "https://hooks.example.com/orbit/inbound"),
         ("not a url ?token=abc", "not a url ?token=abc"),
+        ("https://[::1/broken?x=1#f", "https://[::1/broken?(sensitive)"),
+        ("://no-scheme?x=1", "://no-scheme?x=1"),
         ("", ""),
     ],
 )

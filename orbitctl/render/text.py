@@ -125,21 +125,18 @@ def _legend(plan: Plan, paint: _Painter) -> list[str]:
 
 
 def _account_footer(plan: Plan) -> str:
-    """``5 numbers unchanged; the account also holds 3 unmanaged numbers, ... (left alone).``"""
-    parts = []
+    """``5 numbers unchanged. On the account: 3 unmanaged numbers, 2 numbers of other stacks.``"""
+    sentences = []
     if plan.unchanged:
-        parts.append(f"{_numbers(plan.unchanged)} unchanged")
-    left_alone = []
+        sentences.append(f"{_numbers(plan.unchanged)} unchanged.")
+    others = []
     if plan.unmanaged:
-        left_alone.append(f"{_numbers(plan.unmanaged, 'unmanaged ')}")
+        others.append(_numbers(plan.unmanaged, "unmanaged "))
     if plan.foreign:
-        left_alone.append(f"{_numbers(plan.foreign)} of other stacks")
-    if left_alone:
-        parts.append(f"left alone: {' and '.join(left_alone)}")
-    if not parts:
-        return ""
-    text = "; ".join(parts) + "."
-    return text[0].upper() + text[1:]
+        others.append(f"{_numbers(plan.foreign)} of other stacks")
+    if others:
+        sentences.append(f"On the account: {', '.join(others)}.")
+    return " ".join(sentences)
 
 
 def _numbers(count: int, adjective: str = "") -> str:
@@ -182,12 +179,7 @@ def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
     for change in changes:
         leaves = change_leaves(change)
         whole = len(leaves) == 1 and leaves[0].path == ()
-        if adding:
-            sign = "+"
-        elif whole and leaves[0].sign != "~":
-            sign = leaves[0].sign
-        else:
-            sign = "~"
+        sign = "+" if adding else "~"
         key = (printable(change.key) + ":").ljust(width)
         head = f"      {paint(sign, _SYMBOL_STYLE[sign])} {key}"
         if whole:

@@ -100,8 +100,8 @@ def mask_url(text: str) -> str:
         return text
     try:
         parts = urlsplit(text)
-    except ValueError:
-        return text
+    except ValueError:  # malformed (e.g. "https://[::1/x?k=v"): mask all past "?" or "#"
+        return re.sub(r"([?#]).*", lambda match: match.group(1) + SENSITIVE_TEXT, text, count=1, flags=re.S)
     if not parts.scheme or not parts.netloc:
         return text
     netloc = parts.netloc
