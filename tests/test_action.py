@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,7 +126,7 @@ def test_action_is_composite_and_calls_scripts_that_exist():
 
 def test_every_input_the_steps_use_is_declared():
     text = (ROOT / "action.yml").read_text()
-    used = {part.split("}}")[0].strip() for part in text.split("${{ inputs.")[1:]}
+    used = {re.match(r"[a-z-]+", part).group(0) for part in re.split(r"\binputs\.", text)[1:]}
     assert used <= set(ACTION["inputs"])
     assert {"manifests", "stack", "working-directory", "allow-release", "parallelism"} <= used
 
