@@ -21,6 +21,8 @@ from orbitctl.manifest.problems import Problem
 
 #: Aliases can make a small file expand into a huge one; more values than this is refused.
 MAX_VALUES = 100_000
+#: A manifest is a few levels deep; far deeper data is refused before it can exhaust the stack.
+MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
 _WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, lists and mappings"
@@ -166,6 +168,10 @@ class _Converter:
         self.document.marks.setdefault(path, (where.line + 1, where.column + 1))
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
+        if len(path) >= MAX_DEPTH:
+            self.problem(node, path, f"the data is nested more than {MAX_DEPTH} levels deep "
+                         "(allowed: a manifest's few levels)")
+            return None
         if id(node) in self.active:
             self.problem(key_node or node, path, "an alias refers to a mapping or list that contains it "
                          "(allowed: aliases to values defined before, not recursive ones)")
