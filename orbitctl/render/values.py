@@ -19,6 +19,7 @@ When a secret changes, the masked before and after are equal; renderings then sa
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -84,6 +85,7 @@ class Sensitive(str):
 SENSITIVE = Sensitive()
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: Any) -> bool:
     """Whether a mapping key names a secret (see the module docstring)."""
     if not isinstance(key, str):
