@@ -199,8 +199,9 @@ def writable_problem(key: str, value: Any) -> str | None:
     """Why ``value`` cannot be written as ``key`` in a manifest (schema and phone rules), or None."""
     definition = _SCHEMA_DEFS[key]
     if not _definition_validator(definition).is_valid(value):
-        allowed = manifest_schema()["$defs"][definition].get("description", "see the schema")
-        return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed})"
+        rule = manifest_schema()["$defs"][definition]
+        allowed = ", ".join(map(str, rule["enum"])) if "enum" in rule else rule.get("description")
+        return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
     if key in _PHONE_KEYS and value and parse_number(value) is None:
         return f"{key} {value!r} is not a valid phone number for libphonenumber"
     return None
@@ -415,7 +416,7 @@ def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]
             if key in _SELECTION_KEYS:
                 warnings.append(f"{entry.name}: {value.why}; check its {key}")
             else:
-                warnings.append(f"{entry.name}: {key} left unmanaged ({value.why})")
+                warnings.append(f"{entry.name}: {key} left unmanaged: {value.why}")
             if key in defaults:
                 entry.ignored.append(key)
             continue

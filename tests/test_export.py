@@ -337,7 +337,7 @@ def test_values_a_manifest_cannot_state_are_ignored_not_fought():
     assert entries["held"]["lifecycle"] == {"ignore_changes": ["status"]}
     assert "status" not in entries["held"]
     assert "webhook_url" not in entries["split"]
-    assert any("split: webhook_url left unmanaged" in line for line in result.warnings)
+    assert any("split: webhook_url left unmanaged: the SMS and voice webhooks differ" in line for line in result.warnings)
 
 
 def test_header_points_editors_at_the_schema_and_has_no_timestamp():
