@@ -232,3 +232,8 @@ def test_decimal_costs_render_with_cents():
     text = render_plan(plan, color=False)
     assert "monthly cost:      3.00 USD" in text
     assert text.endswith("(+3.00 USD/month).")
+
+
+def test_a_move_without_a_previous_name_still_reads():
+    action = dataclasses.replace(sp.move(), previous_name=None)
+    assert "  # support-new has moved (number kept)" in render_plan(sp.plan_of(action), color=False).splitlines()

@@ -76,7 +76,7 @@ def render_plan_markdown(plan: Plan) -> str:
     if not plan.has_changes:
         lines.append(f"**{escape_inline(text_render.NO_CHANGES)}**")
         lines.append("")
-        lines.append(f"{plan.unchanged} managed numbers unchanged.")
+        lines.append(f"{text_render.count_numbers(plan.unchanged, 'managed ')} unchanged.")
         return "\n".join(lines)
 
     lines += ["| Action | Count |", "| --- | ---: |"]

@@ -75,7 +75,11 @@ def headline(action: Action) -> str:
         ActionKind.REPLACE: f"# {name} must be replaced (new number first, then the old one is released)",
         ActionKind.RELEASE: f"# {name} will be released (this cannot be undone)",
         ActionKind.ORPHAN: f"# {name} will be orphaned (ownership tag removed, number kept)",
-        ActionKind.MOVE: f"# {printable(action.previous_name)} has moved to {name} (number kept)",
+        ActionKind.MOVE: (
+            f"# {printable(action.previous_name)} has moved to {name} (number kept)"
+            if action.previous_name
+            else f"# {name} has moved (number kept)"
+        ),
     }[action.kind]
 
 
@@ -128,18 +132,19 @@ def _account_footer(plan: Plan) -> str:
     """``5 numbers unchanged. On the account: 3 unmanaged numbers, 2 numbers of other stacks.``"""
     sentences = []
     if plan.unchanged:
-        sentences.append(f"{_numbers(plan.unchanged)} unchanged.")
+        sentences.append(f"{count_numbers(plan.unchanged)} unchanged.")
     others = []
     if plan.unmanaged:
-        others.append(_numbers(plan.unmanaged, "unmanaged "))
+        others.append(count_numbers(plan.unmanaged, "unmanaged "))
     if plan.foreign:
-        others.append(f"{_numbers(plan.foreign)} of other stacks")
+        others.append(f"{count_numbers(plan.foreign)} of other stacks")
     if others:
         sentences.append(f"On the account: {', '.join(others)}.")
     return " ".join(sentences)
 
 
-def _numbers(count: int, adjective: str = "") -> str:
+def count_numbers(count: int, adjective: str = "") -> str:
+    """``1 number``, ``3 unmanaged numbers``."""
     return f"{count} {adjective}number{'' if count == 1 else 's'}"
 
 
