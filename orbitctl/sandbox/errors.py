@@ -1,0 +1,55 @@
+"""The one error the sandbox's handlers raise; ``app.py`` turns it into the error envelope."""
+
+from __future__ import annotations
+
+#: HTTP status -> the envelope's ``error.code``.
+CODES = {
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "internal_error",
+}
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error response: status, message, per-field ``details`` and extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: list[tuple[str, str]] | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = CODES[status]
+        self.message = message
+        self.details = list(details or [])
+        self.headers = list(headers or [])
+
+
+def invalid(details: list[tuple[str, str]]) -> ApiError:
+    """A 422 naming every invalid field."""
+    summary = "; ".join(f"{field}: {message}" for field, message in details)
+    return ApiError(422, f"Invalid request: {summary}", details)

@@ -1,0 +1,165 @@
+"""Serving the sandbox over real HTTP: a multi-threaded stdlib HTTP/1.1 server calling the WSGI app.
+
+``wsgiref``'s server speaks HTTP/1.0 and closes every connection; this small handler keeps
+connections alive (HTTP/1.1), which roughly doubles the requests a client gets through per second.
+One thread per connection, so slow (``--latency-ms``) requests overlap.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import socketserver
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+from orbitctl.sandbox.app import BODY_MAX, create_app
+
+#: Seconds an idle keep-alive connection is kept open.
+IDLE_TIMEOUT = 30
+
+
+class SandboxHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, handler, app, *, quiet: bool):
+        super().__init__(address, handler)
+        self.app = app
+        self.quiet = quiet
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request_thread(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(request)
+
+    def close_connections(self) -> None:
+        """End every open keep-alive connection (after ``shutdown``)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class WSGIHandler(BaseHTTPRequestHandler):
+    """Turns each HTTP/1.1 request into a WSGI call of ``server.app``."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "orbit-sandbox"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
+
+    def _call_app(self) -> None:
+        path, _, query = self.path.partition("?")
+        body = b""
+        length_header = self.headers.get("Content-Length")
+        length = int(length_header) if length_header and length_header.isdigit() else 0
+        if self.headers.get("Transfer-Encoding") or length > BODY_MAX:
+            self.close_connection = True  # the body is not read: this connection cannot go on
+        elif length:
+            body = self.rfile.read(length)
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": unquote(path, "iso-8859-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(length),
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ["HTTP_" + key] = value
+        started: list = []
+
+        def start_response(status, headers, exc_info=None):
+            started[:] = [status, headers]
+
+        payload = b"".join(self.server.app(environ, start_response))
+        status, headers = started
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        for name, value in headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _call_app
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        """Access log on stderr unless quiet: method, path, status (the key is never logged)."""
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+
+def make_server(host: str, port: int, *, quiet: bool = True, state_path=None, **knobs) -> SandboxHTTPServer:
+    """A bound, not yet serving, server for the sandbox (``port=0``: any free port)."""
+    return SandboxHTTPServer((host, port), WSGIHandler, create_app(state_path, **knobs), quiet=quiet)
+
+
+class ServedSandbox:
+    """A sandbox served in a background thread. ``url`` is ``http://HOST:PORT``; ``stop()`` ends it."""
+
+    def __init__(self, server: SandboxHTTPServer, state_path: Path | None):
+        self._server = server
+        self.state_path = state_path
+        self.app = server.app
+        host, port = server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="orbit-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting, end open connections, release the port. Safe to call twice."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.close_connections()
+        self._server.server_close()
+
+    def __enter__(self) -> ServedSandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"ServedSandbox(url={self.url!r}, state_path={self.state_path!r})"
+
+
+def serve_in_thread(
+    state_path: str | os.PathLike | None = None, host: str = "127.0.0.1", port: int = 0, **knobs
+) -> ServedSandbox:
+    """Start the sandbox on ``host:port`` in a thread; knobs as for ``create_app``."""
+    path = Path(state_path) if state_path is not None else None
+    return ServedSandbox(make_server(host, port, quiet=True, state_path=path, **knobs), path)
