@@ -30,7 +30,7 @@ from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import parse_number
-from orbitctl.model import MAX_USER_TAGS, Live, LiveNumber
+from orbitctl.model import MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
 #: Patterns of SPEC section 1 (the schema holds the same ones; checked again by `validate`).
 STACK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
@@ -227,6 +227,8 @@ def manifest_value(key: str, live: LiveNumber) -> Any:
             value = value or None
         elif key == "webhook_url" and isinstance(value, dict):
             return _Unwritable("the SMS and voice webhooks differ")
+        elif key == "status" and value == REGULATORY_HOLD:
+            return _Unwritable("the number is in regulatory hold (attach a compliance profile)")
     problem = writable_problem(key, value)
     return _Unwritable(problem) if problem else _escape(value)
 
@@ -410,13 +412,14 @@ def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]
             entry.stated["number"] = entry.numbers[0].number
         else:  # managed already (an unmanaged one is left out): the tag keeps it, unpinned
             warnings.append(f"{entry.name}: {entry.numbers[0].number} is not pinned ({problem})")
+    unmanaged: dict[str, list[str]] = {}
     for key in ("country", "type", *ENTRY_CONFIG_ORDER):
         value = entry.values[key]
         if isinstance(value, _Unwritable):
             if key in _SELECTION_KEYS:
                 warnings.append(f"{entry.name}: {value.why}; check its {key}")
             else:
-                warnings.append(f"{entry.name}: {key} left unmanaged: {value.why}")
+                unmanaged.setdefault(value.why, []).append(key)
             if key in defaults:
                 entry.ignored.append(key)
             continue
@@ -427,6 +430,8 @@ def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]
                 entry.stated[key] = value
         elif value is not _EMPTY and not _is_none_value(value):
             entry.stated[key] = value
+    for why, keys in unmanaged.items():
+        warnings.append(f"{entry.name}: {', '.join(keys)} left unmanaged: {why}")
 
 
 # --- text -------------------------------------------------------------------------------------
