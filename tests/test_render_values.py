@@ -50,6 +50,8 @@ def test_ordinary_keys_are_not_secret(key):
         ("not a url ?token=abc", "not a url ?token=abc"),
         ("https://[::1/broken?x=1#f", "https://[::1/broken?(sensitive)"),
         ("://no-scheme?x=1", "://no-scheme?x=1"),
+        ("see https://h.example.com/a?k=v and ftp://u:p@f.example.com/x",
+         "see https://h.example.com/a?(sensitive) and ftp://(sensitive)@f.example.com/x"),
         ("", ""),
     ],
 )

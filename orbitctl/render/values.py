@@ -7,7 +7,7 @@ plan file, which apply needs verbatim):
   in ``channel_config`` it sits. A key names a secret when one of its words (split at ``_``, ``-``,
   ``.``, spaces and camelCase) is one of ``SECRET_WORDS``, or when it contains one of
   ``SECRET_FRAGMENTS`` anywhere (``webhooksecret``, ``X-Api-Token``, ``oauthToken``).
-- In every string that is a URL (``scheme://host...``): the user-info (``user:pass@``), the query
+- In every URL (``scheme://host...``) in a string: the user-info (``user:pass@``), the query
   string and the fragment are replaced by ``(sensitive)``, and so is any path segment that looks
   like a generated token (20+ characters of letters, digits, ``_`` or ``-`` mixing letters and
   digits, as Slack or Discord webhook URLs carry).
@@ -96,25 +96,28 @@ def is_secret_key(key: Any) -> bool:
     return any(word.lower() in SECRET_WORDS for word in _WORD.findall(key))
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*")
+
+
 def mask_url(text: str) -> str:
-    """``text`` with the secret-bearing parts of a URL masked; any other string unchanged."""
+    """``text`` with the secret-bearing parts of every URL in it masked; other text unchanged."""
     if "://" not in text:
         return text
+    return _URL.sub(lambda match: _mask_one_url(match.group()), text)
+
+
+def _mask_one_url(url: str) -> str:
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(url)
     except ValueError:  # malformed (e.g. "https://[::1/x?k=v"): mask all past "?" or "#"
-        return re.sub(r"([?#]).*", lambda match: match.group(1) + SENSITIVE_TEXT, text, count=1, flags=re.S)
-    if not parts.scheme or not parts.netloc:
-        return text
+        return re.sub(r"([?#]).*", lambda match: match.group(1) + SENSITIVE_TEXT, url, count=1, flags=re.S)
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{SENSITIVE_TEXT}@{netloc.rpartition('@')[2]}"
-    segments = [
-        SENSITIVE_TEXT if _TOKEN_LIKE_SEGMENT.match(segment) else segment
-        for segment in parts.path.split("/")
-    ]
-    if netloc == parts.netloc and segments == parts.path.split("/") and not parts.query and not parts.fragment:
-        return text
+    path = parts.path.split("/")
+    segments = [SENSITIVE_TEXT if _TOKEN_LIKE_SEGMENT.match(segment) else segment for segment in path]
+    if netloc == parts.netloc and segments == path and not parts.query and not parts.fragment:
+        return url
     return urlunsplit(
         (
             parts.scheme,
