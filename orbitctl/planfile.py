@@ -197,22 +197,24 @@ def load_plan(path: str | os.PathLike) -> Plan:
     if not isinstance(document, dict) or document.get("kind") != FILE_KIND:
         raise OrbitctlError(f"plan file {source} is not a saved orbitctl plan (no \"kind\": \"{FILE_KIND}\"); {_AGAIN}")
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise OrbitctlError(
             f"plan file {source} has format version {json.dumps(version)}, saved by orbitctl "
             f"{document.get('orbitctl_version', '(unknown)')}; this orbitctl ({__version__}) reads "
             f"version {FORMAT_VERSION}; {_AGAIN}"
         )
-    recorded = document.pop("checksum", None)
-    if recorded != _checksum(document):
-        raise OrbitctlError(
-            f"plan file {source} was changed after it was saved (its checksum does not match); "
-            f"apply refuses an edited plan; {_AGAIN}"
-        )
     try:
+        recorded = document.pop("checksum", None)
+        if recorded != _checksum(document):
+            raise OrbitctlError(
+                f"plan file {source} was changed after it was saved (its checksum does not match); "
+                f"apply refuses an edited plan; {_AGAIN}"
+            )
         return _plan_from_document(document)
     except _Invalid as problem:
         raise OrbitctlError(f"plan file {source} is not a valid saved plan: {problem}; {_AGAIN}") from None
+    except (RecursionError, ValueError) as problem:
+        raise OrbitctlError(f"plan file {source} is not a valid saved plan ({problem}); {_AGAIN}") from None
 
 
 def _plan_from_document(document: dict[str, Any]) -> Plan:

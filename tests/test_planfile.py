@@ -173,6 +173,22 @@ def test_wrong_format_version(tmp_path):
         load_plan(path)
 
 
+def test_a_boolean_format_version_is_not_version_1(tmp_path):
+    path = _saved(tmp_path)
+    _edit(path, lambda document: document.update(format_version=True))
+    with pytest.raises(OrbitctlError, match=r"plan\.json has format version true"):
+        load_plan(path)
+
+
+def test_deeply_nested_values_are_refused_cleanly(tmp_path):
+    path = _saved(tmp_path)
+    nested = "[" * 5000 + "]" * 5000
+    text = path.read_text().replace('"config": {}', '"config": {"x": ' + nested + "}", 1)
+    path.write_text(text)
+    with pytest.raises(OrbitctlError, match=r"plan\.json"):
+        load_plan(path)
+
+
 def test_edited_file_fails_its_checksum(tmp_path):
     path = _saved(tmp_path)
     path.write_text(path.read_text().replace("Main Support Line", "Main Support Line!"))
