@@ -1,0 +1,146 @@
+"""The user's guide cannot drift: the manifest reference is what the schema generates, the
+getting-started page runs as written, the CI recipes use the action as it is, links resolve."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from orbitctl.cli import cli
+from orbitctl.docs_reference import REGENERATE, reference
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+
+#: Phone numbers the sandbox hands out depend on the order concurrent purchases land in: the
+#: pages show real ones, the comparison treats any E.164 number as the same.
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+def test_manifest_reference_is_what_the_schema_generates():
+    page = (DOCS / "manifest-reference.md").read_text(encoding="utf-8")
+    assert page == reference(), f"docs/manifest-reference.md is stale: run {REGENERATE}"
+
+
+def test_reference_names_every_key_of_the_schema():
+    from orbitctl.manifest.schema import manifest_schema
+
+    schema, page = manifest_schema(), reference()
+    keys = [*schema["properties"], *schema["$defs"]["entry"]["properties"]]
+    keys += list(schema["$defs"]["lifecycle"]["properties"])
+    for key in keys:
+        assert f"| `{key}`" in page, key
+
+
+# --- getting started, executed ----------------------------------------------------------------
+
+
+def steps(page: str):
+    """("file", name, text) for a yaml block after ``<!-- file: NAME -->``; ("run", command,
+    expected lines) for each ``$ command`` of a console block."""
+    lines = page.splitlines()
+    index, pending_file = 0, None
+    while index < len(lines):
+        line = lines[index]
+        match = re.fullmatch(r"<!-- file: (\S+) -->", line.strip())
+        if match:
+            pending_file = match.group(1)
+        elif line.startswith("```"):
+            info = line[3:].strip()
+            end = lines.index("```", index + 1)
+            body = lines[index + 1 : end]
+            if pending_file and info == "yaml":
+                yield ("file", pending_file, "\n".join(body) + "\n")
+            elif info == "console":
+                command, expected = None, []
+                for text in body:
+                    if text.startswith("$ "):
+                        if command:
+                            yield ("run", command, expected)
+                        command, expected = text[2:], []
+                    elif text.strip():
+                        expected.append(text.rstrip())
+                if command:
+                    yield ("run", command, expected)
+            pending_file = None
+            index = end
+        index += 1
+
+
+def assert_lines_in_order(expected: list[str], output: str, command: str) -> None:
+    actual = [_E164.sub("+N", line.rstrip()) for line in output.splitlines()]
+    position = 0
+    for line in expected:
+        wanted = _E164.sub("+N", line)
+        try:
+            position = actual.index(wanted, position) + 1
+        except ValueError:
+            pytest.fail(f"`{command}` did not print the line {line!r} where the page shows it:\n{output}")
+
+
+def test_getting_started_runs_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    runner, last_exit, ran = CliRunner(), None, 0
+    for step in steps((DOCS / "getting-started.md").read_text(encoding="utf-8")):
+        if step[0] == "file":
+            (tmp_path / step[1]).write_text(step[2], encoding="utf-8")
+            continue
+        _, command, expected = step
+        if command == "echo $?":
+            assert expected == [str(last_exit)], f"the page says exit {expected}, it was {last_exit}"
+            continue
+        words = shlex.split(command)
+        assert words[0] == "orbitctl", command
+        result = runner.invoke(cli, words[1:], prog_name="orbitctl", catch_exceptions=False)
+        last_exit, ran = result.exit_code, ran + 1
+        assert_lines_in_order(expected, result.output, command)
+    assert ran >= 8
+    assert (tmp_path / ".orbitctl" / "sandbox.json").exists()
+
+
+# --- CI recipes and pages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
+def test_ci_recipes_use_the_action_with_inputs_it_has(name):
+    workflow = yaml.safe_load((DOCS / "ci" / name).read_text())
+    steps_using_action = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if "orbitctl" in str(step.get("uses", ""))
+    ]
+    assert len(steps_using_action) == 1
+    inputs = steps_using_action[0].get("with", {})
+    assert set(inputs) <= set(ACTION["inputs"])
+    assert inputs["mode"] == name.removesuffix(".yml")
+    for job in workflow["jobs"].values():
+        assert "${{ secrets.ORBIT_API_KEY }}" == job["env"]["ORBIT_API_KEY"]
+
+
+@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
+def test_applying_and_drift_workflows_share_one_uncancelled_group_per_stack(name):
+    workflow = yaml.safe_load((DOCS / "ci" / name).read_text())
+    assert workflow["concurrency"] == {"group": "orbitctl-prod", "cancel-in-progress": False}
+
+
+def test_links_between_pages_resolve():
+    for page in DOCS.rglob("*.md"):
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" in target:
+                continue
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
+def test_the_index_links_every_page():
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    for page in DOCS.glob("*.md"):
+        if page.name != "index.md":
+            assert f"({page.name})" in index, page.name
