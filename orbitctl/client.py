@@ -429,7 +429,7 @@ class OrbitClient:
                 name, text = detail
                 if name:
                     field_errors[name] = f"{field_errors[name]}; {text}" if name in field_errors else text
-            if details:
+            if details and not all(text in (server_message or "") for _, text in details):
                 what += ": " + "; ".join(f"{name}: {text}" if name else text for name, text in details)
             extra["field_errors"] = field_errors
         elif status == 429:

@@ -471,6 +471,18 @@ def test_validation_error_carries_the_field_errors():
     )
 
 
+def test_field_errors_already_in_the_server_message_are_not_repeated():
+    details = [{"field": "label", "message": "too long"}]
+    client, _, _ = scripted_client(error(422, "validation_error", "Invalid request: label: too long", details=details))
+    with pytest.raises(ValidationError) as caught:
+        client.configure("num_abc123", label="x" * 101)
+    assert str(caught.value) == (
+        "Configuring number num_abc123 failed: Orbit rejected the request as invalid "
+        "(HTTP 422 validation_error: Invalid request: label: too long) [request id req_err_1]"
+    )
+    assert caught.value.field_errors == {"label": "too long"}
+
+
 def test_rate_limited_error_carries_retry_after():
     client, _, _ = scripted_client(
         error(429, "rate_limited", "slow down", headers={"Retry-After": "3"}), max_retries=0
