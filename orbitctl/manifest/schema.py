@@ -2,8 +2,8 @@
 
 The schema is the single source of the structural rules; this module only words its errors:
 what is wrong, then ``(allowed: ...)`` from the failing part of the schema (its enum, pattern or
-``description``). A subschema may carry ``errorMessage: {keyword: text}`` (as editors read it) to
-say a rule in its own words.
+``description``). A subschema may carry ``x-error-messages: {keyword: text}`` (an annotation
+editors ignore) to say a rule in its own words.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
     path: KeyPath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     keyword = error.validator
-    custom = schema.get("errorMessage")
+    custom = schema.get("x-error-messages")
     if isinstance(custom, dict) and keyword in custom:
         if keyword == "not" and isinstance(error.validator_value, dict):
             path = path + tuple(error.validator_value.get("required", ())[:1])
