@@ -1,0 +1,154 @@
+"""The deterministic inventory: coverage of the Number Types table, valid numbers, realistic regions,
+prices, placeholders, ordering and determinism."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import httpx
+import phonenumbers
+import pytest
+
+from orbitctl.sandbox import countries
+from orbitctl.sandbox.app import create_app
+from orbitctl.sandbox.inventory import Inventory, monthly_cost
+
+KEY = "dv_test_sk_inventory"
+PRICE = re.compile(r"^\d+\.\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def inventory() -> Inventory:
+    return Inventory(seed=0)
+
+
+def client(seed: int = 0) -> httpx.Client:
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=create_app(None, seed=seed)),
+        base_url="http://sandbox",
+        headers={"X-API-Key": KEY},
+    )
+
+
+def search(api: httpx.Client, **params) -> list[dict]:
+    response = api.get("/api/v1/numbers/available", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def countries_selling(inventory: Inventory, number_type: str) -> set[str]:
+    return {c for c in countries.countries() if inventory.search(c, number_type=number_type, limit=1)}
+
+
+def test_number_types_table(inventory):
+    assert len(countries_selling(inventory, "local")) >= 60
+    assert len(countries_selling(inventory, "mobile")) >= 40
+    assert countries_selling(inventory, "toll_free") == {"US", "CA", "GB", "AU"}
+    assert countries_selling(inventory, "short_code") == {"US", "CA", "GB"}
+
+
+def test_every_sold_e164_number_is_valid_of_its_type_and_country(inventory):
+    wanted = {
+        "local": {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE},
+        "mobile": {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE},
+        "toll_free": {phonenumbers.PhoneNumberType.TOLL_FREE},
+    }
+    checked = 0
+    for country in countries.countries():
+        for row in inventory.search(country, limit=40):
+            if row.type == "short_code":
+                assert re.fullmatch(r"\d{5,6}", row.number), row
+                continue
+            parsed = phonenumbers.parse(row.number, None)
+            assert phonenumbers.is_valid_number(parsed), row
+            assert phonenumbers.number_type(parsed) in wanted[row.type], row
+            home = phonenumbers.region_code_for_number(parsed)
+            assert home == country or (row.type == "toll_free" and parsed.country_code == 1), row
+            assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == row.number
+            checked += 1
+    assert checked > 2000
+
+
+@pytest.mark.parametrize(
+    "country, area_code, region",
+    [
+        ("US", "415", "California"),
+        ("US", "212", "New York"),
+        ("US", "312", "Illinois"),
+        ("CA", "416", "Ontario"),
+        ("GB", "20", "London"),
+        ("GB", "161", "Manchester"),
+        ("DE", "30", "Berlin"),
+        ("FR", "1", "Île-de-France"),
+        ("AU", "2", "New South Wales"),
+        ("JP", "3", "Tokyo"),
+        ("BR", "11", "São Paulo"),
+    ],
+)
+def test_area_codes_have_real_regions(country, area_code, region):
+    with client() as api:
+        rows = search(api, country=country, area_code=area_code, type="local", limit=20)
+    assert rows
+    calling_code = str(phonenumbers.country_code_for_region(country))
+    for row in rows:
+        assert row["region"] == region
+        assert row["number"].startswith(f"+{calling_code}{area_code}")
+
+
+def test_capabilities_and_prices_per_type_and_country():
+    with client() as api:
+        assert search(api, country="US", type="local", limit=1)[0]["capabilities"] == ["sms", "voice", "mms"]
+        assert search(api, country="GB", type="local", limit=1)[0]["capabilities"] == ["voice"]
+        assert search(api, country="GB", type="mobile", limit=1)[0]["capabilities"] == ["sms", "voice", "whatsapp"]
+        assert "fax" in search(api, country="JP", type="local", limit=1)[0]["capabilities"]
+        assert search(api, country="US", type="short_code", limit=1)[0]["monthly_cost"] == "1000.00"
+        for row in search(api, country="AU", limit=500):
+            assert PRICE.match(row["monthly_cost"]) and row["currency"] == "USD"
+
+
+def test_golden_numbers_cost_ten_times():
+    assert monthly_cost("US", "local", "+14155557777") == "15.00"
+    assert monthly_cost("US", "local", "+14155557778") == "1.50"
+    assert Decimal(monthly_cost("GB", "mobile", "+447400120000")) == 10 * Decimal(countries.MOBILE["GB"])
+
+
+def test_capability_filter_is_all_of():
+    with client() as api:
+        assert search(api, country="GB", type="local", capabilities="sms") == []
+        rows = search(api, country="GB", capabilities="sms,whatsapp", limit=50)
+        assert rows and all(row["type"] == "mobile" for row in rows)
+
+
+def test_contains_filters_on_digits():
+    with client() as api:
+        rows = search(api, country="US", contains="5550123", limit=50)
+    assert rows and all("5550123" in row["number"] for row in rows)
+
+
+def test_placeholder_countries_flag_every_row():
+    with client() as api:
+        for country in sorted(countries.PLACEHOLDER):
+            rows = search(api, country=country, limit=5)
+            assert rows and all(row.get("placeholder") is True for row in rows), country
+        assert all("placeholder" not in row for row in search(api, country="US", limit=50))
+
+
+def test_results_are_ordered_and_deterministic_for_a_seed():
+    with client(seed=1) as one, client(seed=1) as same, client(seed=2) as other:
+        first = search(one, country="US", area_code="212", limit=300)
+        assert first == search(same, country="US", area_code="212", limit=300)
+        numbers = [row["number"] for row in first]
+        assert numbers == sorted(numbers) and len(set(numbers)) == 300
+        assert numbers[:100] == [f"+121255501{n:02d}" for n in range(100)]  # the 555-01XX range
+        assert numbers != [row["number"] for row in search(other, country="US", area_code="212", limit=300)]
+
+
+def test_inventory_ids_are_stable_and_seeded(inventory):
+    assert inventory.row_id("US", "+14155550100") == Inventory(seed=0).row_id("US", "+14155550100")
+    assert inventory.row_id("US", "+14155550100") != Inventory(seed=1).row_id("US", "+14155550100")
+
+
+def test_creating_the_app_builds_no_inventory():
+    app = create_app(None, seed=5)
+    assert app.inventory._blocks == {} and app.inventory._numbers == {}
