@@ -10,7 +10,15 @@ import phonenumbers
 
 from orbitctl.frozen import freeze
 from orbitctl.manifest.merge import Merged, Placed
-from orbitctl.model import CONFIG_KEYS, SET_VALUED_KEYS, Desired, DesiredEntry, Lifecycle, Selection, fingerprint
+from orbitctl.model import (
+    CONFIG_KEYS,
+    SET_VALUED_KEYS,
+    Desired,
+    DesiredEntry,
+    Lifecycle,
+    Selection,
+    fingerprint,
+)
 
 
 def build_desired(merged: Merged) -> Desired:

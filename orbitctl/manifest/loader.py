@@ -38,7 +38,8 @@ def load_manifests(
             continue
         if not isinstance(document.data, dict):
             keys = ", ".join(manifest_schema()["properties"])
-            report.add([document.problem((), f"the top level is not a mapping (allowed: a mapping with the keys {keys})")])
+            message = f"the top level is not a mapping (allowed: a mapping with the keys {keys})"
+            report.add([document.problem((), message)])
             continue
         report.add(substitute(document, environ))
         report.add(check_structure(document))
@@ -56,7 +57,8 @@ def load_manifests(
 
 def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list[Path]:
     if not paths:
-        report.add([Problem("orbitctl", 1, 1, "", "no manifest given (allowed: one or more files or folders)")])
+        message = "no manifest given (allowed: one or more files or folders)"
+        report.add([Problem("orbitctl", 1, 1, "", message)])
     files: dict[Path, Path] = {}
     for given in map(Path, paths):
         if not given.is_dir():
@@ -69,7 +71,8 @@ def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list
             )
         except OSError as error:
             reason = error.strerror or str(error)
-            report.add([Problem(str(given), 1, 1, "", f"cannot read the folder: {reason} (allowed: a readable folder)")])
+            message = f"cannot read the folder: {reason} (allowed: a readable folder)"
+            report.add([Problem(str(given), 1, 1, "", message)])
             continue
         if not found:
             report.add([Problem(str(given), 1, 1, "", "the folder holds no manifests "

@@ -44,7 +44,9 @@ _SECTIONS = {
 }
 
 
-def merge(documents: list[Document], rejected: Set[tuple[str, str]] = frozenset()) -> tuple[Merged, list[Problem]]:
+def merge(
+    documents: list[Document], rejected: Set[tuple[str, str]] = frozenset()
+) -> tuple[Merged, list[Problem]]:
     """Merge the top-level mappings of ``documents``; report what is stated twice.
 
     A stack already reported as wrong (its ``(file, "stack")`` in ``rejected``) is not compared."""
@@ -60,7 +62,8 @@ def merge(documents: list[Document], rejected: Set[tuple[str, str]] = frozenset(
             elif merged.stack.value != stack:
                 problems.append(
                     here.problem(f"stack {stack!r} differs from stack {merged.stack.value!r} at "
-                                 f"{merged.stack.where()} (allowed: one stack for all manifests loaded together)")
+                                 f"{merged.stack.where()} "
+                                 "(allowed: one stack for all manifests loaded together)")
                 )
         for section, target in (
             ("defaults", merged.defaults),

@@ -53,20 +53,22 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
         return [document.problem(path, custom[keyword], key=True)]
     if "propertyNames" in error.absolute_schema_path:
         path = path + (str(error.instance),)
-        return [document.problem(path, f"{error.instance!r} is not allowed as a name ({_allowed(schema)})", key=True)]
+        message = f"{error.instance!r} is not allowed as a name ({_allowed(schema)})"
+        return [document.problem(path, message, key=True)]
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [
-            document.problem(path + (key,), f"unknown key {key!r} (allowed: {', '.join(known)})", key=True)
+            document.problem(path + (key,), f"unknown key {key!r} (allowed: {', '.join(known)})",
+                             key=True)
             for key in error.instance
             if key not in known
         ]
     if keyword == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
+        required = ", ".join(error.validator_value)
         return [
-            document.problem(path + (key,), f"the key {key!r} is missing (required: {', '.join(error.validator_value)})",
-                             key=True)
-            for key in missing
+            document.problem(path + (key,), f"the key {key!r} is missing (required: {required})", key=True)
+            for key in error.validator_value
+            if key not in error.instance
         ]
     return [document.problem(path, _message(keyword, error, schema))]
 

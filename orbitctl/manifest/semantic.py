@@ -22,6 +22,8 @@ TYPE_COUNTRIES = {
 
 PHONE_KEYS = ("number", "forwarding_number", "sms_forwarding")
 
+_COUNTRY_ALLOWED = "allowed: an ISO 3166-1 alpha-2 code, e.g. US"
+
 
 def check_meaning(merged: Merged) -> list[Problem]:
     """Every semantic problem of the merged manifests."""
@@ -55,8 +57,9 @@ def _check_value(key: str, placed: Placed) -> list[Problem]:
         return [placed.problem(f"{value!r} is not a valid phone number (allowed: a number that exists in "
                                "its country's numbering plan, in E.164, e.g. \"+14155550100\")")]
     if key == "country" and isinstance(value, str) and value not in COUNTRIES:
+        hint = "; the United Kingdom is GB" if value == "UK" else ""
         return [placed.problem(f"{value!r} is not an ISO 3166-1 alpha-2 country code "
-                               "(allowed: a code such as US, GB, DE, FR, AU)")]
+                               f"(allowed: a code such as US, GB, DE, FR, AU{hint})")]
     return []
 
 
@@ -74,14 +77,14 @@ def _check_selection(entry: Placed, defaults: dict[str, Placed]) -> list[Problem
     problems = []
     if country is None:
         if number_text is None:
-            return [entry.problem("no country: state country on the entry or in defaults, or pin a number "
-                                  "(allowed: an ISO 3166-1 alpha-2 code, e.g. US)", key=True, sub=("country",))]
+            return [entry.problem("no country: state country on the entry or in defaults, or pin a "
+                                  f"number ({_COUNTRY_ALLOWED})", key=True, sub=("country",))]
         if number is None:
             return []  # the pin itself is reported
         country = phonenumbers.region_code_for_number(number)
         if country not in COUNTRIES:
             return [entry.problem(f"{number_text!r} belongs to no country: state the country "
-                                  "(allowed: an ISO 3166-1 alpha-2 code, e.g. US)", key=True, sub=("country",))]
+                                  f"({_COUNTRY_ALLOWED})", key=True, sub=("country",))]
     elif not isinstance(country, str) or country not in COUNTRIES:
         return []  # a bad country is reported where it is written
     elif number is not None and not _in_country(number, country):

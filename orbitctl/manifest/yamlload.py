@@ -88,10 +88,6 @@ def parse_text(name: str, text: str) -> tuple[Document, list[Problem]]:
     converter = _Converter(document)
     try:
         document.data = converter.value(root, ())
-    except RecursionError:
-        converter.problems.append(
-            Problem(name, 1, 1, "", "the YAML is nested too deeply (allowed: a manifest)")
-        )
     except _TooBig:
         converter.problems.append(
             Problem(name, 1, 1, "", f"aliases expand to more than {MAX_VALUES} values "
