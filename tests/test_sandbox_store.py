@@ -1,0 +1,173 @@
+"""The state file: persistence across restarts, several servers and processes sharing one file,
+atomic writes, and reads that re-parse the file only when it changed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import httpx
+import pytest
+
+from orbitctl.sandbox.app import create_app
+from orbitctl.sandbox.store import Store, read_state
+
+KEY = {"X-API-Key": "dv_test_sk_store"}
+
+
+def api(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers=KEY)
+
+
+def available(client: httpx.Client, count: int, **params) -> list[str]:
+    rows = client.get("/api/v1/numbers/available", params={"country": "US", "limit": count, **params}).json()["data"]
+    return [row["number"] for row in rows]
+
+
+def purchase(client: httpx.Client, number: str) -> httpx.Response:
+    return client.post("/api/v1/numbers/purchase", json={"phone_number": number, "country_code": "US"})
+
+
+def test_account_survives_a_restart(sandbox_server, tmp_path):
+    state = tmp_path / "account.json"
+    first = sandbox_server(state_path=state)
+    with api(first.url) as client:
+        number_id = purchase(client, "+14155550100").json()["data"]["id"]
+        client.put(f"/api/v1/numbers/{number_id}", json={"label": "Kept", "tags": ["a"]})
+        detail = client.get(f"/api/v1/numbers/{number_id}").json()["data"]
+    first.stop()
+
+    second = sandbox_server(state_path=state)
+    with api(second.url) as client:
+        assert client.get(f"/api/v1/numbers/{number_id}").json()["data"] == detail
+        assert client.get("/api/v1/numbers").json()["meta"]["pagination"]["total"] == 1
+        assert "+14155550100" not in available(client, 5, area_code="415")
+        assert purchase(client, "+14155550100").status_code == 409
+
+
+def test_two_servers_share_one_state_file(sandbox_server, tmp_path):
+    state = tmp_path / "shared.json"
+    one, two = sandbox_server(state_path=state), sandbox_server(state_path=state)
+    with api(one.url) as a, api(two.url) as b:
+        number_id = purchase(a, "+14155550100").json()["data"]["id"]
+        assert b.get(f"/api/v1/numbers/{number_id}").json()["data"]["number"] == "+14155550100"
+        assert purchase(b, "+14155550100").status_code == 409
+        assert b.put(f"/api/v1/numbers/{number_id}", json={"label": "from b"}).status_code == 200
+        assert a.get(f"/api/v1/numbers/{number_id}").json()["data"]["label"] == "from b"
+        assert b.delete(f"/api/v1/numbers/{number_id}").status_code == 204
+        assert a.get(f"/api/v1/numbers/{number_id}").status_code == 404
+
+
+def test_concurrent_purchases_through_two_servers_lose_nothing(sandbox_server, tmp_path):
+    state = tmp_path / "race.json"
+    servers = [sandbox_server(state_path=state), sandbox_server(state_path=state)]
+    with api(servers[0].url) as client:
+        numbers = available(client, 24, area_code="212")
+    contested = "+14155550100"
+    results: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def worker(slot: int) -> None:
+        with api(servers[slot % 2].url) as client:
+            mine = [contested] + numbers[slot::8]
+            for number in mine:
+                status = purchase(client, number).status_code
+                with lock:
+                    results.append((number, status))
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    contested_statuses = sorted(status for number, status in results if number == contested)
+    assert contested_statuses == [201] + [409] * 7
+    assert all(status == 201 for number, status in results if number != contested)
+    snapshot = read_state(state)
+    owned = sorted(record["number"] for record in snapshot["numbers"].values())
+    assert owned == sorted(numbers + [contested])
+    purchases = [entry for entry in snapshot["audit"] if entry["method"] == "POST"]
+    assert len(purchases) == 25
+    assert not list(tmp_path.glob("*.tmp")), "no temp file is left behind"
+
+
+def test_a_serve_process_and_a_thread_share_a_state_file(sandbox_server, tmp_path):
+    state = tmp_path / "processes.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orbitctl", "sandbox", "serve", "--port", "0", "--quiet", "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().split("listening on ", 1)[1].split()[0]
+        local = sandbox_server(state_path=state)
+        with api(url) as remote, api(local.url) as here:
+            numbers = available(here, 20, area_code="305")
+
+            def buy_all(client: httpx.Client, chunk: list[str]) -> None:
+                for number in chunk:
+                    assert purchase(client, number).status_code == 201
+
+            other = threading.Thread(target=buy_all, args=(remote, numbers[::2]))
+            other.start()
+            buy_all(here, numbers[1::2])
+            other.join()
+            for client in (remote, here):
+                listed = client.get("/api/v1/numbers", params={"limit": 200}).json()["data"]
+                assert sorted(item["number"] for item in listed) == sorted(numbers)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_read_state_of_a_missing_file_is_an_empty_account(tmp_path):
+    assert read_state(tmp_path / "none.json")["numbers"] == {}
+    assert read_state(tmp_path / "none.json")["audit"] == []
+
+
+def test_reads_reuse_the_parsed_state_until_the_file_changes(tmp_path):
+    path = tmp_path / "s.json"
+    reader, writer = Store(path), Store(path)
+    first = reader.current()
+    assert reader.current() is first
+    with writer.write() as draft:
+        draft.put_port({"id": "port_x", "numbers": [], "estimated_completion": "2099-01-01T00:00:00Z"})
+    changed = reader.current()
+    assert changed is not first and "port_x" in changed.porting
+    assert reader.current() is changed
+
+
+def test_a_failed_write_changes_nothing(tmp_path):
+    path = tmp_path / "s.json"
+    store = Store(path)
+    with pytest.raises(RuntimeError):
+        with store.write() as draft:
+            draft.put_port({"id": "port_x", "numbers": []})
+            raise RuntimeError("handler failed")
+    assert not path.exists()
+    assert store.current().porting == {}
+
+
+def test_a_corrupt_state_file_is_a_clear_500(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    app = create_app(path)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+        response = client.get("/api/v1/numbers")
+    assert response.status_code == 500
+    assert str(path) in response.json()["error"]["message"]
+
+
+def test_the_file_holds_numbers_and_audit_as_plain_json(tmp_path):
+    path = tmp_path / "plain.json"
+    app = create_app(path)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+        number_id = purchase(client, "+14155550100").json()["data"]["id"]
+    data = json.loads(path.read_text())
+    assert data["numbers"][number_id]["number"] == "+14155550100"
+    assert data["audit"][0]["number_id"] == number_id
+    assert data == app.store.snapshot() == read_state(path)
