@@ -1,0 +1,101 @@
+"""Porting requests: validation, and a status that moves on with the (simulated) clock until the
+numbers join the account."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from orbitctl.sandbox.app import create_app
+
+KEY = {"X-API-Key": "dv_test_sk_porting"}
+START = datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
+REQUEST = {
+    "numbers": ["+14155551234", "+447400123456"],
+    "current_carrier": "Acme Telecom",
+    "authorization_name": "John Doe",
+    "account_number": "ACC-12345",
+    "pin": "secret-pin-9876",
+}
+
+
+class Clock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def world(tmp_path):
+    clock = Clock()
+    app = create_app(tmp_path / "port.json", clock=clock)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+        yield client, clock, tmp_path / "port.json"
+
+
+def test_status_moves_on_and_numbers_join_the_account(world):
+    client, clock, state = world
+    port = client.post("/api/v1/numbers/porting", json=REQUEST).json()["data"]
+    assert port["status"] == "pending"
+    assert port["estimated_completion"] == "2026-03-22T00:00:00Z"
+    path = f"/api/v1/numbers/porting/{port['id']}"
+
+    clock.now = START + timedelta(hours=23)
+    assert client.get(path).json()["data"]["status"] == "pending"
+    clock.now = START + timedelta(days=1)
+    assert client.get(path).json()["data"]["status"] == "in_progress"
+    assert client.get("/api/v1/numbers").json()["data"] == []
+
+    clock.now = datetime(2026, 3, 22, tzinfo=timezone.utc)
+    assert client.get(path).json()["data"]["status"] == "completed"
+    listed = client.get("/api/v1/numbers").json()["data"]
+    assert {(item["number"], item["country"], item["status"]) for item in listed} == {
+        ("+14155551234", "US", "active"),
+        ("+447400123456", "GB", "active"),
+    }
+    gb = next(item for item in listed if item["country"] == "GB")
+    assert gb["type"] == "mobile" and gb["created_at"] == "2026-03-22T00:00:00Z"
+
+    clock.now += timedelta(days=3)
+    assert len(client.get("/api/v1/numbers").json()["data"]) == 2  # joined once
+    assert "secret-pin-9876" not in state.read_text()
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"numbers": None}, "numbers"),
+        ({"numbers": []}, "numbers"),
+        ({"numbers": "+14155551234"}, "numbers"),
+        ({"numbers": ["4155551234"]}, "numbers[0]"),
+        ({"numbers": ["+14155551234", "+14155551234"]}, "numbers"),
+        ({"current_carrier": None}, "current_carrier"),
+        ({"current_carrier": "  "}, "current_carrier"),
+        ({"authorization_name": None}, "authorization_name"),
+        ({"authorization_name": 5}, "authorization_name"),
+        ({"account_number": 12345}, "account_number"),
+        ({"pin": 1234}, "pin"),
+    ],
+)
+def test_porting_body_is_validated(world, change, field):
+    client, _clock, _state = world
+    body = {k: v for k, v in {**REQUEST, **change}.items() if v is not None}
+    response = client.post("/api/v1/numbers/porting", json=body)
+    assert response.status_code == 422
+    assert field in {detail["field"] for detail in response.json()["error"]["details"]}
+
+
+def test_porting_a_number_already_on_the_account_or_already_porting(world):
+    client, _clock, _state = world
+    client.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100"})
+    response = client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+14155550100"]})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "numbers[0]"
+    assert client.post("/api/v1/numbers/porting", json=REQUEST).status_code == 201
+    clash = client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+447400123456"]})
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "conflict"
