@@ -137,11 +137,16 @@ def _property_table(properties: dict, root: dict, *, required=(), kinds: bool = 
 
 
 def _error_messages(schema: dict) -> list[str]:
-    """Rules a schema states in its own words (``errorMessage``), e.g. count with number."""
+    """Rules a schema states in its own words (``x-error-messages``), e.g. count with number."""
     messages = []
     for dependent in schema.get("dependentSchemas", {}).values():
-        messages.extend(str(text) for text in dependent.get("errorMessage", {}).values())
+        for keyword in _MESSAGE_KEYWORDS:
+            messages.extend(str(text) for text in dependent.get(keyword, {}).values())
     return messages
+
+
+#: Where a schema keeps its own wording of a rule (the second is the ajv-errors spelling).
+_MESSAGE_KEYWORDS = ("x-error-messages", "errorMessage")
 
 
 def reference() -> str:

@@ -29,7 +29,7 @@ MAX_VALUE = 60
 
 def cell(text: object) -> str:
     """Text safe in a markdown table cell."""
-    return html.escape(str(text)).replace("|", "&#124;").replace("\n", " ").replace("`", "&#96;")
+    return html.escape(str(text), quote=False).replace("|", "&#124;").replace("\n", " ").replace("`", "&#96;")
 
 
 def shown(value: object) -> str:

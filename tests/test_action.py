@@ -244,7 +244,7 @@ def test_apply_then_drift_check_then_drift_detected(github, sandbox_server):
     summary = github.summary.read_text()
     assert "**Drift: 1 action" in summary
     assert "| managed by stack prod | 1 |" in summary
-    assert "label: &quot;Changed by hand&quot; → &quot;Support line&quot;" in summary
+    assert 'label: "Changed by hand" → "Support line"' in summary
     assert "update support" in drifted.stdout
     assert "drifted from the manifests" in drifted.stderr
     plan_json = Path(outputs(github.output)["plan-json"])

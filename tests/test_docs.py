@@ -144,3 +144,40 @@ def test_the_index_links_every_page():
     for page in DOCS.glob("*.md"):
         if page.name != "index.md":
             assert f"({page.name})" in index, page.name
+
+
+def test_drift_page_shows_what_the_report_script_writes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("drift_report", ROOT / "scripts" / "drift-report.py")
+    drift_report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drift_report)
+    plan = {
+        "stack": "prod",
+        "drift": {"managed": 212, "unmanaged": 30, "foreign": 8, "total": 250, "changed": 2,
+                  "managed_share": "0.8480"},
+        "actions": [
+            {"action": "update", "name": "support-main", "number": "+14155550100",
+             "changes": {"label": {"before": "Support (old)", "after": "Main Support Line"}}},
+            {"action": "purchase", "name": "sms-pool", "number": None, "changes": {},
+             "reason": "pool 'sms-pool' wants 5"},
+        ],
+    }
+    page = (DOCS / "drift.md").read_text(encoding="utf-8")
+    shown = page.split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert shown == drift_report.markdown(plan)
+
+
+def test_shell_completion_works_as_documented():
+    page = (DOCS / "shell-completion.md").read_text(encoding="utf-8")
+    assert "_ORBITCTL_COMPLETE=bash_source orbitctl" in page
+    import subprocess
+    import sys
+
+    orbitctl = Path(sys.executable).parent / "orbitctl"
+    env = {"_ORBITCTL_COMPLETE": "bash_complete", "COMP_WORDS": "orbitctl plan --output j", "COMP_CWORD": "3"}
+    done = subprocess.run([str(orbitctl)], env=env, capture_output=True, text=True, timeout=30)
+    assert done.stdout.split() == ["plain,json"]
+    env["_ORBITCTL_COMPLETE"] = "bash_source"
+    script = subprocess.run([str(orbitctl)], env=env, capture_output=True, text=True, timeout=30)
+    assert "complete -o nosort -F _orbitctl_completion orbitctl" in script.stdout
