@@ -54,14 +54,13 @@ def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float,
     except StateFileError as problem:
         server.server_close()
         raise OrbitctlError(str(problem)) from None
-    bound_host, bound_port = server.server_address[:2]
-    where = state if state else "in memory"
-    click.echo(f"Orbit sandbox listening on http://{bound_host}:{bound_port} (state: {where}, seed {seed})")
-    click.echo("Try: curl -H 'X-API-Key: dv_test_sk_demo' "
-               f"'http://{bound_host}:{bound_port}/api/v1/numbers/available?country=US&area_code=415&limit=5'")
-    click.echo("Press Ctrl-C to stop.", err=True)
     signal.signal(signal.SIGTERM, _interrupt)
+    bound_host, bound_port = server.server_address[:2]
+    url = f"http://{bound_host}:{bound_port}"
     try:
+        click.echo(f"Orbit sandbox listening on {url} (state: {state or 'in memory'}, seed {seed})")
+        click.echo(f"Try: curl -H 'X-API-Key: dv_test_sk_demo' '{url}/api/v1/numbers/available?country=US&area_code=415&limit=5'")
+        click.echo("Press Ctrl-C to stop.", err=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)

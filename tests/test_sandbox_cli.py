@@ -1,0 +1,85 @@
+"""`orbitctl sandbox serve`: prints its URL, serves the API, stops cleanly on Ctrl-C, and reports
+user errors without a traceback."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+
+import httpx
+from click.testing import CliRunner
+
+from orbitctl.cli import cli
+
+KEY = {"X-API-Key": "dv_test_sk_cli"}
+
+
+def start(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orbitctl", "sandbox", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    assert "listening on http://127.0.0.1:" in line, line + process.stderr.read()
+    return process, line.split("listening on ", 1)[1].split()[0]
+
+
+def test_serve_prints_its_url_serves_and_stops_on_ctrl_c(tmp_path):
+    state = tmp_path / "cli.json"
+    process, url = start("--state", str(state), "--seed", "3", "--latency-ms", "1")
+    try:
+        with httpx.Client(base_url=url, headers=KEY) as client:
+            rows = client.get("/api/v1/numbers/available", params={"country": "US", "limit": 1}).json()["data"]
+            assert client.post("/api/v1/numbers/purchase", json={"phone_number": rows[0]["number"]}).status_code == 201
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Stopped." in err and "Traceback" not in err
+    assert "POST /api/v1/numbers/purchase" in err  # the access log (no --quiet)
+    assert "dv_test_sk_cli" not in err
+    assert state.exists()
+
+
+def test_serve_stops_cleanly_on_sigterm():
+    process, _url = start("--quiet")
+    process.terminate()
+    _out, err = process.communicate(timeout=10)
+    assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_a_busy_port_is_a_clear_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
+    state = tmp_path / "broken.json"
+    state.write_text("[1, 2")
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", "--state", str(state)])
+    assert result.exit_code == 1
+    assert str(state) in result.output and "Traceback" not in result.output
+
+
+def test_knob_values_are_checked():
+    for args in (["--error-rate", "2"], ["--latency-ms", "-5"], ["--rate-limit", "0"], ["--fail-configure", "-1"]):
+        result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", *args])
+        assert result.exit_code == 2, args
+        assert "Invalid value" in result.output
+
+
+def test_help_lists_every_knob():
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--help"])
+    for option in ("--host", "--port", "--state", "--seed", "--latency-ms", "--error-rate", "--rate-limit",
+                   "--lose-purchase-responses", "--fail-configure"):
+        assert option in result.output
