@@ -10,18 +10,33 @@ from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
 
 
+#: Exit code of every error (SPEC section 4); click's usage errors would otherwise exit 2, which
+#: `plan --detailed-exitcode` reserves for "changes present".
+EXIT_ERROR = 1
+
+
 class OrbitctlGroup(click.Group):
     """Turns every error a user can cause into one message on stderr and exit 1, no traceback."""
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as problem:
+            problem.exit_code = EXIT_ERROR
+            raise
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as problem:
+            problem.exit_code = EXIT_ERROR
+            raise
         except (OrbitctlError, OrbitError) as problem:
             click.echo(f"Error: {problem}", err=True)
-            raise click.exceptions.Exit(1) from None
+            raise click.exceptions.Exit(EXIT_ERROR) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            raise click.exceptions.Exit(1) from None
+            raise click.exceptions.Exit(EXIT_ERROR) from None
 
 
 @click.group(cls=OrbitctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
