@@ -14,18 +14,18 @@ def test_a_release_is_refused_without_allow_release(checkout, sandbox_server, or
     orbit_env(server.url)
     manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n  b:\n    country: US\n")
     assert run("apply", str(manifest), "--auto-approve").exit_code == 0
-    before, mark = account(server.url), len(audit(server))
+    before, mark = account(server), len(audit(server))
 
     write_manifest(manifest, "  a:\n    country: US\n")
     refused = run("apply", str(manifest), "--auto-approve")
 
     assert refused.exit_code == 1
     assert "--allow-release" in refused.stderr
-    assert changing_requests(server, mark) == [] and account(server.url) == before
+    assert changing_requests(server, mark) == [] and account(server) == before
 
     allowed = run("apply", str(manifest), "--auto-approve", "--allow-release")
     assert allowed.exit_code == 0, allowed.output + allowed.stderr
-    assert owned(server.url, "b") == [] and len(account(server.url)) == 1
+    assert owned(server, "b") == [] and len(account(server)) == 1
     assert [entry["method"] for entry in changing_requests(server, mark)] == ["DELETE"]
 
 
@@ -44,7 +44,7 @@ def test_releasing_more_than_the_percentage_needs_force(checkout, sandbox_server
 
     raised = run("apply", str(manifest), "--auto-approve", "--allow-release", "--max-release-percent", "40")
     assert raised.exit_code == 0, raised.output + raised.stderr
-    assert len(owned(server.url, "pool")) == 5
+    assert len(owned(server, "pool")) == 5
 
 
 def test_force_passes_the_percentage(checkout, sandbox_server, orbit_env):
@@ -55,7 +55,7 @@ def test_force_passes_the_percentage(checkout, sandbox_server, orbit_env):
     write_manifest(manifest, POOL.format(count=2, extra=""))
     result = run("apply", str(manifest), "--auto-approve", "--allow-release", "--force")
     assert result.exit_code == 0, result.output + result.stderr
-    assert len(owned(server.url, "pool")) == 2
+    assert len(owned(server, "pool")) == 2
 
 
 def test_prevent_release_refuses_and_changes_nothing(checkout, sandbox_server, orbit_env):
@@ -71,7 +71,7 @@ def test_prevent_release_refuses_and_changes_nothing(checkout, sandbox_server, o
 
     assert result.exit_code == 1
     assert "prevent_release" in result.stderr
-    assert changing_requests(server, mark) == [] and len(owned(server.url, "pool")) == 3
+    assert changing_requests(server, mark) == [] and len(owned(server, "pool")) == 3
 
 
 def test_a_saved_plan_made_before_prevent_release_is_refused(checkout, sandbox_server, orbit_env):
@@ -88,7 +88,7 @@ def test_a_saved_plan_made_before_prevent_release_is_refused(checkout, sandbox_s
 
     assert result.exit_code == 1
     assert "prevent_release" in result.stderr or "stale" in result.stderr
-    assert changing_requests(server, mark) == [] and len(owned(server.url, "pool")) == 3
+    assert changing_requests(server, mark) == [] and len(owned(server, "pool")) == 3
 
 
 def test_a_saved_plan_applies_exactly_and_converges(checkout, sandbox_server, orbit_env):
@@ -98,10 +98,10 @@ def test_a_saved_plan_applies_exactly_and_converges(checkout, sandbox_server, or
     assert run("plan", str(manifest), "--out", "plan.json").exit_code == 0
     result = run("apply", "plan.json", "--auto-approve")
     assert result.exit_code == 0, result.output + result.stderr
-    assert [fields["label"] for fields in owned(server.url, "a")] == ["A"]
+    assert [fields["label"] for fields in owned(server, "a")] == ["A"]
     again = run("apply", "plan.json", "--auto-approve")  # the purchases were made: stale now
     assert again.exit_code == 1 and "stale" in again.stderr
-    assert len(account(server.url)) == 1
+    assert len(account(server)) == 1
 
 
 def test_a_saved_plan_is_refused_when_a_number_it_touches_changed(checkout, sandbox_server, orbit_env):
@@ -111,16 +111,16 @@ def test_a_saved_plan_is_refused_when_a_number_it_touches_changed(checkout, sand
     assert run("apply", str(manifest), "--auto-approve").exit_code == 0
     write_manifest(manifest, "  a:\n    country: US\n    label: B\n")
     assert run("plan", str(manifest), "--out", "plan.json").exit_code == 0
-    [number] = owned(server.url, "a")
+    [number] = owned(server, "a")
     with OrbitClient(TEST_API_KEY, server.url) as client:  # someone edits it in the console
         client.configure(number["id"], forwarding_number="+14155550111")
-    mark, before = len(audit(server)), account(server.url)
+    mark, before = len(audit(server)), account(server)
 
     result = run("apply", "plan.json", "--auto-approve")
 
     assert result.exit_code == 1
     assert "stale" in result.stderr and "Nothing was changed" in result.stderr
-    assert changing_requests(server, mark) == [] and account(server.url) == before
+    assert changing_requests(server, mark) == [] and account(server) == before
 
 
 def test_a_saved_plan_is_refused_when_the_manifest_changed(checkout, sandbox_server, orbit_env):

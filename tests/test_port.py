@@ -27,7 +27,7 @@ def test_port_submits_the_request_with_the_pin_from_the_environment(sandbox_serv
         "--pin-env", "CARRIER_PIN", "--output", "json",
     )
     assert result.exit_code == 0, result.stderr
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["numbers"] == ["+14155551234", "+14155551235"]
     assert document["id"].startswith("port_") and document["status"]
     [request] = porting_requests(server)
