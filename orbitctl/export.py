@@ -293,15 +293,10 @@ def stacks_on(live: Live) -> dict[str, int]:
 def choose_stack(live: Live, stack: str | None) -> str:
     """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
     if stack is not None:
-        if not STACK_PATTERN.match(stack):
-            raise OrbitctlError(
-                f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
-                "'-', starting with a letter or digit, at most 16 characters, e.g. 'prod')"
-            )
-        return stack
+        return _checked_stack(stack)
     stacks = sorted(stacks_on(live))
     if len(stacks) == 1:
-        return stacks[0]
+        return _checked_stack(stacks[0])
     if not stacks:
         raise OrbitctlError(
             "no stack manages a number on this account yet: name the new stack with --stack "
@@ -311,6 +306,15 @@ def choose_stack(live: Live, stack: str | None) -> str:
         f"the account holds numbers of {len(stacks)} stacks ({', '.join(stacks)}): "
         "choose one with --stack"
     )
+
+
+def _checked_stack(stack: str) -> str:
+    if not STACK_PATTERN.match(stack):
+        raise OrbitctlError(
+            f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
+            "'-', starting with a letter or digit, at most 16 characters, e.g. 'prod')"
+        )
+    return stack
 
 
 def export_manifest(
@@ -337,8 +341,18 @@ def export_manifest(
         else:
             foreign[number.owner.stack] += 1
 
+    renamed: list[LiveNumber] = []
+    for name in sorted(name for name in managed if not NAME_PATTERN.match(name)):
+        # an ownership tag whose name no manifest can state (written by hand?): its numbers are
+        # pinned under new names, which the plan adopts them into (retagging them)
+        warnings.append(
+            f"stack {stack}'s entry name {name!r} is not a valid name; its numbers are written "
+            "under new names, pinned, and the plan adopts them under those"
+        )
+        renamed += managed.pop(name)
+
     adoptable = []
-    for number in sorted(unmanaged, key=lambda n: n.number):
+    for number in sorted(unmanaged + renamed, key=lambda n: n.number):
         tags = number.config.get("tags") or ()
         problem = pin_problem(number)
         if problem:
@@ -375,7 +389,7 @@ def export_manifest(
         entries=len(entries),
         numbers=sum(len(entry.numbers) for entry in entries),
         managed=sum(len(members) for members in managed.values()),
-        adopted=adopted,
+        adopted=adopted,  # numbers renamed from an invalid entry name count here: they are adopted
         unmanaged_left_out=unmanaged_left_out,
         foreign_left_out=dict(sorted(foreign.items())),
         warnings=tuple(warnings),

@@ -421,3 +421,21 @@ def test_values_outside_the_schema_are_left_unmanaged_with_a_warning():
     assert "forwarding_number" not in entries["c"]
     assert len(result.warnings) == 3
     assert any("'http://insecure.example.com' cannot be written" in w for w in result.warnings)
+
+
+def test_a_managed_name_no_manifest_can_state_is_renamed_and_adopted(tmp_path):
+    live = account(
+        number("+14155550100", label="Odd", tags=["orbitctl__prod__Bad_Name"]),
+        number("+14155550101", label="Fine", tags=["orbitctl__prod__fine"]),
+    )
+    result = export_manifest(live, "prod")
+    assert set(manifest(result)["numbers"]) == {"odd", "fine"}
+    assert any("'Bad_Name' is not a valid name" in line for line in result.warnings)
+    planned = plan_of(result, live, tmp_path)
+    assert [(a.kind.value, a.name, a.previous_name) for a in planned.actions] == [("adopt", "odd", "Bad_Name")]
+
+
+def test_the_only_stack_on_the_account_must_be_a_valid_name_too():
+    live = account(number("+14155550100", tags=["orbitctl__Prod__a"]))
+    with pytest.raises(OrbitctlError, match="'Prod' is not a stack name"):
+        choose_stack(live, None)
