@@ -174,9 +174,15 @@ def execute(
     def run_group(steps: list[_Step]) -> None:
         if not steps:
             return
-        with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(steps)))) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(steps))))
+        try:
             for future in [pool.submit(work, step) for step in steps]:
                 future.result()
+        except BaseException:
+            # Ctrl-C: start nothing more; what is in flight finishes (and journals what it bought)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     indexed = list(enumerate(plan.actions))
     # 1. purchases, adopts, and replaces' new numbers

@@ -189,3 +189,28 @@ def test_an_orphaned_number_loses_only_its_ownership_tag(checkout, sandbox_serve
     ignore = {"tags", "updated_at"}
     assert {k: v for k, v in after.items() if k not in ignore} == {k: v for k, v in before.items() if k not in ignore}
     assert plan_is_empty(manifest)
+
+
+# --- regulated and carrier-allocated countries ------------------------------------------------
+
+
+def test_regulatory_hold_is_done_and_not_fought_and_placeholders_are_bought(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(
+        checkout / "m.yaml",
+        "  berlin:\n    country: DE\n    label: Berlin\n    status: active\n"
+        "  munich:\n    country: DE\n    label: Munich\n    compliance_profile_id: cp_de_acme\n"
+        "  delhi:\n    country: IN\n    label: Delhi\n",
+    )
+
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "1 in regulatory hold" in result.output
+    [berlin], [munich], [delhi] = owned(server, "berlin"), owned(server, "munich"), owned(server, "delhi")
+    assert berlin["status"] == "regulatory_hold" and berlin["label"] == "Berlin"
+    assert munich["status"] == "active" and munich["compliance_profile_id"] == "cp_de_acme"
+    assert delhi["label"] == "Delhi" and delhi["_inventory_id"]
+    assert len(purchases(server)) == 3
+    assert plan_is_empty(manifest)  # the hold is the API's: the next plan does not fight it

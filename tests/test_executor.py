@@ -478,3 +478,50 @@ def test_progress_is_called_once_per_action(journal):
     seen = []
     run(make_plan(purchase("a"), purchase("b")), fake, journal, progress=seen.append)
     assert sorted(o.action.name for o in seen) == ["a", "b"]
+
+
+# --- sending idempotent requests again after a 500 --------------------------------------------
+
+
+def test_an_idempotent_request_is_sent_again_after_a_500_only():
+    from orbitctl.resend import EXTRA_ATTEMPTS, resend_on_500
+
+    answers = [ServerError("500", status=500), ServerError("500", status=500), "done"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert resend_on_500(call, sleep=lambda _: None) == "done"
+
+    failures = iter([ServerError("503", status=503)])
+    with pytest.raises(ServerError):
+        resend_on_500(lambda: (_ for _ in ()).throw(next(failures)), sleep=lambda _: None)
+
+    attempts = []
+
+    def always_500():
+        attempts.append(1)
+        raise ServerError("500", status=500)
+
+    with pytest.raises(ServerError):
+        resend_on_500(always_500, sleep=lambda _: None)
+    assert len(attempts) == 1 + EXTRA_ATTEMPTS
+
+
+def test_an_update_answered_500_once_is_sent_again(journal):
+    fake = FakeOrbit()
+    mine = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "a")], label="x")
+    original = fake.configure
+    failures = [ServerError("500", status=500)]
+
+    def flaky(number_id, **fields):
+        if failures:
+            raise failures.pop()
+        return original(number_id, **fields)
+
+    fake.configure = flaky
+    result = run(make_plan(existing(ActionKind.UPDATE, fake, mine, "a", [Change("label", "x", "y")])), fake, journal)
+    assert result.outcomes[0].ok and fake.numbers[mine]["label"] == "y"

@@ -12,7 +12,7 @@ from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.gates import DEFAULT_MAX_RELEASE_PERCENT
-from orbitctl.model import ActionKind, Plan
+from orbitctl.model import Plan
 from orbitctl.outcome import ActionOutcome, ApplyResult
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
@@ -167,26 +167,18 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
         return execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
 
 
-_VERB = {
-    ActionKind.PURCHASE: "purchase",
-    ActionKind.ADOPT: "adopt",
-    ActionKind.UPDATE: "update",
-    ActionKind.REPLACE: "replace",
-    ActionKind.RELEASE: "release",
-    ActionKind.ORPHAN: "orphan",
-    ActionKind.MOVE: "move",
-}
-
-
 def outcome_line(outcome: ActionOutcome) -> str:
-    """``sms-pool: purchase done: bought +14155550003`` / ``x: update FAILED: ...``."""
+    """``sms-pool: bought +14155550003`` / ``support-main: update FAILED: <why>``."""
+    from orbitctl.outcome import PAST_TENSE
+
     action = outcome.action
     subject = action.name if not action.previous_name else f"{action.previous_name} -> {action.name}"
-    number = outcome.number or action.number
-    where = f" ({number})" if number and (not outcome.message or number not in outcome.message) else ""
-    state = "done" if outcome.ok else "FAILED"
-    detail = f": {outcome.message}" if outcome.message else ""
-    return f"{subject}: {_VERB[action.kind]}{where} {state}{detail}"
+    number = outcome.number or action.number or action.id or ""
+    if outcome.ok:
+        detail = outcome.message or f"{PAST_TENSE[action.kind]} {number}".rstrip()
+        return f"{subject}: {detail}"
+    where = f" {number}" if number and number not in outcome.message else ""
+    return f"{subject}: {action.kind.value}{where} FAILED: {outcome.message}"
 
 
 def _finish(result: ApplyResult, output: str) -> None:
