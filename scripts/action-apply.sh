@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The action's apply step: `orbitctl apply --auto-approve`, its report in the job summary.
 # In (besides action-common.sh's): ORBITCTL_ALLOW_RELEASE (true|false).
-# Out: exitcode in $GITHUB_OUTPUT; exits with apply's exit code.
+# Out: exitcode, journal=true (when .orbitctl/journal.json exists) in $GITHUB_OUTPUT; exits
+#      with apply's exit code.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 
@@ -23,4 +24,6 @@ cat "$log"
   fence_file "$log"
 } >> "$summary"
 echo "exitcode=$rc" >> "$outputs"
+# Whether there is a purchase journal for the action to keep in the cache.
+[[ -f .orbitctl/journal.json ]] && echo "journal=true" >> "$outputs"
 exit $rc
