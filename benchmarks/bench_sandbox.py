@@ -123,7 +123,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         state = args.state or Path(scratch) / "bench.json"
         with served(state, args.latency_ms, args.in_process) as url:
+            bought_at = time.perf_counter()
             ids = buy(url, args.numbers)
+            buying = time.perf_counter() - bought_at
             count, latencies, failures = hammer(url, ids, args.threads, args.seconds)
         latencies.sort()
         print(
@@ -136,6 +138,7 @@ def main() -> None:
             f"  latency p50 {statistics.median(latencies) * 1000:.1f} ms, "
             f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms"
         )
+        print(f"POST /numbers/purchase (one client, sequential, state file): {len(ids) / buying:,.0f} purchases/s")
         if args.overlap:
             with served(Path(scratch) / "overlap.json", 50, args.in_process) as url:
                 wall = overlap(url)

@@ -60,7 +60,6 @@ class WSGIHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "orbit-sandbox"
-    sys_version = ""
     timeout = IDLE_TIMEOUT
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
 
@@ -111,6 +110,9 @@ class WSGIHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _call_app
 

@@ -45,11 +45,18 @@ def _empty() -> dict:
 class AccountState:
     """One immutable version of the account. Records are dicts never changed once published."""
 
-    def __init__(self, numbers: dict[str, dict], porting: dict[str, dict], next_seq: int):
+    def __init__(
+        self,
+        numbers: dict[str, dict],
+        porting: dict[str, dict],
+        next_seq: int,
+        owned: dict[tuple[str, str], str] | None = None,
+    ):
         self.numbers = numbers  # id -> record, in purchase (``_seq``) order
         self.porting = porting
         self.next_seq = next_seq
-        self.owned = {(r["country"], r["number"]): r["id"] for r in numbers.values()}
+        #: (country, number) -> id of every number on the account
+        self.owned = owned if owned is not None else {(r["country"], r["number"]): r["id"] for r in numbers.values()}
         self._ordered: tuple[list[int], list[dict]] | None = None
 
     def ordered(self) -> tuple[list[int], list[dict]]:
@@ -102,7 +109,7 @@ class Draft:
         self.changed = True
 
     def freeze(self) -> AccountState:
-        return AccountState(self.numbers, self.porting, self.next_seq)
+        return AccountState(self.numbers, self.porting, self.next_seq, self.owned)
 
 
 class Store:
@@ -113,6 +120,7 @@ class Store:
         self._state = AccountState({}, {}, 1)
         self._audit: list[dict] = []
         self._audit_json: list[str] = []
+        #: number id -> (record, its '"id":{...}' JSON), reused while the record is unchanged
         self._fragments: dict[str, tuple[dict, str]] = {}
         self._signature: tuple[int, int, int] | None = None
         self._loaded = self.path is None
@@ -213,13 +221,14 @@ class Store:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _save(self, state: AccountState, audit_json: list[str]) -> None:
+        previous = self._fragments
         fragments = {}
-        parts = []
         for number_id, record in state.numbers.items():
-            cached = self._fragments.get(number_id)
-            text = cached[1] if cached is not None and cached[0] is record else _dumps(record)
-            fragments[number_id] = (record, text)
-            parts.append(f"{_dumps(number_id)}:{text}")
+            cached = previous.get(number_id)
+            if cached is None or cached[0] is not record:
+                cached = (record, f"{_dumps(number_id)}:{_dumps(record)}")
+            fragments[number_id] = cached
+        parts = [text for _record, text in fragments.values()]
         content = (
             f'{{"format":{_dumps(FORMAT)},"next_seq":{state.next_seq},'
             f'"porting":{_dumps(state.porting)},'
