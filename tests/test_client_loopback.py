@@ -1,12 +1,14 @@
-"""The client's connection pool: 64 requests at once, and the connections kept for the next 64.
+"""The client over a real socket: its connection pool, and what httpx and httpcore log.
 
 A tiny HTTP server on loopback counts the TCP connections it accepts and holds every request
-until 64 are in flight together, so a pool smaller than 64 fails the test instead of passing slowly.
+until ``parallel`` are in flight together, so a pool smaller than 64 fails the pool test instead
+of passing slowly.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,20 +57,41 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def counting_server():
-    server = _CountingServer(POOL_SIZE)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    """Factory: ``counting_server(parallel)`` starts a server on loopback; stopped after the test."""
+    started = []
+
+    def start(parallel: int) -> _CountingServer:
+        server = _CountingServer(parallel)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def _url(server: _CountingServer) -> str:
+    host, port = server.server_address
+    return f"http://{host}:{port}"
 
 
 def test_64_requests_run_at_once_and_their_connections_are_reused(counting_server):
-    host, port = counting_server.server_address
+    server = counting_server(POOL_SIZE)
     ids = [f"num_{i}" for i in range(POOL_SIZE)]
-    with OrbitClient(TEST_API_KEY, f"http://{host}:{port}", max_retries=0, timeout=15) as client:
+    with OrbitClient(TEST_API_KEY, _url(server), max_retries=0, timeout=15) as client:
         with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
             first = [record.id for record in pool.map(client.get_number, ids)]
             second = [record.id for record in pool.map(client.get_number, ids)]
     assert first == ids and second == ids
-    assert counting_server.connections == POOL_SIZE
+    assert server.connections == POOL_SIZE
+
+
+def test_the_key_is_in_no_log_record_of_a_real_exchange(counting_server, caplog):
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore log every step of a request at DEBUG
+    server = counting_server(1)
+    with OrbitClient(TEST_API_KEY, _url(server)) as client:
+        assert client.get_number("num_1").id == "num_1"
+    assert "send_request_headers" in caplog.text  # httpcore's request trace was captured
+    assert TEST_API_KEY not in caplog.text
