@@ -196,7 +196,7 @@ class OrbitClient:
                 params[key] = value
         action = f"Searching available numbers in {country}"
         response = self._send("GET", f"{API_PREFIX}/available", action, params=params)
-        rows = self._envelope(response, "GET", action, list)["data"]
+        rows = self._envelope(response, action, list)["data"]
         return self._parse(response, action, lambda: [_available_number(row) for row in rows])
 
     def purchase(
@@ -220,7 +220,7 @@ class OrbitClient:
             body["id"] = inventory_id
         action = f"Purchasing {phone_number}"
         response = self._send("POST", f"{API_PREFIX}/purchase", action, body=body)
-        data = self._envelope(response, "POST", action, dict)["data"]
+        data = self._envelope(response, action, dict)["data"]
         return self._parse(response, action, lambda: _number_record(data))
 
     def iter_numbers(
@@ -245,7 +245,7 @@ class OrbitClient:
         while True:
             action = f"Listing the account's numbers (page {page})"
             response = self._send("GET", API_PREFIX, action, params=params)
-            envelope = self._envelope(response, "GET", action, list)
+            envelope = self._envelope(response, action, list)
             records = self._parse(response, action, lambda: [_number_record(row) for row in envelope["data"]])
             cursor = self._parse(response, action, lambda: _next_cursor(envelope))
             yield from records
@@ -266,7 +266,7 @@ class OrbitClient:
         """GET /numbers/{id}: the full configuration of one number."""
         action = f"Reading number {number_id}"
         response = self._send("GET", _number_path(number_id), action)
-        data = self._envelope(response, "GET", action, dict)["data"]
+        data = self._envelope(response, action, dict)["data"]
         return self._parse(response, action, lambda: _number_record(data))
 
     def configure(self, number_id: str, **fields: Any) -> NumberRecord:
@@ -280,16 +280,14 @@ class OrbitClient:
         path = _number_path(number_id)
         action = f"Configuring number {number_id}"
         response = self._send("PUT", path, action, body={key: thaw(value) for key, value in fields.items()})
-        data = self._envelope(response, "PUT", action, dict)["data"]
+        data = self._envelope(response, action, dict)["data"]
         return self._parse(response, action, lambda: _number_record(data))
 
     def release(self, number_id: str) -> None:
         """DELETE /numbers/{id}. A 404 on a retry after an attempt whose outcome was unknown
         counts as done: that attempt released the number."""
         action = f"Releasing number {number_id}"
-        response = self._send("DELETE", _number_path(number_id), action, absent_means_done=True)
-        if response is not None and not response.is_success:
-            raise self._status_error("DELETE", action, response)
+        self._send("DELETE", _number_path(number_id), action, absent_means_done=True)
 
     def submit_port(
         self,
@@ -315,7 +313,7 @@ class OrbitClient:
         count = len(body["numbers"])
         action = f"Submitting a port request for {count} number{'s' if count != 1 else ''}"
         response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
-        data = self._envelope(response, "POST", action, dict)["data"]
+        data = self._envelope(response, action, dict)["data"]
         return self._parse(response, action, lambda: _porting_request(data))
 
     # --- one request, with retries ------------------------------------------------------------
@@ -330,9 +328,9 @@ class OrbitClient:
         body: Any = None,
         absent_means_done: bool = False,
     ) -> httpx.Response | None:
-        """Send one request, retrying per the policy. Returns the final response (any status),
-        or None when ``absent_means_done`` and a retry found nothing after an uncertain attempt.
-        Raises TransportError when no response came at all."""
+        """Send one request, retrying per the policy. Returns the successful response, or None
+        when ``absent_means_done`` and a retry found nothing after an uncertain attempt. Raises
+        the typed error of the final status, or TransportError when no response came at all."""
         retryable = method in RETRYABLE_METHODS
         max_retries = self.retry_policy.max_retries if retryable else 0
         uncertain = False  # did an earlier attempt perhaps take effect?
@@ -360,8 +358,8 @@ class OrbitClient:
                 self._wait(method, path, retry, retry_after, f"HTTP {status}")
                 retry += 1
                 continue
-            if attempts > 1:
-                response.extensions["orbitctl_attempts"] = attempts
+            if not response.is_success:
+                raise self._status_error(method, action, response, attempts)
             return response
 
     def _wait(self, method: str, path: str, retry: int, retry_after: float | None, reason: str) -> None:
@@ -374,11 +372,9 @@ class OrbitClient:
 
     # --- responses -> records or typed errors -------------------------------------------------
 
-    def _envelope(self, response: httpx.Response, method: str, action: str, expected: type) -> dict[str, Any]:
-        """The envelope of a successful response whose ``data`` is of the ``expected`` JSON type;
-        else raise the typed error of its status, or OrbitError for an unreadable body."""
-        if not response.is_success:
-            raise self._status_error(method, action, response)
+    def _envelope(self, response: httpx.Response, action: str, expected: type) -> dict[str, Any]:
+        """The envelope of a successful response, whose ``data`` is of the ``expected`` JSON
+        type; else OrbitError, saying what came instead."""
         try:
             envelope = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -409,10 +405,9 @@ class OrbitClient:
                 response=response,
             ) from None
 
-    def _status_error(self, method: str, action: str, response: httpx.Response) -> OrbitError:
+    def _status_error(self, method: str, action: str, response: httpx.Response, attempts: int) -> OrbitError:
         status = response.status_code
         code, server_message, details = _error_envelope(response)
-        attempts = response.extensions.get("orbitctl_attempts", 1)
         after = f" after {attempts} attempts" if attempts > 1 else ""
         field_errors: dict[str, str] = {}
         extra: dict[str, Any] = {}
