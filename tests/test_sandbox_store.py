@@ -171,3 +171,12 @@ def test_the_file_holds_numbers_and_audit_as_plain_json(tmp_path):
     assert data["numbers"][number_id]["number"] == "+14155550100"
     assert data["audit"][0]["number_id"] == number_id
     assert data == app.store.snapshot() == read_state(path)
+
+
+def test_the_state_file_is_created_on_first_use(tmp_path):
+    path = tmp_path / ".orbitctl" / "sandbox.json"
+    app = create_app(path)
+    assert not path.exists(), "creating the app touches nothing"
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+        assert client.get("/api/v1/numbers").status_code == 200
+    assert read_state(path)["numbers"] == {} and read_state(path)["audit"] == []

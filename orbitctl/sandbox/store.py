@@ -130,7 +130,18 @@ class Store:
     # --- reading ---------------------------------------------------------------------------
 
     def current(self) -> AccountState:
-        """The latest version of the state (re-read from the file only when it changed)."""
+        """The latest version of the state (re-read from the file only when it changed).
+
+        A state file that does not exist yet is created (empty) on first use, so the account's
+        home is visible from the first command on."""
+        state = self._latest()
+        if self.path is not None and self._signature is None:
+            with self.write():
+                pass
+            state = self._state
+        return state
+
+    def _latest(self) -> AccountState:
         if self.path is not None:
             signature = self._stat()
             if not self._loaded or signature != self._signature:
@@ -141,7 +152,7 @@ class Store:
 
     def audit(self) -> list[dict]:
         """Every state-changing request so far (a copy)."""
-        self.current()
+        self._latest()
         return list(self._audit)
 
     def snapshot(self) -> dict:
@@ -191,9 +202,9 @@ class Store:
         """Read-modify-write under the thread and file locks; the draft is saved and published
         when the block ends without an exception (and changed something)."""
         with self._write_lock, self._file_lock():
-            draft = Draft(self.current())
+            draft = Draft(self._latest())
             yield draft
-            if draft.changed:
+            if draft.changed or (self.path is not None and self._signature is None):
                 state = draft.freeze()
                 audit_json = self._audit_json + [_dumps(entry) for entry in draft.audit]
                 if self.path is not None:
