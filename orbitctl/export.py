@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+import functools
 from functools import cache
 from typing import Any
 
@@ -158,11 +159,13 @@ def assign_names(numbers: Sequence[LiveNumber], taken: Iterable[str] = ()) -> di
         else:
             used.add(base)
             names[live.id] = base
+    next_index: dict[str, int] = {}  # a suffix passed over stays taken: never look below it again
     for live, base in later:
-        index = 2
+        index = next_index.get(base, 2)
         while _with_suffix(base, index) in used:
             index += 1
         name = _with_suffix(base, index)
+        next_index[base] = index + 1
         used.add(name)
         names[live.id] = name
     return names
@@ -197,6 +200,18 @@ def _definition_validator(definition: str) -> Draft202012Validator:
 
 def writable_problem(key: str, value: Any) -> str | None:
     """Why ``value`` cannot be written as ``key`` in a manifest (schema and phone rules), or None."""
+    if key == "number":  # unique per number: not worth caching
+        return _writable_problem(key, value)
+    return _writable_problem_cached(key, json.dumps(value, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=65536)
+def _writable_problem_cached(key: str, value_json: str) -> str | None:
+    """Values repeat across an account (one webhook, a few labels): each is checked once."""
+    return _writable_problem(key, json.loads(value_json))
+
+
+def _writable_problem(key: str, value: Any) -> str | None:
     definition = _SCHEMA_DEFS[key]
     if not _definition_validator(definition).is_valid(value):
         rule = manifest_schema()["$defs"][definition]
@@ -246,16 +261,18 @@ def _escape(value: Any) -> Any:
 
 def pin_problem(live: LiveNumber) -> str | None:
     """Why ``live`` cannot be pinned in a manifest (its number or country), or None."""
-    for key, value in (("number", live.number), ("country", live.country), ("type", live.type)):
+    for key, value in (("country", live.country), ("type", live.type)):
         problem = writable_problem(key, value)
         if problem:
             return problem
+    if not _definition_validator(_SCHEMA_DEFS["number"]).is_valid(live.number):
+        return writable_problem("number", live.number)
     parsed = parse_number(live.number)
-    if not (
-        phonenumbers.region_code_for_number(parsed) == live.country
-        or phonenumbers.is_valid_number_for_region(parsed, live.country)
-    ):
-        return f"libphonenumber places it in {phonenumbers.region_code_for_number(parsed)}, the account in {live.country}"
+    if parsed is None:
+        return f"number {live.number!r} is not a valid phone number for libphonenumber"
+    region = phonenumbers.region_code_for_number(parsed)
+    if region != live.country and not phonenumbers.is_valid_number_for_region(parsed, live.country):
+        return f"libphonenumber places it in {region}, the account in {live.country}"
     return None
 
 
@@ -341,6 +358,7 @@ def export_manifest(
         else:
             foreign[number.owner.stack] += 1
 
+    pin_problems: dict[str, str | None] = {}
     renamed: list[LiveNumber] = []
     for name in sorted(name for name in managed if not NAME_PATTERN.match(name)):
         # an ownership tag whose name no manifest can state (written by hand?): its numbers are
@@ -354,7 +372,7 @@ def export_manifest(
     adoptable = []
     for number in sorted(unmanaged + renamed, key=lambda n: n.number):
         tags = number.config.get("tags") or ()
-        problem = pin_problem(number)
+        problem = pin_problems[number.id] = pin_problem(number)
         if problem:
             warnings.append(f"{number.number} left out: it cannot be pinned ({problem})")
         elif len(tags) > MAX_USER_TAGS:
@@ -379,7 +397,7 @@ def export_manifest(
             entry.values[key] = _common([manifest_value(key, n) for n in entry.numbers])
     defaults = _lift_defaults(entries)
     for entry in entries:
-        _state_entry(entry, defaults, warnings)
+        _state_entry(entry, defaults, warnings, pin_problems)
 
     text = _render(stack, defaults, entries, schema_ref=schema_ref)
     adopted = len(adoptable)
@@ -416,12 +434,15 @@ def _lift_defaults(entries: Sequence[_Entry]) -> dict[str, Any]:
     return defaults
 
 
-def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]) -> None:
+def _state_entry(
+    entry: _Entry, defaults: Mapping[str, Any], warnings: list[str], pin_problems: dict[str, str | None]
+) -> None:
     """Fill ``entry.stated`` and ``entry.ignored`` from its values and the lifted defaults."""
     if entry.pool:
         entry.stated["count"] = len(entry.numbers)
     else:
-        problem = pin_problem(entry.numbers[0])
+        first = entry.numbers[0]
+        problem = pin_problems[first.id] if first.id in pin_problems else pin_problem(first)
         if problem is None:
             entry.stated["number"] = entry.numbers[0].number
         else:  # managed already (an unmanaged one is left out): the tag keeps it, unpinned
@@ -451,7 +472,7 @@ def _state_entry(entry: _Entry, defaults: Mapping[str, Any], warnings: list[str]
 # --- text -------------------------------------------------------------------------------------
 
 
-class _ManifestDumper(yaml.SafeDumper):
+class _ManifestDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's when built with it
     """Block style, except lists of scalars, which read best inline: ``[sms, voice]``."""
 
 
