@@ -3,6 +3,7 @@ user errors without a traceback."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -83,3 +84,16 @@ def test_help_lists_every_knob():
     for option in ("--host", "--port", "--state", "--seed", "--latency-ms", "--error-rate", "--rate-limit",
                    "--lose-purchase-responses", "--fail-configure"):
         assert option in result.output
+
+
+def test_malformed_http_gets_the_error_envelope(sandbox_server):
+    server = sandbox_server()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(b"BREW /api/v1/numbers HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while chunk := raw.recv(4096):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 501")
+    assert json.loads(body)["error"]["code"] == "not_implemented"

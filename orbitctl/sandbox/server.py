@@ -8,16 +8,24 @@ One thread per connection, so slow (``--latency-ms``) requests overlap.
 from __future__ import annotations
 
 import io
+import json
 import os
+import secrets
 import socket
 import socketserver
 import sys
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
 from orbitctl.sandbox.app import BODY_MAX, create_app
+from orbitctl.sandbox.porting import iso
+
+
+def iso_now() -> str:
+    return iso(datetime.now(timezone.utc))
 
 #: Seconds an idle keep-alive connection is kept open.
 IDLE_TIMEOUT = 30
@@ -110,6 +118,25 @@ class WSGIHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def send_error(self, code, message=None, explain=None):
+        """Malformed HTTP (bad request line, unknown method, huge headers) gets the API's error
+        envelope too, not the standard library's HTML page."""
+        text = message or self.responses.get(code, ("Error",))[0]
+        body = json.dumps(
+            {
+                "error": {"code": "bad_request" if code < 500 else "not_implemented", "message": text, "details": []},
+                "meta": {"request_id": "req_" + secrets.token_hex(8), "timestamp": iso_now()},
+            }
+        ).encode()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def version_string(self) -> str:
         return self.server_version
