@@ -168,17 +168,14 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
 
 
 def outcome_line(outcome: ActionOutcome) -> str:
-    """``sms-pool: bought +14155550003`` / ``support-main: update FAILED: <why>``."""
-    from orbitctl.outcome import PAST_TENSE
-
+    """``sms-pool: purchase done: bought +14155550003`` / ``x: update +1415... FAILED: <why>``."""
     action = outcome.action
     subject = action.name if not action.previous_name else f"{action.previous_name} -> {action.name}"
-    number = outcome.number or action.number or action.id or ""
-    if outcome.ok:
-        detail = outcome.message or f"{PAST_TENSE[action.kind]} {number}".rstrip()
-        return f"{subject}: {detail}"
-    where = f" {number}" if number and number not in outcome.message else ""
-    return f"{subject}: {action.kind.value}{where} FAILED: {outcome.message}"
+    number = outcome.number or action.number
+    where = f" {number}" if number and (not outcome.message or number not in outcome.message) else ""
+    state = "done" if outcome.ok else "FAILED"
+    detail = f": {outcome.message}" if outcome.message else ""
+    return f"{subject}: {action.kind.value}{where} {state}{detail}"
 
 
 def _finish(result: ApplyResult, output: str) -> None:
