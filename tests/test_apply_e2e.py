@@ -214,3 +214,44 @@ def test_regulatory_hold_is_done_and_not_fought_and_placeholders_are_bought(chec
     assert delhi["label"] == "Delhi" and delhi["_inventory_id"]
     assert len(purchases(server)) == 3
     assert plan_is_empty(manifest)  # the hold is the API's: the next plan does not fight it
+
+
+# --- replace and adopt ------------------------------------------------------------------------
+
+
+def test_a_replace_buys_the_new_number_moves_the_configuration_then_releases_the_old(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    entry = "  main:\n    country: US\n    area_code: '{area}'\n    label: Main\n    tags: [front]\n"
+    manifest = write_manifest(checkout / "m.yaml", entry.format(area="415"))
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    [old] = owned(server, "main")
+    mark = len(audit(server))
+
+    write_manifest(manifest, entry.format(area="212"))
+    result = run("apply", str(manifest), "--auto-approve", "--allow-release")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    [new] = owned(server, "main")
+    assert new["number"].startswith("+1212") and new["label"] == "Main"
+    assert sorted(new["tags"]) == sorted(["front", ownership_tag(STACK, "main")])
+    assert old["id"] not in account(server)
+    assert [entry["method"] for entry in changing_requests(server, mark)] == ["POST", "PUT", "DELETE"]
+    assert plan_is_empty(manifest)
+
+
+def test_a_pinned_unmanaged_number_is_adopted_keeping_its_user_tags(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    [legacy] = seed_numbers(server.url, 1, label="Old", tags=["billing"])
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", f"  legacy:\n    number: '{legacy.number}'\n    country: US\n    label: Legacy\n")
+    mark = len(audit(server))
+
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    adopted = account(server)[legacy.id]
+    assert adopted["label"] == "Legacy"
+    assert sorted(adopted["tags"]) == sorted(["billing", ownership_tag(STACK, "legacy")])
+    assert [(entry["method"], entry["number_id"]) for entry in changing_requests(server, mark)] == [("PUT", legacy.id)]
+    assert plan_is_empty(manifest)
