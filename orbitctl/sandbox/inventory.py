@@ -118,9 +118,6 @@ class Inventory:
 
     # --- queries ---------------------------------------------------------------------------
 
-    def offers(self, country: str) -> bool:
-        return bool(countries.types_offered(country))
-
     def search(
         self,
         country: str,
