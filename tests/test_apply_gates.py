@@ -132,3 +132,32 @@ def test_a_saved_plan_is_refused_when_the_manifest_changed(checkout, sandbox_ser
     result = run("apply", "plan.json", "--auto-approve")
     assert result.exit_code == 1 and "the manifest changed" in result.stderr
     assert changing_requests(server) == []
+
+
+def test_a_saved_plan_never_releases_a_number_retagged_to_another_stack(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n  b:\n    country: US\n")
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    write_manifest(manifest, "  a:\n    country: US\n")
+    assert run("plan", str(manifest), "--out", "plan.json").exit_code == 0
+    [b] = owned(server, "b")
+    with OrbitClient(TEST_API_KEY, server.url) as client:  # another team takes the number over
+        client.configure(b["id"], tags=["orbitctl__staging__b"])
+    mark = len(audit(server))
+
+    result = run("apply", "plan.json", "--auto-approve", "--allow-release")
+
+    assert result.exit_code == 1
+    assert "belongs to 'staging'/'b'" in result.stderr
+    assert changing_requests(server, mark) == [] and b["id"] in account(server)
+
+
+def test_a_saved_plan_and_manifests_together_are_refused(checkout, sandbox_server, orbit_env):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
+    assert run("plan", str(manifest), "--out", "plan.json").exit_code == 0
+    result = run("apply", "plan.json", str(manifest), "--auto-approve")
+    assert result.exit_code == 1 and "either one saved plan or manifests" in result.stderr
+    assert changing_requests(server) == []
