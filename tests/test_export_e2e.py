@@ -135,4 +135,20 @@ def test_export_plan_apply_plan_converges(account, orbit_env, tmp_path):
     # Exported again, now that every number is managed: the same manifest, name for name.
     again = run("export", "--stack", "prod")
     assert again.exit_code == 0, again.stderr
-    assert again.stdout == manifest.read_text()
+    assert again.stdout.partition("\n")[2] == manifest.read_text().partition("\n")[2]
+
+
+def test_the_schema_comment_points_at_the_repositorys_schema_from_the_manifests_folder(
+    sandbox_server, orbit_env, tmp_path, monkeypatch
+):
+    orbit_env(sandbox_server().url)
+    monkeypatch.chdir(tmp_path)
+    assert run("export", "--stack", "prod", "--out", "numbers.yaml").exit_code == 0
+    assert run("export", "--stack", "prod", "--out", "stacks/prod.yaml").exit_code == 0
+    first_line = "# yaml-language-server: $schema="
+    assert (tmp_path / "numbers.yaml").read_text().startswith(f"{first_line}schemas/manifest.schema.json\n")
+    assert (tmp_path / "stacks" / "prod.yaml").read_text().startswith(
+        f"{first_line}../schemas/manifest.schema.json\n"
+    )
+    printed = run("export", "--stack", "prod", "--schema", "https://example.com/m.json")
+    assert printed.stdout.startswith(f"{first_line}https://example.com/m.json\n")

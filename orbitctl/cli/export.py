@@ -11,7 +11,10 @@ import click
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
-from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
+from orbitctl.export import ExportResult, choose_stack, export_manifest
+
+#: Where the docs suggest keeping a copy of the schema: at the repository's root.
+SCHEMA_IN_REPOSITORY = "schemas/manifest.schema.json"
 
 
 @click.command("export")
@@ -36,9 +39,9 @@ from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, expo
 @click.option(
     "--schema",
     "schema_ref",
-    default=DEFAULT_SCHEMA_REF,
-    show_default=True,
-    help="Path or URL of manifest.schema.json for the editor comment at the top.",
+    default=None,
+    help="Path or URL of manifest.schema.json for the editor comment at the top. Default: "
+    f"{SCHEMA_IN_REPOSITORY} of the current directory, relative to the manifest's folder.",
 )
 @parallelism_option
 @click.pass_obj
@@ -47,7 +50,7 @@ def command(
     stack: str | None,
     unmanaged: bool,
     out: str | None,
-    schema_ref: str,
+    schema_ref: str | None,
     parallelism: int,
 ) -> None:
     """Write a manifest of the numbers on the account, each pinned with `number:`.
@@ -63,7 +66,10 @@ def command(
         with progress("Reading the account") as bar:
             live = observe(client, parallelism=parallelism, on_progress=bar.update)
     result = export_manifest(
-        live, choose_stack(live, stack), include_unmanaged=unmanaged, schema_ref=schema_ref
+        live,
+        choose_stack(live, stack),
+        include_unmanaged=unmanaged,
+        schema_ref=schema_ref or default_schema_ref(out),
     )
     if out:
         _write_atomically(Path(out), result.text)
@@ -72,6 +78,13 @@ def command(
     for line in result.warnings:
         click.echo(f"Warning: {line}", err=True)
     click.echo(summary(result, out), err=True)
+
+
+def default_schema_ref(out: str | None) -> str:
+    """``schemas/manifest.schema.json`` under the current directory, as seen from ``out``'s folder."""
+    folder = os.path.dirname(os.path.abspath(out)) if out else os.getcwd()
+    relative = os.path.relpath(os.path.abspath(SCHEMA_IN_REPOSITORY), folder)
+    return Path(relative).as_posix()
 
 
 def summary(result: ExportResult, out: str | None) -> str:
