@@ -38,9 +38,9 @@ STACK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,35}$")
 NAME_MAX = 36
 
-#: Where the schema comment points by default: the schema beside the manifest's folder, as in
-#: the examples (copy ``schemas/manifest.schema.json`` there, or pass ``--schema URL``).
-DEFAULT_SCHEMA_REF = "../schemas/manifest.schema.json"
+#: Where the schema comment points by default: a copy of the schema at the root of the
+#: repository, for a manifest there (the CLI makes it relative to the manifest's folder).
+DEFAULT_SCHEMA_REF = "schemas/manifest.schema.json"
 
 #: Configuration keys in the order an entry states them.
 ENTRY_CONFIG_ORDER = (

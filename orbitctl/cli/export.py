@@ -11,10 +11,8 @@ import click
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
+from orbitctl.export import DEFAULT_SCHEMA_REF as SCHEMA_IN_REPOSITORY
 from orbitctl.export import ExportResult, choose_stack, export_manifest
-
-#: Where the docs suggest keeping a copy of the schema: at the repository's root.
-SCHEMA_IN_REPOSITORY = "schemas/manifest.schema.json"
 
 
 @click.command("export")
