@@ -152,3 +152,11 @@ def test_the_schema_comment_points_at_the_repositorys_schema_from_the_manifests_
     )
     printed = run("export", "--stack", "prod", "--schema", "https://example.com/m.json")
     assert printed.stdout.startswith(f"{first_line}https://example.com/m.json\n")
+
+
+def test_a_bad_stack_name_fails_before_any_request(monkeypatch):
+    monkeypatch.setenv("ORBIT_API_KEY", "dv_test_sk_unused")
+    monkeypatch.setenv("ORBIT_API_URL", "http://127.0.0.1:9")  # nothing listens: a request would fail
+    result = run("export", "--stack", "Prod_1")
+    assert result.exit_code == 1
+    assert "Error: --stack 'Prod_1' is not a stack name" in result.stderr

@@ -11,6 +11,7 @@ import click
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
+from orbitctl.model import Live
 from orbitctl.export import DEFAULT_SCHEMA_REF as SCHEMA_IN_REPOSITORY
 from orbitctl.export import ExportResult, choose_stack, export_manifest
 
@@ -60,6 +61,8 @@ def command(
     from orbitctl.observe import observe
     from orbitctl.progress import progress
 
+    if stack is not None:
+        choose_stack(Live(numbers=()), stack)  # a bad --stack fails before the account is read
     with obj.make_client() as client:
         with progress("Reading the account") as bar:
             live = observe(client, parallelism=parallelism, on_progress=bar.update)
