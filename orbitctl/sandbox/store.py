@@ -207,11 +207,14 @@ class Store:
             if draft.changed or (self.path is not None and self._signature is None):
                 state = draft.freeze()
                 audit_json = self._audit_json + [_dumps(entry) for entry in draft.audit]
-                if self.path is not None:
-                    self._save(state, audit_json)
-                self._audit = self._audit + draft.audit
-                self._audit_json = audit_json
-                self._state = state
+                # Under the reload lock: a reader re-reading the file meanwhile cannot install
+                # the older version after this one is published.
+                with self._reload_lock:
+                    if self.path is not None:
+                        self._save(state, audit_json)
+                    self._audit = self._audit + draft.audit
+                    self._audit_json = audit_json
+                    self._state = state
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
