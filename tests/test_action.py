@@ -258,3 +258,25 @@ def test_apply_failure_fails_the_step_with_the_report(github, sandbox_server):
     assert result.returncode == 1
     summary = github.summary.read_text()
     assert "**Failed** (exit 1)" in summary and "stack" in summary
+
+
+# --- the pre-commit hook ----------------------------------------------------------------------
+
+
+def test_pre_commit_hook_validates_the_manifests_it_is_triggered_by(tmp_path):
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "orbitctl-validate" and hook["language"] == "python"
+    triggers = re.compile(hook["files"])
+    assert triggers.search("numbers.yaml") and triggers.search("numbers/prod.yml")
+    assert not triggers.search(".github/workflows/orbitctl-plan.yml")
+    assert not triggers.search(".pre-commit-config.yaml")
+
+    command = [str(Path(sys.executable).parent / hook["entry"].split()[0]), *hook["entry"].split()[1:]]
+    command += hook["args"]
+    (tmp_path / "numbers.yaml").write_text(MANIFEST)
+    good = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert good.returncode == 0, good.stderr
+    (tmp_path / "numbers.yaml").write_text(MANIFEST.replace("label:", "labl:"))
+    bad = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1
+    assert "numbers.yaml:7:5: numbers.support.labl: unknown key 'labl'" in bad.stdout + bad.stderr
