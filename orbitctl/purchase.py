@@ -123,9 +123,10 @@ class OfferBook:
             return self._claim_next(queue)
 
 
-def find_on_account(client: Any, number: str) -> NumberRecord | None:
-    """The account's record of ``number``, or None if the account does not hold it."""
-    for record in client.iter_numbers(page_size=200):
+def find_on_account(client: Any, number: str, country: str | None = None) -> NumberRecord | None:
+    """The account's record of ``number`` (listing only ``country`` when given), or None if the
+    account does not hold it."""
+    for record in client.iter_numbers(page_size=200, country=country):
         if record.number == number:
             return record
     return None
@@ -173,7 +174,7 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
                 if not _outcome_unknown(problem):
                     raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
                 try:
-                    record = resend_on_500(lambda: find_on_account(client, offer.number))
+                    record = resend_on_500(lambda: find_on_account(client, offer.number, offer.country))
                 except OrbitError as lookup_problem:
                     raise PurchaseFailed(
                         f"the purchase of {offer.number} may or may not have happened ({problem}), and "
