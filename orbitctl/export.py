@@ -2,7 +2,7 @@
 
 Pure: no I/O. Every number becomes an entry pinned with ``number:`` (a pool of this stack with
 several members stays one ``count:`` entry), named after its ownership tag when a stack already
-manages it, else after its label (slugged, de-duplicated in number order), else after the number.
+manages it, else after its label (slugged, de-duplicated oldest first), else after the number.
 Configuration is written as it is live; empty values are left out (an omitted key is not managed,
 so it cannot show as a change); a value most entries share is lifted into ``defaults``, and an
 entry that differs states its own value, or ``lifecycle.ignore_changes`` when its live value cannot
@@ -146,26 +146,21 @@ def _with_suffix(base: str, index: int) -> str:
 def assign_names(numbers: Sequence[LiveNumber], taken: Iterable[str] = ()) -> dict[str, str]:
     """Names for unmanaged numbers: ``{number id: name}``, unique and not in ``taken``.
 
-    Deterministic: numbers are taken in E.164 order; the first of each label keeps the plain
-    slug, the others get ``-2``, ``-3``, ... (the smallest suffix still free)."""
+    Deterministic: numbers are named oldest first (``created_at``, then the number); each takes
+    its label's slug if still free, else the smallest free ``-2``, ``-3``, ... suffix of it. So a
+    number's name depends only on numbers older than it: buying more never renames one."""
     used = set(taken)
-    ordered = sorted(numbers, key=lambda n: (n.number, n.id))
     names: dict[str, str] = {}
-    later: list[tuple[LiveNumber, str]] = []
-    for live in ordered:
-        base = base_name(live)
-        if base in used:
-            later.append((live, base))
-        else:
-            used.add(base)
-            names[live.id] = base
     next_index: dict[str, int] = {}  # a suffix passed over stays taken: never look below it again
-    for live, base in later:
-        index = next_index.get(base, 2)
-        while _with_suffix(base, index) in used:
-            index += 1
-        name = _with_suffix(base, index)
-        next_index[base] = index + 1
+    for live in sorted(numbers, key=lambda n: (n.created_at, n.number, n.id)):
+        base = base_name(live)
+        name = base
+        if name in used:
+            index = next_index.get(base, 2)
+            while _with_suffix(base, index) in used:
+                index += 1
+            next_index[base] = index + 1
+            name = _with_suffix(base, index)
         used.add(name)
         names[live.id] = name
     return names

@@ -23,6 +23,11 @@ from orbitctl.observe import live_number
 _serial = iter(range(10_000))
 
 
+def _timestamp(second: int) -> str:
+    """Numbers built later are newer: each gets the next second of the day."""
+    return f"2026-01-01T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
+
+
 def number(e164: str, **fields):
     """A LiveNumber as observe builds it from a detail record; ``fields`` override the defaults."""
     detail = {
@@ -40,7 +45,7 @@ def number(e164: str, **fields):
         "channel_config": {},
         "monthly_cost": "1.50",
         "currency": "USD",
-        "created_at": f"2026-01-01T00:00:{next(_serial) % 60:02d}Z",
+        "created_at": _timestamp(next(_serial)),
     }
     if "webhook" in fields:
         detail["sms_webhook_url"] = detail["voice_webhook_url"] = fields.pop("webhook")
@@ -89,21 +94,21 @@ def test_names_come_from_labels_else_from_the_number():
     assert entries["number-14155550102"]["number"] == "+14155550102"
 
 
-def test_duplicate_labels_get_suffixes_in_number_order():
+def test_duplicate_labels_get_suffixes_oldest_first():
     live = account(
-        number("+14155550300", label="Support"),
-        number("+14155550100", label="Support"),
-        number("+14155550200", label="support!"),
+        number("+14155550300", label="Support", created_at="2026-01-01T00:00:00Z"),
+        number("+14155550100", label="Support", created_at="2026-02-01T00:00:00Z"),
+        number("+14155550200", label="support!", created_at="2026-02-01T00:00:00Z"),
     )
     entries = manifest(export_manifest(live, "prod", include_unmanaged=True))["numbers"]
     assert {name: entry["number"] for name, entry in entries.items()} == {
-        "support": "+14155550100",
-        "support-2": "+14155550200",
-        "support-3": "+14155550300",
+        "support": "+14155550300",  # the oldest
+        "support-2": "+14155550100",  # same age: by number
+        "support-3": "+14155550200",
     }
 
 
-def test_a_suffix_never_takes_a_name_a_label_asked_for():
+def test_a_label_never_takes_the_name_an_older_number_got():
     live = account(
         number("+14155550100", label="Support"),
         number("+14155550101", label="Support"),
@@ -112,8 +117,8 @@ def test_a_suffix_never_takes_a_name_a_label_asked_for():
     names = assign_names(live.numbers)
     assert names == {
         "num_14155550100": "support",
-        "num_14155550101": "support-3",
-        "num_14155550102": "support-2",
+        "num_14155550101": "support-2",
+        "num_14155550102": "support-2-2",
     }
 
 
@@ -147,12 +152,17 @@ def test_export_is_the_same_whatever_order_the_account_lists_numbers_in():
     assert export_manifest(account(*shuffled), "prod", include_unmanaged=True).text == first
 
 
-def test_names_of_existing_numbers_do_not_change_when_a_number_is_added_later():
-    before = [number("+14155550100", label="Sales"), number("+14155550200", label="Sales")]
-    after = [*before, number("+14155550300", label="Sales")]
+def test_numbers_bought_later_never_rename_the_ones_before():
+    before = [
+        number("+14155550500", label="Sales"),
+        number("+14155550400", label="Sales"),
+        number("+14155550300", label="Sales 2"),
+    ]
+    later = [number("+14155550100", label="Sales"), number("+14155550200", label="Sales 2")]
     names_before = assign_names(before)
-    names_after = assign_names(after)
+    names_after = assign_names(before + later)
     assert {k: names_after[k] for k in names_before} == names_before
+    assert len(set(names_after.values())) == 5
 
 
 # --- what is included -------------------------------------------------------------------------
