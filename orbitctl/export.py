@@ -1,13 +1,14 @@
 """Live -> manifest text: what `orbitctl export` writes so an existing account can be adopted.
 
-Pure: no I/O. Every number becomes an entry pinned with ``number:`` (a pool of this stack with
-several members stays one ``count:`` entry), named after its ownership tag when a stack already
-manages it, else after its label (slugged, de-duplicated oldest first), else after the number.
-Configuration is written as it is live; empty values are left out (an omitted key is not managed,
-so it cannot show as a change); a value most entries share is lifted into ``defaults``, and an
-entry that differs states its own value, or ``lifecycle.ignore_changes`` when its live value cannot
-be written in a manifest (a status of ``regulatory_hold``, differing SMS and voice webhooks, ...).
-Planning the result shows only adopts; after apply, it shows nothing.
+Pure: no I/O beyond reading the packaged schema, which decides what a manifest can state. Every
+number becomes an entry pinned with ``number:`` (a pool of this stack with several members stays
+one ``count:`` entry), named after its ownership tag when a stack already manages it, else after
+its label (slugged, de-duplicated oldest first), else after the number. Configuration is written
+as it is live; empty values are left out (an omitted key is not managed, so it cannot show as a
+change); a value most entries share is lifted into ``defaults``, and an entry that differs states
+its own value, or ``lifecycle.ignore_changes`` when its live value cannot be written in a manifest
+(a status of ``regulatory_hold``, differing SMS and voice webhooks, ...). Planning the result
+shows only adopts; after apply, it shows nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-import functools
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import phonenumbers
@@ -33,9 +33,10 @@ from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import parse_number
 from orbitctl.model import MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
-#: Patterns of SPEC section 1 (the schema holds the same ones; checked again by `validate`).
-STACK_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,35}$")
+#: Stack and entry-name slugs, from the schema (the one source of the structural rules).
+STACK_PATTERN = re.compile(manifest_schema()["$defs"]["stack"]["pattern"])
+NAME_PATTERN = re.compile(manifest_schema()["$defs"]["name"]["pattern"])
+#: The longest name NAME_PATTERN allows (tests check the two agree).
 NAME_MAX = 36
 
 #: Where the schema comment points by default: a copy of the schema at the root of the
@@ -200,7 +201,7 @@ def writable_problem(key: str, value: Any) -> str | None:
     return _writable_problem_cached(key, json.dumps(value, sort_keys=True))
 
 
-@functools.lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)
 def _writable_problem_cached(key: str, value_json: str) -> str | None:
     """Values repeat across an account (one webhook, a few labels): each is checked once."""
     return _writable_problem(key, json.loads(value_json))

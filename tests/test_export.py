@@ -449,3 +449,9 @@ def test_the_only_stack_on_the_account_must_be_a_valid_name_too():
     live = account(number("+14155550100", tags=["orbitctl__Prod__a"]))
     with pytest.raises(OrbitctlError, match="'Prod' is not a stack name"):
         choose_stack(live, None)
+
+
+def test_name_max_is_what_the_schemas_name_pattern_allows():
+    from orbitctl.export import NAME_MAX
+
+    assert NAME_PATTERN.match("a" * NAME_MAX) and not NAME_PATTERN.match("a" * (NAME_MAX + 1))
