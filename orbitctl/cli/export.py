@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,8 +13,12 @@ from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live
-from orbitctl.export import DEFAULT_SCHEMA_REF as SCHEMA_IN_REPOSITORY
-from orbitctl.export import ExportResult, choose_stack, export_manifest
+
+if TYPE_CHECKING:
+    from orbitctl.export import ExportResult
+
+# orbitctl.export (jsonschema, phonenumbers) is imported when the command runs: every other
+# command starts faster for it.
 
 
 @click.command("export")
@@ -40,7 +45,7 @@ from orbitctl.export import ExportResult, choose_stack, export_manifest
     "schema_ref",
     default=None,
     help="Path or URL of manifest.schema.json for the editor comment at the top. Default: "
-    f"{SCHEMA_IN_REPOSITORY} of the current directory, relative to the manifest's folder.",
+    "schemas/manifest.schema.json of the current directory, relative to the manifest's folder.",
 )
 @parallelism_option
 @click.pass_obj
@@ -58,6 +63,7 @@ def command(
     no stack manages (planning the result then shows one adopt for each). Numbers of other
     stacks are left out: export them with --stack THAT-STACK.
     """
+    from orbitctl.export import choose_stack, export_manifest
     from orbitctl.observe import observe
     from orbitctl.progress import progress
 
@@ -83,8 +89,10 @@ def command(
 
 def default_schema_ref(out: str | None) -> str:
     """``schemas/manifest.schema.json`` under the current directory, as seen from ``out``'s folder."""
+    from orbitctl.export import DEFAULT_SCHEMA_REF
+
     folder = os.path.dirname(os.path.abspath(out)) if out else os.getcwd()
-    relative = os.path.relpath(os.path.abspath(SCHEMA_IN_REPOSITORY), folder)
+    relative = os.path.relpath(os.path.abspath(DEFAULT_SCHEMA_REF), folder)
     return Path(relative).as_posix()
 
 
