@@ -50,11 +50,12 @@ if [[ "${ORBITCTL_COMMENT:-true}" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; 
   else
     repo="${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is not set}"
     # The first comment of this pull request that starts with this stack's marker.
-    existing="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
-      --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)" || {
+    ids="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
+      --jq ".[] | select(.body | startswith(\"$marker\")) | .id")" || {
       echo "::error::orbitctl action: cannot list the pull request's comments with gh api" >&2
       exit 1
     }
+    existing="${ids%%$'\n'*}"
     if [[ -n "$existing" ]]; then
       gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" >/dev/null
     else

@@ -188,6 +188,7 @@ def test_plan_updates_its_own_comment_in_place(github, sandbox_server):
             {"id": 11, "body": "Looks good to me"},
             {"id": 12, "body": "<!-- orbitctl-plan:stack=staging -->\nanother stack's plan"},
             {"id": 13, "body": "<!-- orbitctl-plan:stack=prod -->\nan old plan"},
+            {"id": 14, "body": "<!-- orbitctl-plan:stack=prod -->\na duplicate: the first one wins"},
         ]
     )
     result = github.run("action-plan.sh", server.url, ORBITCTL_PR_NUMBER="7")
