@@ -21,7 +21,6 @@ from orbitctl.api import NotFoundError, OrbitError
 from orbitctl.configure import existing_number_body, needs_live_tags
 from orbitctl.model import Action, ActionKind, Live, LiveNumber, Plan
 from orbitctl.outcome import ActionOutcome, ApplyResult, Status
-from orbitctl.resend import resend_on_500
 from orbitctl.purchase import OfferBook, check_returned, purchase_and_configure
 
 DEFAULT_PARALLELISM = 16
@@ -65,7 +64,7 @@ class _Run:
         number = self.live.get(action.id or "")
         if number is not None and (number.raw_tags or "tags" in number.config):
             return list(number.raw_tags)
-        return list(resend_on_500(lambda: self.client.get_number(action.id)).get("tags") or ())
+        return list(self.client.get_number(action.id).get("tags") or ())
 
     def configure(self, action: Action) -> ActionOutcome:
         """Adopt, update, move, orphan: one PUT, then the read-back."""
@@ -75,7 +74,7 @@ class _Run:
             body = existing_number_body(action, stack=self.plan.stack, live_tags=live_tags)
             if not body:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
-            returned = resend_on_500(lambda: self.client.configure(action.id, **body))
+            returned = self.client.configure(action.id, **body)
             mismatches = check_returned(self.client, action.id, body, returned)
         except NotFoundError:
             return ActionOutcome(action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found)
@@ -94,7 +93,7 @@ class _Run:
         saved = _release_saving(action, number)
         found = dict(id=action.id, number=action.number)
         try:
-            resend_on_500(lambda: self.client.release(action.id))
+            self.client.release(action.id)
         except NotFoundError:
             return ActionOutcome(action, Status.OK, f"{action.number or action.id} was already gone", **found)
         except OrbitError as problem:

