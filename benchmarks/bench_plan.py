@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_plan.py [--numbers 2000] [--latency-ms 50]
 
-Seeds N numbers (a pool of this stack) by direct API calls at latency 0, restarts the sandbox
+Seeds N numbers (pools of at most POOL_SIZE, this stack's) by direct API calls at latency 0, restarts the sandbox
 with the latency, then times `build_plan` at P=1 and P=32 next to the bound
 ceil(N/200)·L + N·L/P (sequential list pages, then details P at a time). Target: ≤ 1.3× the bound
 at P=32. Run by hand; never part of the test suite.
@@ -25,6 +25,12 @@ from orbitctl.sandbox.server import serve_in_thread
 
 KEY = "dv_test_sk_benchmark"
 STACK = "bench"
+#: The manifest allows at most 1000 numbers a pool.
+POOL_SIZE = 1000
+
+
+def pool_name(index: int) -> str:
+    return f"pool-{index // POOL_SIZE}"
 
 
 def seed(url: str, count: int) -> None:
@@ -36,12 +42,14 @@ def seed(url: str, count: int) -> None:
             if not batch:
                 sys.exit("the sandbox inventory ran dry while seeding")
 
-            def buy(number: str) -> None:
+            def buy(item: tuple[int, str]) -> None:
+                index, number = item
                 record = client.purchase(number, country_code="US")
-                client.configure(record.id, label="pool member", tags=[ownership_tag(STACK, "pool")])
+                tag = ownership_tag(STACK, pool_name(index))
+                client.configure(record.id, label="pool member", tags=[tag])
 
             with ThreadPoolExecutor(16) as pool:
-                list(pool.map(buy, batch))
+                list(pool.map(buy, enumerate(batch, start=bought)))
             bought += len(batch)
 
 
@@ -55,9 +63,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state.json"
         manifest = Path(tmp) / "numbers.yaml"
+        pools = {pool_name(index) for index in range(n)}
         manifest.write_text(
-            f"version: 1\nstack: {STACK}\nnumbers:\n  pool:\n    country: US\n"
-            f"    count: {n}\n    label: pool member\n"
+            f"version: 1\nstack: {STACK}\nnumbers:\n"
+            + "".join(
+                f"  {name}:\n    country: US\n    label: pool member\n"
+                f"    count: {sum(1 for i in range(n) if pool_name(i) == name)}\n"
+                for name in sorted(pools)
+            )
         )
         started = time.perf_counter()
         with serve_in_thread(state_path=state) as server:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from orbitctl import planner, pricing
 from orbitctl.inventory import search_offers
+from orbitctl.journal import Journal
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
 from orbitctl.observe import observe
@@ -20,16 +21,18 @@ def build_plan(
     manifest_paths: Sequence[str | os.PathLike],
     *,
     parallelism: int = 16,
-    journal: Mapping[str, str] | None = None,
+    journal: Journal | None = None,
     progress: bool | None = None,
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests, read the account, diff, and check availability and cost.
 
-    Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    Numbers ``journal`` holds for this stack (bought, not configured) are adopted, not bought
+    again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
     desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
-    plan = planner.plan(desired, live, journal=journal or {})
+    pending = journal.pending(desired.stack) if journal is not None else {}
+    plan = planner.plan(desired, live, journal=pending)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
 

@@ -100,13 +100,13 @@ def command(
                 raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
             fresh, desired, live = build_plan(
                 client, plan.manifest_paths, parallelism=parallelism,
-                journal=journal.pending(), progress=show_progress,
+                journal=journal, progress=show_progress,
             )
             gates.check_saved_plan(plan, desired=desired, live=live, fresh=fresh, source=source)
             gates.check_prevent_release(plan, desired)
         else:
             plan, desired, live = build_plan(
-                client, sources, parallelism=parallelism, journal=journal.pending(), progress=show_progress
+                client, sources, parallelism=parallelism, journal=journal, progress=show_progress
             )
         journal.prune(live)
 

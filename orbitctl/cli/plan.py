@@ -39,7 +39,7 @@ def command(
 
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal().pending()
+            client, manifests, parallelism=parallelism, journal=Journal()
         )
     click.echo(render(plan, output, stream=sys.stdout), nl=False)
     if out:
