@@ -12,7 +12,7 @@ from orbitctl.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, p
 
 def test_only_idempotent_methods_and_transient_statuses_are_retryable():
     assert RETRYABLE_METHODS == {"GET", "PUT", "DELETE"}
-    assert RETRYABLE_STATUSES == {429, 502, 503, 504}
+    assert RETRYABLE_STATUSES == {429, 500, 502, 503, 504}
 
 
 def test_backoff_ceiling_doubles_from_the_base_until_the_cap():
