@@ -99,3 +99,20 @@ def test_porting_a_number_already_on_the_account_or_already_porting(world):
     clash = client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+447400123456"]})
     assert clash.status_code == 409
     assert clash.json()["error"]["code"] == "conflict"
+
+
+def test_a_ported_in_toll_free_number_cannot_be_bought_again_from_another_nanp_country(world):
+    """libphonenumber files every NANP toll-free number under US; the account still holds it
+    once, so Canada's inventory no longer offers it."""
+    client, clock, _state = world
+    search = {"country": "CA", "type": "toll_free", "limit": 1}
+    number = client.get("/api/v1/numbers/available", params=search).json()["data"][0]["number"]
+    port = {**REQUEST, "numbers": [number]}
+    assert client.post("/api/v1/numbers/porting", json=port).status_code == 201
+    clock.now = START + timedelta(days=15)
+    assert [item["number"] for item in client.get("/api/v1/numbers").json()["data"]] == [number]
+
+    assert number not in [row["number"] for row in client.get("/api/v1/numbers/available", params=search).json()["data"]]
+    again = client.post("/api/v1/numbers/purchase", json={"phone_number": number, "country_code": "CA"})
+    assert again.status_code == 409
+    assert len(client.get("/api/v1/numbers").json()["data"]) == 1

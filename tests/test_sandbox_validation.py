@@ -456,3 +456,66 @@ def test_state_changes_are_audited(api, us_number):
     ]
     assert audit[1]["path"] == f"/api/v1/numbers/{us_number}"
     assert all(entry["timestamp"].endswith("Z") for entry in audit)
+
+
+# --- what JSON and the patterns cannot carry ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"channel_config": {"rate": NaN}}',
+        b'{"channel_config": {"rate": Infinity}}',
+        b'{"channel_config": {"rate": 1e999}}',
+        b'{"label": "\\ud800"}',
+        b'{"channel_config": {"\\udfff": 1}}',
+        b'{"channel_config": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["nan", "infinity", "overflow", "surrogate-value", "surrogate-key", "deep"],
+)
+def test_a_body_json_cannot_carry_is_422_and_changes_nothing(api, us_number, raw):
+    """NaN, infinities and unpaired surrogates would be echoed as invalid JSON (or fail to be
+    stored); a body nested past any sane depth used to be a 500."""
+    before = api.get(f"/api/v1/numbers/{us_number}").json()["data"]
+    response = api.put(f"/api/v1/numbers/{us_number}", content=raw, headers={"Content-Type": "application/json"})
+    assert fields_of(response) == {"body"}
+    assert api.get(f"/api/v1/numbers/{us_number}").json()["data"] == before
+
+
+def test_a_port_request_with_an_unpaired_surrogate_is_422(api):
+    raw = b'{"numbers": ["+14155551234"], "current_carrier": "\\udfff", "authorization_name": "J"}'
+    assert fields_of(api.post("/api/v1/numbers/porting", content=raw)) == {"body"}
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"tags": ["support\n"]}, "tags"),
+        ({"forwarding_number": "+14155550111\n"}, "forwarding_number"),
+        ({"sms_forwarding": "+14155550111\n"}, "sms_forwarding"),
+        ({"compliance_profile_id": "cp_us_acme\n"}, "compliance_profile_id"),
+    ],
+)
+def test_a_trailing_line_break_fails_the_put_patterns(api, us_number, body, field):
+    assert fields_of(api.put(f"/api/v1/numbers/{us_number}", json=body)) == {field}
+
+
+@pytest.mark.parametrize("params, field", [({"area_code": "415\n"}, "area_code"), ({"contains": "555\n"}, "contains")])
+def test_a_trailing_line_break_fails_the_search_patterns(api, params, field):
+    response = api.get("/api/v1/numbers/available", params={"country": "US", **params})
+    assert fields_of(response) == {field}
+
+
+def test_a_trailing_line_break_fails_the_number_patterns_of_purchase_and_port(api):
+    assert fields_of(api.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100\n"})) == {"phone_number"}
+    port = {"numbers": ["+14155551234\n"], "current_carrier": "Acme", "authorization_name": "J"}
+    assert fields_of(api.post("/api/v1/numbers/porting", json=port)) == {"numbers[0]"}
+
+
+def test_a_key_with_a_trailing_line_break_is_refused():
+    app = create_app(None)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/numbers", "QUERY_STRING": "",
+               "HTTP_X_API_KEY": KEY + "\n", "wsgi.input": None}
+    statuses = []
+    app(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["401 Unauthorized"]

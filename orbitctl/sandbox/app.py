@@ -86,9 +86,16 @@ class Request:
         if not raw.strip():
             raise invalid([("body", "is required: a JSON object")])
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as problem:
             raise invalid([("body", f"is not valid JSON ({problem})")]) from None
+        except RecursionError:
+            raise invalid([("body", "is nested too deeply")]) from None
+        try:  # what is stored must be echoable as strict JSON
+            _encode(body)
+        except ValueError:  # NaN or an infinity; an unpaired surrogate (UnicodeEncodeError)
+            raise invalid([("body", "holds NaN, an infinity or an unpaired surrogate, which JSON cannot carry")]) from None
+        return body
 
 
 class Response:
@@ -189,14 +196,14 @@ class SandboxApp:
 
     def search(self, request: Request) -> Response:
         query = validation.search_query(request.params)
-        owned = self.store.current().owned
+        state = self.store.current()
         rows = self.inventory.search(
             query.country,
             number_type=query.type,
             area_code=query.area_code,
             contains=query.contains,
             capabilities=query.capabilities,
-            is_owned=lambda number: (query.country, number) in owned,
+            is_owned=lambda number: state.owns(number, query.country),
             limit=query.limit,
         )
         return Response(200, [row.as_json() for row in rows])
@@ -226,7 +233,7 @@ class SandboxApp:
         regulated = country in countries.REGULATED
         hold = regulated and not validation.profile_covers(wanted.compliance_profile_id, country)
         with self.store.write() as draft:
-            if (country, number) in draft.owned:
+            if draft.owns(number, country):
                 raise ApiError(409, f"{number} is no longer available: it is already on the account.")
             record = draft.add_number(
                 records.new_record(
@@ -320,11 +327,10 @@ class SandboxApp:
     def submit_port(self, request: Request) -> Response:
         submission = validation.porting_body(request.json())
         with self.store.write() as draft:
-            owned_numbers = {number for _country, number in draft.owned}
             errors = [
                 (f"numbers[{index}]", f"{number} is already on your account")
                 for index, number in enumerate(submission.numbers)
-                if number in owned_numbers
+                if draft.owns(number)
             ]
             if errors:
                 raise invalid(errors)
@@ -361,8 +367,7 @@ class SandboxApp:
         with self.store.write() as draft:
             for port in porting.due(draft.porting, request.now):
                 for number in port["numbers"]:
-                    country = porting.country_of(number)
-                    if (country, number) in draft.owned:
+                    if draft.owns(number):  # bought while the port was pending
                         continue
                     record = draft.add_number(
                         porting.ported_record(number, _new_id("num", draft.next_seq, number), port["estimated_completion"])
@@ -476,5 +481,5 @@ def _decode_cursor(cursor: str) -> int:
         raise invalid([("cursor", "is not a cursor returned by this API")]) from None
 
 
-def _encode(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _encode(body) -> bytes:
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")

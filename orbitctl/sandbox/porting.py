@@ -71,13 +71,6 @@ def due(porting: dict[str, dict], now: datetime) -> list[dict]:
     return [p for p in porting.values() if not p.get("_applied") and stamp >= p["estimated_completion"]]
 
 
-def country_of(number: str) -> str | None:
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
-    except phonenumbers.NumberParseException:
-        return None
-
-
 def ported_record(number: str, number_id: str, at: str) -> dict:
     """The account record of a number that finished porting in."""
     parsed = phonenumbers.parse(number, None)

@@ -38,6 +38,12 @@ def read_state(path: str | os.PathLike) -> dict:
         return _empty()
 
 
+def ownership_key(country: str, number: str) -> str:
+    """What a number is unique by: an E.164 number worldwide (a NANP toll-free number is one
+    number whichever country sells it); a short code only within its country."""
+    return number if number.startswith("+") else f"{country}:{number}"
+
+
 def _empty() -> dict:
     return {"format": FORMAT, "next_seq": 1, "numbers": {}, "porting": {}, "audit": []}
 
@@ -50,14 +56,20 @@ class AccountState:
         numbers: dict[str, dict],
         porting: dict[str, dict],
         next_seq: int,
-        owned: dict[tuple[str, str], str] | None = None,
+        owned: dict[str, str] | None = None,
     ):
         self.numbers = numbers  # id -> record, in purchase (``_seq``) order
         self.porting = porting
         self.next_seq = next_seq
-        #: (country, number) -> id of every number on the account
-        self.owned = owned if owned is not None else {(r["country"], r["number"]): r["id"] for r in numbers.values()}
+        #: ``ownership_key`` -> id of every number on the account
+        self.owned = owned if owned is not None else {
+            ownership_key(r["country"], r["number"]): r["id"] for r in numbers.values()
+        }
         self._ordered: tuple[list[int], list[dict]] | None = None
+
+    def owns(self, number: str, country: str = "") -> bool:
+        """Is ``number`` on the account? (``country`` matters only for a short code.)"""
+        return ownership_key(country, number) in self.owned
 
     def ordered(self) -> tuple[list[int], list[dict]]:
         """The records in purchase order, with their sequence numbers (for cursors)."""
@@ -86,9 +98,13 @@ class Draft:
         record = {**record, "_seq": self.next_seq}
         self.next_seq += 1
         self.numbers[record["id"]] = record
-        self.owned[(record["country"], record["number"])] = record["id"]
+        self.owned[ownership_key(record["country"], record["number"])] = record["id"]
         self.changed = True
         return record
+
+    def owns(self, number: str, country: str = "") -> bool:
+        """Is ``number`` on the account? (``country`` matters only for a short code.)"""
+        return ownership_key(country, number) in self.owned
 
     def replace_number(self, record: dict) -> None:
         self.numbers[record["id"]] = record
@@ -96,7 +112,7 @@ class Draft:
 
     def remove_number(self, number_id: str) -> dict:
         record = self.numbers.pop(number_id)
-        self.owned.pop((record["country"], record["number"]), None)
+        self.owned.pop(ownership_key(record["country"], record["number"]), None)
         self.changed = True
         return record
 

@@ -56,12 +56,12 @@ def check_api_key(value: str | None) -> None:
     """401 unless ``value`` is a key of the documented form ``dv_live_sk_…``/``dv_test_sk_…``."""
     if not value:
         raise ApiError(401, "Missing API key: send it in the X-API-Key header.")
-    if not API_KEY_PATTERN.match(value):
+    if not API_KEY_PATTERN.fullmatch(value):
         raise ApiError(401, "Invalid API key: expected a key of the form dv_live_sk_... or dv_test_sk_....")
 
 
 def is_valid_e164(value: str) -> bool:
-    if not E164_PATTERN.match(value):
+    if not E164_PATTERN.fullmatch(value):
         return False
     try:
         return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
@@ -108,10 +108,10 @@ def search_query(params: dict[str, list[str]]) -> SearchQuery:
         errors.append(("type", f"must be one of {', '.join(NUMBER_TYPES)}"))
     capabilities = _capability_filter(single.get("capabilities"), errors)
     area_code = single.get("area_code")
-    if area_code is not None and not AREA_CODE_PATTERN.match(area_code):
+    if area_code is not None and not AREA_CODE_PATTERN.fullmatch(area_code):
         errors.append(("area_code", "must be 1 to 5 digits, e.g. 415"))
     contains = single.get("contains")
-    if contains is not None and not DIGITS_PATTERN.match(contains):
+    if contains is not None and not DIGITS_PATTERN.fullmatch(contains):
         errors.append(("contains", "must be 1 to 15 digits, e.g. 555"))
     limit = _limit(single.get("limit"), SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, errors)
     if errors:
@@ -147,7 +147,7 @@ def _country(value: str | None, field: str, errors: list[tuple[str, str]], *, re
         if required:
             errors.append((field, "is required: an ISO 3166-1 alpha-2 code such as US, GB, TR"))
         return None
-    if not COUNTRY_PATTERN.match(value) or value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if not COUNTRY_PATTERN.fullmatch(value) or value.upper() not in phonenumbers.SUPPORTED_REGIONS:
         hint = " (the United Kingdom is GB)" if value.upper() == "UK" else ""
         errors.append((field, f"{value!r} is not an ISO 3166-1 alpha-2 country code{hint}"))
         return None
@@ -194,7 +194,7 @@ def purchase_body(body: Any) -> PurchaseRequest:
     if phone_number is None:
         errors.append(("phone_number", "is required: the number to buy, in E.164 format"))
     elif not isinstance(phone_number, str) or not (
-        E164_PATTERN.match(phone_number) or SHORT_CODE_PATTERN.match(phone_number)
+        E164_PATTERN.fullmatch(phone_number) or SHORT_CODE_PATTERN.fullmatch(phone_number)
     ):
         errors.append(("phone_number", "must be an E.164 number such as +14155550100 (or a 5-6 digit short code)"))
     country_code = body.get("country_code", "US")
@@ -212,7 +212,7 @@ def purchase_body(body: Any) -> PurchaseRequest:
         if bad:
             errors.append(("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of sms, voice, whatsapp, rcs"))
     profile = body.get("compliance_profile_id")
-    if profile is not None and (not isinstance(profile, str) or not PROFILE_PATTERN.match(profile)):
+    if profile is not None and (not isinstance(profile, str) or not PROFILE_PATTERN.fullmatch(profile)):
         errors.append(("compliance_profile_id", "must be the id of an approved compliance profile, e.g. cp_de_acme"))
     row_id = body.get("id")
     if row_id is not None and (not isinstance(row_id, str) or not row_id.startswith("inv_")):
@@ -280,7 +280,7 @@ def configure_body(body: Any) -> dict[str, Any]:
         profile = body["compliance_profile_id"]
         if profile is None or profile == "":
             changes["compliance_profile_id"] = None
-        elif not isinstance(profile, str) or not PROFILE_PATTERN.match(profile):
+        elif not isinstance(profile, str) or not PROFILE_PATTERN.fullmatch(profile):
             errors.append(("compliance_profile_id", 'must be an approved profile id (cp_...), or "" or null to detach'))
         else:
             changes["compliance_profile_id"] = profile
@@ -293,7 +293,7 @@ def configure_body(body: Any) -> dict[str, Any]:
         elif len(set(tags)) != len(tags):
             errors.append(("tags", "must not repeat a tag"))
         else:
-            bad = [t for t in tags if not TAG_PATTERN.match(t)]
+            bad = [t for t in tags if not TAG_PATTERN.fullmatch(t)]
             if bad:
                 errors.append(("tags", f"{', '.join(map(repr, bad))} must match ^[a-z0-9][a-z0-9_-]{{0,63}}$"))
             else:
