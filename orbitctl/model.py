@@ -192,6 +192,9 @@ class LiveNumber:
     owner: Owner | None = None
     #: the full tag list as the API returned it, ownership tag included
     raw_tags: tuple[str, ...] = ()
+    #: the number's place in the account's listing (0 first; purchase order in the sandbox):
+    #: orders numbers whose ``created_at`` is the same second
+    position: int = 0
 
     @property
     def fingerprint(self) -> str:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from orbitctl.api import NumberRecord
+from orbitctl.api import NotFoundError, NumberRecord
 from orbitctl.frozen import freeze
 from orbitctl.model import Live, LiveNumber, Owner
 
@@ -50,31 +50,40 @@ def observe(
     parallelism: int = 16,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Live:
-    """Every number of the account with its full configuration.
+    """Every number of the account with its full configuration, each knowing its place in the
+    account's listing (``LiveNumber.position``). A number listed twice is kept once; one released
+    between the listing and its detail call is left out: it is no longer on the account.
 
     ``on_progress(done, total)`` is called as details arrive (from worker threads)."""
-    listed = list(client.iter_numbers(page_size=200))
-    complete = [record for record in listed if COMPARED_FIELDS <= record.fields.keys()]
+    # by id: a number listed twice (pages shifting under the cursor) is one number
+    listed = list({record.id: record for record in client.iter_numbers(page_size=200)}.values())
+    position = {record.id: index for index, record in enumerate(listed)}
+    records = [record for record in listed if COMPARED_FIELDS <= record.fields.keys()]
     partial = [record for record in listed if not COMPARED_FIELDS <= record.fields.keys()]
     total, done = len(partial), 0
 
-    def detail(record: NumberRecord) -> NumberRecord:
-        return client.get_number(record.id)
+    def detail(record: NumberRecord) -> NumberRecord | None:
+        try:
+            return client.get_number(record.id)
+        except NotFoundError:
+            return None
 
-    records = list(complete)
     if partial:
         with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             for record in pool.map(detail, partial):
-                records.append(record)
+                if record is not None:
+                    records.append(record)
                 done += 1
                 if on_progress:
                     on_progress(done, total)
-    numbers = sorted((live_number(record) for record in records), key=lambda n: n.id)
+    numbers = sorted((live_number(record, position[record.id]) for record in records), key=lambda n: n.id)
     return Live(numbers=tuple(numbers))
 
 
-def live_number(record: NumberRecord) -> LiveNumber:
-    """One API record -> LiveNumber: ownership tag parsed, configuration normalised."""
+def live_number(record: NumberRecord, position: int = 0) -> LiveNumber:
+    """One API record -> LiveNumber: ownership tag parsed, configuration normalised.
+
+    ``position``: the record's place in the account's listing."""
     fields = record.fields
     raw_tags = tuple(fields.get("tags") or ())
     owner, user_tags = split_ownership(raw_tags)
@@ -107,6 +116,7 @@ def live_number(record: NumberRecord) -> LiveNumber:
         config=freeze(config),
         owner=owner,
         raw_tags=raw_tags,
+        position=position,
     )
 
 

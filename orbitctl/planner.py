@@ -22,9 +22,9 @@ Ownership
 Members and replacement
 - An entry's members are the numbers tagged for it, plus journal numbers, pinned adoptions and
   numbers ``moved`` to it. They are ranked: numbers that satisfy the selection first, then oldest
-  (``created_at``, then id). The first ``count`` are kept (a single entry keeps one); the rest are
-  released, so a pool shrinks newest first and a surplus that no longer fits goes before a good
-  one. A number moved to an entry that already has enough numbers is simply a surplus member.
+  (``created_at``, whole seconds; then the account's listing order, which is purchase order;
+  then id). The first ``count`` are kept (a single entry keeps one); the rest are released, so a
+  pool shrinks newest first and a surplus that no longer fits goes before a good one. A number moved to an entry that already has enough numbers is simply a surplus member.
 - A kept number that no longer satisfies the selection (``matching.unmet_keys``) is replaced; the
   reason names every selection key that fails. ``max_monthly_cost`` never forces a replace.
 - A pinned number that is on the account but contradicts the entry's other selection keys (say
@@ -85,8 +85,10 @@ _MOVED = "moved"  # this stack's, under a name that ``moved`` sends to the entry
 _KIND_ORDER = {kind: index for index, kind in enumerate(ACTION_KINDS)}
 
 
-def _age(live: LiveNumber) -> tuple[str, str]:
-    return (live.created_at, live.id)
+def _age(live: LiveNumber) -> tuple[str, int, str]:
+    """Oldest first: ``created_at`` (whole seconds, so ties are common), then the account's
+    listing order (purchase order), then id."""
+    return (live.created_at, live.position, live.id)
 
 
 def _sort_key(action: Action) -> tuple:

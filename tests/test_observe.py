@@ -119,3 +119,31 @@ def test_channel_config_is_frozen():
         pass
     else:  # pragma: no cover - the assertion below explains
         raise AssertionError("channel_config must be read-only")
+
+
+def test_each_number_knows_its_place_in_the_account_listing():
+    listed = [record("num_c", "+14155550100"), record("num_a", "+14155550101"), record("num_b", "+14155550102")]
+    client = FakeClient(listed, {r.id: record(r.id, r.number, tags=[]) for r in listed})
+    positions = {number.id: number.position for number in observe(client).numbers}
+    assert positions == {"num_c": 0, "num_a": 1, "num_b": 2}
+
+
+def test_a_number_listed_twice_is_observed_once():
+    listed = [record("num_1"), record("num_2", "+14155550101"), record("num_1")]
+    client = FakeClient(listed, {r.id: record(r.id, r.number, tags=[]) for r in listed})
+    assert [number.id for number in observe(client).numbers] == ["num_1", "num_2"]
+
+
+def test_a_number_released_between_list_and_detail_is_left_out():
+    from orbitctl.api import NotFoundError
+
+    listed = [record("num_1"), record("num_2", "+14155550101")]
+
+    class Releasing(FakeClient):
+        def get_number(self, number_id):
+            if number_id == "num_2":
+                raise NotFoundError("No number with id num_2 on this account.")
+            return super().get_number(number_id)
+
+    client = Releasing(listed, {"num_1": record("num_1", tags=[])})
+    assert [number.id for number in observe(client).numbers] == ["num_1"]

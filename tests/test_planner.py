@@ -97,9 +97,11 @@ def live(
     cost="1.00",
     currency="USD",
     created="2026-01-01T00:00:00Z",
+    position=0,
     **config,
 ):
-    """``owner``: an entry name of STACK, an Owner, or None (unmanaged)."""
+    """``owner``: an entry name of STACK, an Owner, or None (unmanaged); ``position``: the place
+    in the account's listing."""
     if isinstance(owner, str):
         owner = Owner(STACK, owner)
     return LiveNumber(
@@ -113,6 +115,7 @@ def live(
         created_at=created,
         config=freeze(config),
         owner=owner,
+        position=position,
     )
 
 
@@ -392,6 +395,18 @@ def test_pool_surplus_is_released_newest_first_then_by_id(count, released):
     assert sorted(a.id for a in p.actions) == sorted(released)
     assert all(a.kind is RELEASE for a in p.actions) and p.unchanged == count
     assert all(f"more members than count {count}" in a.reason for a in p.actions)
+
+
+def test_pool_surplus_bought_in_the_same_second_goes_in_listing_order_not_id_order():
+    # ids are random: the account's listing (purchase order) tells which came last
+    same_second = "2026-03-01T10:00:00Z"
+    members = [
+        live("num_zz", A, owner="pool", created=same_second, position=0),
+        live("num_mm", B, owner="pool", created=same_second, position=1),
+        live("num_aa", C, owner="pool", created=same_second, position=2),
+    ]
+    p = run(desired(entry("pool", count=1)), *members)
+    assert sorted(a.id for a in p.actions) == ["num_aa", "num_mm"]
 
 
 def test_pool_of_one_with_a_surplus_says_pool():

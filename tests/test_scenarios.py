@@ -1,0 +1,38 @@
+"""Adversarial scenarios for plan and apply, end to end against a served sandbox where the account
+matters: each test judges by the sandbox's own state and audit log. One test per bug found in
+review; each failed before its fix."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from orbitctl.model import ownership_tag
+from tests.seed import seed_numbers
+from tests.test_apply_e2e import (  # noqa: F401
+    STACK,
+    account,
+    checkout,
+    owned,
+    plan_is_empty,
+    purchases,
+    run,
+    write_manifest,
+)
+
+
+def _frozen_clock():
+    moment = datetime(2026, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
+    return lambda: moment
+
+
+def test_a_pool_shrinking_releases_the_numbers_bought_last_even_within_one_second(checkout, sandbox_server, orbit_env):
+    # every number bought in the same second: created_at ties, the ids are random
+    server = sandbox_server(clock=_frozen_clock())
+    bought = seed_numbers(server.url, 4, tags=[ownership_tag(STACK, "pool")])
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  pool:\n    country: US\n    count: 2\n")
+
+    result = run("apply", str(manifest), "--auto-approve", "--allow-release")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert {fields["id"] for fields in owned(server, "pool")} == {record.id for record in bought[:2]}
