@@ -92,7 +92,7 @@ class Request:
         except RecursionError:
             raise invalid([("body", "is nested too deeply")]) from None
         try:  # what is stored must be echoable as strict JSON
-            _encode(body)
+            json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except ValueError:  # NaN or an infinity; an unpaired surrogate (UnicodeEncodeError)
             raise invalid([("body", "holds NaN, an infinity or an unpaired surrogate, which JSON cannot carry")]) from None
         return body
@@ -481,5 +481,5 @@ def _decode_cursor(cursor: str) -> int:
         raise invalid([("cursor", "is not a cursor returned by this API")]) from None
 
 
-def _encode(body) -> bytes:
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+def _encode(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
