@@ -10,6 +10,12 @@ from orbitctl.api import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, AvailableNumber
 from orbitctl.model import Offer, Selection
 
 
+#: The capabilities the search filters by (the API page: sms, voice, mms, whatsapp). Any other
+#: capability an entry asks for (fax) is not sent, and is checked on the rows instead
+#: (``pricing.candidates``).
+SEARCHABLE_CAPABILITIES = ("sms", "voice", "mms", "whatsapp")
+
+
 class InventorySource(Protocol):
     def search_available(self, country: str, **filters) -> list[AvailableNumber]: ...
 
@@ -20,7 +26,8 @@ def search_limit(wanted: int) -> int:
 
 
 def search_offers(client: InventorySource, selection: Selection, *, wanted: int = 1) -> list[Offer]:
-    """The inventory rows matching ``selection`` (a pin is searched by its national digits)."""
+    """The inventory rows matching ``selection`` (a pin is searched by its national digits; only
+    searchable capabilities are sent)."""
     contains = selection.contains
     area_code = selection.area_code
     if selection.number:
@@ -29,7 +36,7 @@ def search_offers(client: InventorySource, selection: Selection, *, wanted: int 
     rows = client.search_available(
         selection.country,
         type=selection.type,
-        capabilities=tuple(selection.capabilities),
+        capabilities=tuple(c for c in selection.capabilities if c in SEARCHABLE_CAPABILITIES),
         area_code=area_code,
         contains=contains,
         limit=search_limit(wanted),

@@ -11,8 +11,9 @@
 
 ``candidates(selection, offers)`` is the one order in which numbers are picked, here and by the
 executor: offers satisfying the selection (``matching.unmet_keys``: the rule the planner uses, so a
-bought number is never one the next plan replaces) whose capabilities include the selection's,
-costing at most ``max_monthly_cost``, cheapest first, then lowest number. The plan's per-action
+bought number is never one the next plan replaces) whose capabilities include the selection's and
+have no fixed capability (fax) that the selection's stated capabilities leave out, costing at
+most ``max_monthly_cost``, cheapest first, then lowest number. The plan's per-action
 cost assumes the i-th action of a selection gets the i-th candidate.
 
 All amounts of a plan are in one currency; a plan that would mix currencies is refused, since its
@@ -31,6 +32,11 @@ from orbitctl.model import Action, ActionKind, Offer, Plan, Selection
 
 #: The currency of a plan that costs nothing.
 DEFAULT_CURRENCY = "USD"
+
+#: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
+#: provisioning time"): a number that has one cannot be configured without it, so it is never
+#: bought for an entry whose stated capabilities leave it out.
+FIXED_CAPABILITIES = frozenset({"fax"})
 
 _BUYING = (ActionKind.PURCHASE, ActionKind.REPLACE)
 _GIVING_UP = (ActionKind.RELEASE, ActionKind.REPLACE)
@@ -82,12 +88,23 @@ def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
     return [(selection, count) for selection, count in needed.values()]
 
 
+def _fixed_extras(selection: Selection, offer: Offer) -> list[str]:
+    """Capabilities ``offer`` has for good that the selection's stated capabilities leave out:
+    the PUT setting those capabilities would be refused."""
+    if not selection.capabilities:
+        return []
+    return sorted((set(offer.capabilities) & FIXED_CAPABILITIES) - set(selection.capabilities))
+
+
 def _misfits(selection: Selection, offer: Offer) -> list[str]:
     """Why ``offer`` does not fit ``selection``, cost aside (empty when it fits)."""
     misfits = unmet_keys(selection, offer.number, offer.country, offer.type)
     lacking = sorted(set(selection.capabilities) - set(offer.capabilities))
     if lacking:
         misfits.append(f"capabilities lack {','.join(lacking)}")
+    fixed = _fixed_extras(selection, offer)
+    if fixed:
+        misfits.append(f"capabilities: it has {','.join(fixed)}, fixed at provisioning, which the entry leaves out")
     return misfits
 
 
@@ -137,6 +154,14 @@ def _availability_problem(
                 f"{who}: pinned number {selection.number} is neither on the account nor "
                 f"available to buy ({describe(selection)}); check the number, or drop number: "
                 "to buy any matching one"
+            )
+        extras = [_fixed_extras(selection, offer) for offer in offers]
+        if extras and all(extras):
+            fixed = sorted({capability for capabilities in extras for capability in capabilities})
+            return (
+                f"{who}: every number available for {describe(selection)} has "
+                f"{', '.join(fixed)}, which is fixed at provisioning and cannot be turned off: "
+                f"add {', '.join(fixed)} to the entry's capabilities, or change the selection"
             )
         return (
             f"{who}: no number available for {describe(selection)}; loosen the selection "

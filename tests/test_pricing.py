@@ -213,3 +213,34 @@ def test_cost_delta_ignores_unpriced_actions_and_counts_each_kind():
 def test_describe_names_every_stated_selection_key():
     sel = Selection(country="US", type="mobile", area_code="415", contains="77", capabilities=("voice", "sms"))
     assert describe(sel) == "country=US type=mobile area_code=415 contains=77 capabilities=sms,voice"
+
+
+DE_VOICE = Selection(country="DE", capabilities=("voice",))
+
+
+def test_a_number_with_fax_fixed_is_never_a_candidate_for_an_entry_leaving_fax_out():
+    with_fax = offer("+4930100", "1.00", country="DE", caps=("voice", "fax"))
+    without = offer("+4930200", "2.00", country="DE", caps=("voice",))
+    assert candidates(DE_VOICE, [with_fax, without]) == [without]
+    assert candidates(Selection(country="DE", capabilities=("voice", "fax")), [with_fax, without]) == [with_fax]
+    assert candidates(Selection(country="DE"), [with_fax, without]) == [with_fax, without]  # not managed
+
+
+def test_when_every_number_has_fax_fixed_the_plan_says_to_add_fax():
+    with_fax = offer("+4930100", country="DE", caps=("voice", "fax"))
+    [problem] = price_problems(make_plan(purchase("de", DE_VOICE)), {DE_VOICE.key(): [with_fax]})
+    assert "entry 'de'" in problem and "fax" in problem and "fixed at provisioning" in problem
+    assert "add fax to the entry's capabilities" in problem
+
+
+def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
+    from orbitctl.inventory import search_offers
+
+    class Recorder:
+        def search_available(self, country, **filters):
+            self.filters = filters
+            return []
+
+    client = Recorder()
+    search_offers(client, Selection(country="DE", capabilities=("voice", "fax")))
+    assert client.filters["capabilities"] == ("voice",)

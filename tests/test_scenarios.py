@@ -36,3 +36,24 @@ def test_a_pool_shrinking_releases_the_numbers_bought_last_even_within_one_secon
 
     assert result.exit_code == 0, result.output + result.stderr
     assert {fields["id"] for fields in owned(server, "pool")} == {record.id for record in bought[:2]}
+
+
+def test_an_entry_leaving_out_fax_never_buys_a_number_whose_fax_is_fixed(checkout, sandbox_server, orbit_env):
+    # German local numbers come with fax, which cannot be turned off: buying one for an entry
+    # that says [voice] would leave a billed number that can never be configured
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(
+        checkout / "m.yaml", "  de:\n    country: DE\n    capabilities: [voice]\n    compliance_profile_id: cp_de_x\n"
+    )
+
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 1
+    assert "fixed at provisioning" in result.stderr and "add fax" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert purchases(server) == []
+
+    write_manifest(manifest, "  de:\n    country: DE\n    capabilities: [voice, fax]\n    compliance_profile_id: cp_de_x\n")
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 0
+    assert len(owned(server, "de")) == 1 and plan_is_empty(manifest)
