@@ -7,8 +7,9 @@
 - A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
   5xx), the account is read to learn whether the number was bought; only when it is not there is
   the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all).
-- A number bought but not configured (the PUT failed, or the read-back shows no ownership tag) is
-  recorded in the journal, so that the next plan adopts it instead of buying another.
+- A bought number is recorded in the journal as soon as the purchase returns, and cleared once the
+  read-back shows its ownership tag; one left there (the PUT failed, the tag was not taken, the
+  run was interrupted) is adopted by the next plan instead of buying another.
 """
 
 from __future__ import annotations
@@ -207,7 +208,10 @@ def adopt_hint(number: str, action: Action, journal_path: Any) -> str:
 
 
 def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
-    """The buy-configure-read-back sequence for a purchase, or the new number of a replace."""
+    """The buy-configure-read-back sequence for a purchase, or the new number of a replace.
+
+    The bought number is in the journal from the moment the purchase returns until the read-back
+    shows its ownership tag, so that no way out (an error, a bug, Ctrl-C) loses track of it."""
     selection = action.selection
     assert selection is not None, f"{action.kind.value} {action.name} carries no selection"
     compliance = action.config.get("compliance_profile_id")
@@ -216,29 +220,51 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     except PurchaseFailed as problem:
         return ActionOutcome(action, Status.FAILED, str(problem))
 
-    held = is_held(record.fields)
-    cost = _decimal(record.get("monthly_cost"), offer.monthly_cost)
-    bought = dict(
-        id=record.id, number=record.number, cost_added=cost,
-        currency=record.get("currency") or offer.currency, held=held,
-    )
-    body = new_number_body(action, held=held)
+    bought: dict[str, Any] = dict(id=record.id, number=record.number)
+
+    def remember(reason: str) -> str | None:
+        """Journal the number; the problem, when the journal cannot be written."""
+        try:
+            journal.record(id=record.id, number=record.number, name=action.name, stack=stack, reason=reason)
+        except OSError as problem:
+            return f"{journal.path}: {problem.strerror or problem}"
+        return None
 
     def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
-        journal.record(id=record.id, number=record.number, name=action.name, stack=stack, reason=reason)
-        message = f"{adopt_hint(record.number, action, journal.path)}: {reason}"
-        return ActionOutcome(action, Status.FAILED, message, journaled=True, mismatches=mismatches, **bought)
+        unwritable = remember(reason)
+        if unwritable:
+            message = (
+                f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it "
+                f"({reason}), nor record it in the journal ({unwritable}): pin it with "
+                f"`number: \"{record.number}\"` in entry '{action.name}' so that apply adopts it"
+            )
+        else:
+            message = f"{adopt_hint(record.number, action, journal.path)}: {reason}"
+        return ActionOutcome(action, Status.FAILED, message, journaled=not unwritable, mismatches=mismatches, **bought)
 
+    remember("bought, not configured yet")  # if this fails, configuring may still tag it
     try:
+        held = is_held(record.fields)
+        bought.update(
+            cost_added=_decimal(record.get("monthly_cost"), offer.monthly_cost),
+            currency=record.get("currency") or offer.currency,
+            held=held,
+        )
+        body = new_number_body(action, held=held)
         returned = client.configure(record.id, **body)
+        mismatches = check_returned(client, record.id, body, returned)
     except OrbitError as problem:
         return journaled(str(problem))
+    except Exception as problem:  # noqa: BLE001 - a bug must not lose track of a bought number
+        return journaled(f"unexpected error: {type(problem).__name__}: {problem}")
 
-    mismatches = check_returned(client, record.id, body, returned)
-    held = held or is_held(returned.fields)
-    bought["held"] = held
+    held = bought["held"] = held or is_held(returned.fields)
     if any(mismatch.key == "tags" for mismatch in mismatches):
         return journaled("the API did not take its tags", mismatches)
+    try:
+        journal.clear(record.id)  # it carries its ownership tag
+    except OSError:
+        pass  # the next apply forgets it: the journal keeps no number that carries its tag
     if mismatches:
         listed = "; ".join(str(mismatch) for mismatch in mismatches)
         return ActionOutcome(action, Status.FAILED, f"bought {record.number}, but the API did not take: {listed}", mismatches=mismatches, **bought)

@@ -480,3 +480,49 @@ def test_progress_is_called_once_per_action(journal):
     assert sorted(o.action.name for o in seen) == ["a", "b"]
 
 
+
+
+def test_a_purchase_interrupted_before_it_is_configured_stays_in_the_journal(journal):
+    fake = FakeOrbit()
+
+    def interrupted(number_id, **fields):
+        raise KeyboardInterrupt
+
+    fake.configure = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        run(make_plan(purchase("a")), fake, journal)
+    [bought] = fake.calls_of("purchase")
+    assert list(Journal(journal.path).pending().values()) == ["a"]
+    assert [entry.number for entry in Journal(journal.path).entries()] == [bought[1]]
+
+
+def test_an_unexpected_error_while_configuring_a_bought_number_journals_it(journal):
+    fake = FakeOrbit()
+
+    def broken(number_id, **fields):
+        raise ValueError("a bug")
+
+    fake.configure = broken
+    outcome = run(make_plan(purchase("a")), fake, journal).outcomes[0]
+    assert outcome.status is Status.FAILED and "a bug" in outcome.message
+    assert Journal(journal.path).pending() == {outcome.id: "a"}
+
+
+def test_a_configured_purchase_leaves_nothing_in_the_journal(journal):
+    fake = FakeOrbit()
+    result = run(make_plan(purchase("a"), purchase("b")), fake, journal)
+    assert all(outcome.ok for outcome in result.outcomes)
+    assert Journal(journal.path).pending() == {}
+
+
+def test_a_bought_number_the_journal_cannot_hold_is_named_with_how_to_adopt_it(journal):
+    class Unwritable(Journal):
+        def _write(self, entries):
+            raise OSError(28, "No space left on device")
+
+    fake = FakeOrbit()
+    fake.configure_errors = {"num_0001": ServerError("internal error", status=500)}
+    outcome = run(make_plan(purchase("a")), fake, Unwritable(journal.path)).outcomes[0]
+    assert outcome.status is Status.FAILED and not outcome.journaled
+    assert outcome.number in outcome.message and "No space left on device" in outcome.message
+    assert f'number: "{outcome.number}"' in outcome.message
