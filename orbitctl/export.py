@@ -31,7 +31,7 @@ from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import parse_number
-from orbitctl.model import MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
+from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
 #: Stack and entry-name slugs, from the schema (the one source of the structural rules).
 STACK_PATTERN = re.compile(manifest_schema()["$defs"]["stack"]["pattern"])
@@ -43,34 +43,18 @@ NAME_MAX = 36
 #: repository, for a manifest there (the CLI makes it relative to the manifest's folder).
 DEFAULT_SCHEMA_REF = "schemas/manifest.schema.json"
 
-#: Configuration keys in the order an entry states them.
-ENTRY_CONFIG_ORDER = (
-    "label",
-    "status",
-    "capabilities",
-    "tags",
-    "webhook_url",
-    "forwarding_number",
-    "sms_forwarding",
-    "compliance_profile_id",
-    "channel_config",
-)
-
-#: Keys that may be lifted into ``defaults``, in the order ``defaults`` states them.
+#: Keys that may be lifted into ``defaults``, in the order ``defaults`` states them: country, type
+#: and the configuration keys but the label (one a number) and channel_config (an object).
 LIFTABLE_KEYS = (
     "country",
     "type",
-    "status",
-    "capabilities",
-    "tags",
-    "webhook_url",
-    "forwarding_number",
-    "sms_forwarding",
-    "compliance_profile_id",
+    *(key for key in CONFIG_KEYS if key not in ("label", "channel_config")),
 )
 
 #: Selection keys cannot be ignored with ``ignore_changes``; they are always stated.
-_SELECTION_KEYS = frozenset({"country", "type"})
+_SELECTION_KEYS = ("country", "type")
+#: Every key an exported entry may state besides ``number``/``count``, in the order it states them.
+_ENTRY_KEYS = (*_SELECTION_KEYS, *CONFIG_KEYS)
 
 
 class _Unwritable:
@@ -387,9 +371,8 @@ def export_manifest(
     entries += [_Entry(names[number.id], [number]) for number in adoptable]
     entries.sort(key=lambda entry: entry.name)
 
-    keys = ("country", "type", *ENTRY_CONFIG_ORDER)
     for entry in entries:
-        for key in keys:
+        for key in _ENTRY_KEYS:
             entry.values[key] = _common([manifest_value(key, n) for n in entry.numbers])
     defaults = _lift_defaults(entries)
     for entry in entries:
@@ -444,7 +427,7 @@ def _state_entry(
         else:  # managed already (an unmanaged one is left out): the tag keeps it, unpinned
             warnings.append(f"{entry.name}: {entry.numbers[0].number} is not pinned ({problem})")
     unmanaged: dict[str, list[str]] = {}
-    for key in ("country", "type", *ENTRY_CONFIG_ORDER):
+    for key in _ENTRY_KEYS:
         value = entry.values[key]
         if isinstance(value, _Unwritable):
             if key in _SELECTION_KEYS:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orbitctl import __version__
+from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
 from orbitctl.model import Action, ActionKind, Change, Plan, Selection
@@ -119,27 +119,9 @@ def save_plan(plan: Plan, path: str | os.PathLike) -> None:
     """Write ``plan`` to ``path`` atomically (a temporary file beside it, then a rename), mode 0600.
 
     Raises ``OrbitctlError`` when the file cannot be written."""
-    target = Path(path)
     document = plan_to_document(plan)
     document["checksum"] = _checksum(document)
-    text = _layout(document)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as problem:
-        raise OrbitctlError(f"cannot write the plan file {target}: {problem.strerror or problem}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as problem:
-        _remove_quietly(temporary)
-        raise OrbitctlError(f"cannot write the plan file {target}: {problem.strerror or problem}") from None
-    except BaseException:
-        _remove_quietly(temporary)
-        raise
+    write_atomically(path, _layout(document), what="the plan file")
 
 
 def _layout(document: Mapping[str, Any]) -> str:
@@ -153,13 +135,6 @@ def _layout(document: Mapping[str, Any]) -> str:
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 # --- loading ----------------------------------------------------------------------------------

@@ -106,9 +106,15 @@ def test_a_failed_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monk
     assert os.listdir(tmp_path) == ["plan.json"]
 
 
-def test_save_into_a_missing_directory_is_a_clear_error(tmp_path):
-    with pytest.raises(OrbitctlError, match=r"cannot write the plan file .*nowhere/plan\.json"):
-        save_plan(sp.plan_of(), tmp_path / "nowhere" / "plan.json")
+def test_save_into_a_missing_directory_makes_it(tmp_path):
+    save_plan(sp.plan_of(), tmp_path / "new" / "plan.json")
+    assert load_plan(tmp_path / "new" / "plan.json") == sp.plan_of()
+
+
+def test_save_below_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(OrbitctlError, match=r"cannot write the plan file .*taken/plan\.json: .*taken is not a folder"):
+        save_plan(sp.plan_of(), tmp_path / "taken" / "plan.json")
 
 
 def test_save_into_the_working_directory(tmp_path, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ import click
 
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import parallelism_option
-from orbitctl.errors import OrbitctlError
+from orbitctl.atomicfile import write_atomically
 from orbitctl.model import Live
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def command(
         schema_ref=schema_ref or default_schema_ref(out),
     )
     if out:
-        _write_atomically(Path(out), result.text)
+        write_atomically(out, result.text, what="the manifest")
     else:
         click.echo(result.text, nl=False)
     for line in result.warnings:
@@ -116,20 +115,3 @@ def summary(result: ExportResult, out: str | None) -> str:
     if out:
         lines.append(f"Next: orbitctl plan {out}")
     return "\n".join(lines)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves no half file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as problem:
-        raise OrbitctlError(f"cannot write {path}: {problem.strerror or problem}") from None

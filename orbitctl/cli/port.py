@@ -13,19 +13,19 @@ import click
 import phonenumbers
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.manifest.semantic import parse_number
 
 
 def check_numbers(numbers: tuple[str, ...]) -> list[str]:
-    """The numbers, each a valid E.164 number; every bad one reported at once."""
+    """The numbers, each a valid number written in E.164; every bad one reported at once."""
     problems, seen = [], set()
     for number in numbers:
-        try:
-            parsed = phonenumbers.parse(number, None)
-            valid = number.startswith("+") and phonenumbers.is_valid_number(parsed)
-        except phonenumbers.NumberParseException:
-            valid = False
-        if not valid:
+        parsed = parse_number(number)
+        written = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if parsed else None
+        if written is None:
             problems.append(f"{number!r} is not a valid phone number in E.164 form (like +14155551234)")
+        elif written != number:
+            problems.append(f"{number!r} is not in E.164 form: write it as {written}")
         elif number in seen:
             problems.append(f"{number} is given twice")
         seen.add(number)

@@ -62,12 +62,12 @@ def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list
     files: dict[Path, Path] = {}
     for given in map(Path, paths):
         if not given.is_dir():
-            files.setdefault(given.resolve(), given)
+            files.setdefault(Path(os.path.realpath(given)), given)  # no error for a symlink loop
             continue
         try:
             found = sorted(
                 child for child in given.iterdir()
-                if child.suffix in MANIFEST_SUFFIXES and not child.name.startswith(".") and child.is_file()
+                if child.suffix in MANIFEST_SUFFIXES and not child.name.startswith(".") and not child.is_dir()
             )
         except OSError as error:
             reason = error.strerror or str(error)
@@ -78,7 +78,7 @@ def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list
             report.add([Problem(str(given), 1, 1, "", "the folder holds no manifests "
                                 "(allowed: a folder with *.yaml or *.yml files)")])
         for child in found:
-            files.setdefault(child.resolve(), child)
+            files.setdefault(Path(os.path.realpath(child)), child)
     return list(files.values())
 
 

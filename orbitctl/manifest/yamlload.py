@@ -2,7 +2,8 @@
 
 - Only the YAML 1.2 core schema is resolved: ``true``/``false`` are booleans, ``yes``/``no``/``on``/
   ``off`` stay strings (``country: NO`` is Norway), dates stay strings.
-- Mapping keys are taken as written (``1:`` is the key ``"1"``); a duplicate key is an error.
+- Mapping keys are taken as written (``1:`` is the key ``"1"``); a duplicate key is an error, and
+  so is a YAML 1.1 merge key (``<<: *anchor``): ``defaults`` is the manifest's way to share keys.
 - Tags other than the core ones (``!!binary``, ``!!timestamp``, ``!custom``, ...) are errors.
 - Nothing raises: every problem is returned, with its line and column.
 """
@@ -208,6 +209,10 @@ class _Converter:
                 continue
             key = key_node.value
             key_path = path + (key,)
+            if key == "<<" and key_node.style is None:
+                self.problem(key_node, key_path, "YAML merge keys ('<<') are not supported "
+                             "(allowed: put the keys entries share in defaults, or state them in each entry)")
+                continue
             if key in first_line:
                 self.problem(key_node, key_path, f"duplicate key {key!r}, first defined at line "
                              f"{first_line[key]} (allowed: each key once in a mapping)")

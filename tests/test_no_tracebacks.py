@@ -1,0 +1,117 @@
+"""Bad input a user can give: each gets one clear message on stderr and exit 1, never a traceback.
+
+Each row sets up files in a fresh folder, runs the real CLI (through click's CliRunner, with
+exceptions *not* caught, so a traceback fails the test) and asserts the exit code and what the
+message must say. Commands that need an account use the embedded sandbox (no network).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orbitctl.cli import cli
+
+MANIFEST = "version: 1\nstack: prod\nnumbers:\n  a:\n    country: US\n    label: One\n"
+
+
+def _symlink_loop(folder: Path) -> None:
+    os.symlink("loop-b.yaml", folder / "loop-a.yaml")
+    os.symlink("loop-a.yaml", folder / "loop-b.yaml")
+
+
+def _folder_with_a_loop(folder: Path) -> None:
+    (folder / "manifests").mkdir()
+    (folder / "manifests" / "good.yaml").write_text(MANIFEST)
+    os.symlink("other.yaml", folder / "manifests" / "this.yaml")
+    os.symlink("this.yaml", folder / "manifests" / "other.yaml")
+
+
+def _merge_key(folder: Path) -> None:
+    (folder / "m.yaml").write_text(
+        "version: 1\nstack: prod\nnumbers:\n  a: &base\n    country: US\n"
+        "  b:\n    <<: *base\n    label: Two\n"
+    )
+
+
+def _manifest(folder: Path) -> None:
+    (folder / "m.yaml").write_text(MANIFEST)
+
+
+def _file_where_a_folder_should_be(folder: Path) -> None:
+    (folder / "taken").write_text("a file, not a folder\n")
+
+
+# (id, setup, arguments, exit code, texts that stderr must contain)
+CASES = [
+    (
+        "manifest-is-a-symlink-loop",
+        _symlink_loop,
+        ["validate", "loop-a.yaml"],
+        1,
+        ["loop-a.yaml:1:1:", "cannot read the file", "symbolic links"],
+    ),
+    (
+        "folder-holds-a-symlink-loop",
+        _folder_with_a_loop,
+        ["validate", "manifests"],
+        1,
+        ["this.yaml:1:1:", "cannot read the file"],
+    ),
+    (
+        "yaml-merge-key",
+        _merge_key,
+        ["validate", "m.yaml"],
+        1,
+        ["m.yaml:7:5: numbers.b.<<:", "merge keys", "defaults"],
+    ),
+    (
+        "port-number-with-spaces",
+        None,
+        ["--sandbox", "--sandbox-state", "s.json", "port", "+1 415 555 0123",
+         "--carrier", "Old", "--authorization-name", "Ann"],
+        1,
+        ["'+1 415 555 0123' is not in E.164 form", "write it as +14155550123"],
+    ),
+    (
+        "export-out-below-a-file",
+        _file_where_a_folder_should_be,
+        ["--sandbox", "--sandbox-state", "s.json", "export", "--stack", "prod", "--out", "taken/m.yaml"],
+        1,
+        ["cannot write the manifest taken/m.yaml", "taken is not a folder"],
+    ),
+    (
+        "plan-out-below-a-file",
+        lambda folder: (_manifest(folder), _file_where_a_folder_should_be(folder)),
+        ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml", "--out", "taken/plan.json"],
+        1,
+        ["cannot write the plan file taken/plan.json", "taken is not a folder"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "setup, arguments, exit_code, texts", [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_input_gets_a_clear_message(tmp_path, monkeypatch, setup, arguments, exit_code, texts):
+    monkeypatch.chdir(tmp_path)
+    if setup:
+        setup(tmp_path)
+    result = CliRunner().invoke(cli, arguments, catch_exceptions=False)
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    for text in texts:
+        assert text in result.stderr, result.stderr
+
+
+def test_plan_out_into_a_missing_folder_creates_it(tmp_path, monkeypatch):
+    """Like `export --out`: the folder of the plan file is made, not an error after the plan."""
+    monkeypatch.chdir(tmp_path)
+    _manifest(tmp_path)
+    arguments = ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml", "--out", "plans/new/p.json"]
+    result = CliRunner().invoke(cli, arguments, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plans" / "new" / "p.json").is_file()
