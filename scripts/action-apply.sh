@@ -9,10 +9,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 flags=(--auto-approve --parallelism "$parallelism")
 [[ "${ORBITCTL_ALLOW_RELEASE:-false}" == "true" ]] && flags+=(--allow-release)
 
+# Into the log as it happens (an apply of many numbers takes minutes), and into a file for the
+# summary.
 log="$work/apply.log"
-orbitctl apply "${manifests[@]}" "${flags[@]}" >"$log" 2>&1
-rc=$?
-cat "$log"
+orbitctl apply "${manifests[@]}" "${flags[@]}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
 
 {
   if [[ -n "${ORBITCTL_STACK:-}" ]]; then

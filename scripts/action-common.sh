@@ -8,6 +8,12 @@ if [[ ${#manifests[@]} -eq 0 ]]; then
   echo "::error::orbitctl action: the manifests input is empty" >&2
   exit 1
 fi
+# The stack names the comment's marker and a jq filter: only what a manifest's stack may be.
+if [[ -n "${ORBITCTL_STACK:-}" && ! "$ORBITCTL_STACK" =~ ^[a-z0-9][a-z0-9-]{0,15}$ ]]; then
+  echo "::error::orbitctl action: the stack input '$ORBITCTL_STACK' is not a stack name" \
+    "(allowed: lowercase letters, digits and '-', at most 16 characters, e.g. prod)" >&2
+  exit 1
+fi
 parallelism="${ORBITCTL_PARALLELISM:-16}"
 summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 outputs="${GITHUB_OUTPUT:-/dev/null}"

@@ -44,23 +44,42 @@ case $rc in
 esac
 echo "exitcode=$rc" >> "$outputs"
 
+# The comment is a copy of the summary: when it cannot be written (no gh on a self-hosted
+# runner, a read-only token as pull requests from forks and Dependabot get) the step warns and
+# its outcome stays the plan's.
+comment_warning() {
+  echo "::warning::orbitctl action: no plan comment: $*; the plan is in the job summary" >&2
+}
+
+# The first comment of the pull request that starts with this stack's marker, then PATCH it or
+# POST a new one.
+post_comment() {
+  local repo="$GITHUB_REPOSITORY" ids existing
+  if ! command -v gh >/dev/null 2>&1; then
+    comment_warning "the GitHub CLI (gh) is not installed on this runner"
+    return
+  fi
+  if ! ids="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
+      --jq ".[] | select(.body | startswith(\"$marker\")) | .id")"; then
+    comment_warning "cannot list the pull request's comments with gh api (see above)"
+    return
+  fi
+  existing="${ids%%$'\n'*}"
+  if [[ -n "$existing" ]]; then
+    gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" >/dev/null
+  else
+    gh api --method POST "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" -F "body=@$body" >/dev/null
+  fi || comment_warning "cannot write the comment with gh api (the token needs" \
+    "pull-requests: write; pull requests from forks get a read-only one)"
+}
+
 if [[ "${ORBITCTL_COMMENT:-true}" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
   if [[ $rc -ne 0 && $rc -ne 2 && -z "${ORBITCTL_STACK:-}" ]]; then
     echo "orbitctl action: no pull-request comment for a failed plan without the stack input" >&2
+  elif [[ -z "${GITHUB_REPOSITORY:-}" ]]; then
+    comment_warning "GITHUB_REPOSITORY is not set"
   else
-    repo="${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is not set}"
-    # The first comment of this pull request that starts with this stack's marker.
-    ids="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
-      --jq ".[] | select(.body | startswith(\"$marker\")) | .id")" || {
-      echo "::error::orbitctl action: cannot list the pull request's comments with gh api" >&2
-      exit 1
-    }
-    existing="${ids%%$'\n'*}"
-    if [[ -n "$existing" ]]; then
-      gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" >/dev/null
-    else
-      gh api --method POST "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" -F "body=@$body" >/dev/null
-    fi || { echo "::error::orbitctl action: cannot write the plan comment with gh api" >&2; exit 1; }
+    post_comment
   fi
 fi
 

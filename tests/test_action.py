@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ numbers:
 """
 
 #: A stand-in for the GitHub CLI: logs each call, answers `gh api ... --jq FILTER` from the
-#: comments in $FAKE_GH_COMMENTS with the real jq, and keeps the body of each write.
+#: comments in $FAKE_GH_COMMENTS with the real jq, and keeps the body of each write. With
+#: FAKE_GH_REFUSE=GET|POST|PATCH it answers that method as a read-only token does (403).
 FAKE_GH = r"""#!/usr/bin/env bash
 set -euo pipefail
 printf '%s\n' "$*" >> "$FAKE_GH_DIR/calls.log"
@@ -44,6 +46,10 @@ while [[ $# -gt 0 ]]; do
     *) shift ;;
   esac
 done
+if [[ "$method" == "${FAKE_GH_REFUSE:-none}" ]]; then
+  echo "HTTP 403: Resource not accessible by integration" >&2
+  exit 1
+fi
 if [[ "$method" == GET ]]; then
   jq -r "$jq_filter" < "$FAKE_GH_COMMENTS"
 else
@@ -215,6 +221,48 @@ def test_a_failed_plan_is_reported_in_summary_and_comment_and_fails_the_step(git
     assert "numbers.yaml:4" in summary and "'XX' is not an ISO 3166-1" in summary
     assert (github.gh_dir / "body-POST.md").read_text() == summary
     assert outputs(github.output) == {"exitcode": "1"}
+
+
+@pytest.mark.parametrize("refused", ["GET", "POST"])
+def test_a_comment_the_token_may_not_write_warns_and_the_plan_step_keeps_its_outcome(
+    github, sandbox_server, refused
+):
+    server = sandbox_server()
+    result = github.run(
+        "action-plan.sh", server.url, ORBITCTL_PR_NUMBER="7", ORBITCTL_STACK="prod", FAKE_GH_REFUSE=refused
+    )
+    assert result.returncode == 0, result.stderr
+    assert "::warning::orbitctl action: no plan comment" in result.stderr
+    assert "to purchase" in github.summary.read_text()
+    assert outputs(github.output) == {"has-changes": "true", "exitcode": "2"}
+
+
+def test_a_runner_without_gh_warns_and_the_plan_step_keeps_its_outcome(github, sandbox_server, tmp_path):
+    tools = tmp_path / "tools"  # what the scripts need, and no gh
+    tools.mkdir()
+    for tool in ("bash", "env", "mktemp", "grep", "awk", "head", "tail", "cat", "cp", "tee", "dirname"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    server = sandbox_server()
+    path = f"{Path(sys.executable).parent}{os.pathsep}{tools}"
+    result = github.run("action-plan.sh", server.url, ORBITCTL_PR_NUMBER="7", PATH=path)
+    assert result.returncode == 0, result.stderr
+    assert "gh) is not installed" in result.stderr
+    assert github.calls() == []
+    assert outputs(github.output)["exitcode"] == "2"
+
+
+def test_a_stack_input_that_is_not_a_stack_name_fails_before_planning(github):
+    result = github.run("action-plan.sh", ORBITCTL_STACK='prod") | .id, ("x')
+    assert result.returncode == 1
+    assert "is not a stack name" in result.stderr
+    assert github.calls() == [] and github.output.read_text() == ""
+
+
+def test_the_action_checks_stack_names_with_the_schemas_pattern():
+    from orbitctl.manifest.schema import manifest_schema
+
+    pattern = manifest_schema()["$defs"]["stack"]["pattern"]
+    assert f"=~ {pattern} ]]" in (SCRIPTS / "action-common.sh").read_text()
 
 
 def test_a_stack_input_that_disagrees_with_the_manifests_fails(github, sandbox_server):
