@@ -54,9 +54,27 @@ def test_one_collapsible_section_per_kind_with_a_diff_block():
     assert summaries == ["2 to purchase", "1 to update in place", "1 to release"]
     assert text.count("</details>") == 3
     assert text.count("```diff") == 3
-    assert "\n+  support-main\n" in text and "\n+  other\n" in text
-    assert "\n!      label:          \"UK\" → \"UK Support\"\n" in text
-    assert "\n-  old-line\n" in text
+    assert "\n+   support-main\n" in text and "\n+   other\n" in text
+    assert "\n!       label:          \"UK\" → \"UK Support\"\n" in text
+    assert "\n-   old-line\n" in text
+
+
+@pytest.mark.parametrize("action", sp.every_kind_plan().actions, ids=lambda action: action.kind.value)
+def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(action):
+    """Only the symbol moves (to column 1, ~ as !): every line's text stays in its column."""
+    from orbitctl.render.markdown import _diff_lines
+    from orbitctl.render.text import action_lines
+
+    def content(line: str, symbols: str) -> tuple[int, str]:
+        rest = line.lstrip(symbols + " ")
+        return len(line) - len(rest), rest
+
+    text_lines, diff_lines = action_lines(action, "USD"), _diff_lines(action, "USD")
+    assert len(text_lines) == len(diff_lines)
+    for text_line, diff_line in zip(text_lines, diff_lines):
+        assert content(diff_line, "!+-/") == content(text_line, "~+-/"), (text_line, diff_line)
+        if text_line.lstrip().startswith(("+ ", "- ", "~ ", "-/+ ")):
+            assert diff_line[0] in "+-!", diff_line
 
 
 def test_releases_carry_a_warning():
@@ -128,7 +146,7 @@ def test_a_huge_plan_stays_under_githubs_comment_limit():
     ]
     text = render_plan_markdown(sp.plan_of(*actions))
     assert len(text) <= MAX_CHARS
-    shown = len(re.findall(r"^!  n-\d+$", text, re.MULTILINE))
+    shown = len(re.findall(r"^!   n-\d+$", text, re.MULTILINE))
     assert 0 < shown < 1500
     assert f"… and {1500 - shown} more not shown here" in text
     assert "| update | 1500 |" in text

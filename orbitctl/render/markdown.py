@@ -128,7 +128,8 @@ def _section(kind: ActionKind, actions: list[Action], currency: str, budget: int
 
 def _diff_lines(action: Action, currency: str) -> list[str]:
     """The text rendering's block for ``action``, uncoloured, with each line's symbol moved to the
-    first column (``~`` shown as ``!``, which GitHub's diff colouring marks as changed)."""
+    first column (``~`` shown as ``!``, which GitHub's diff colouring marks as changed) and the
+    rest of the line left in its column, so the block lines up as in the terminal."""
     lines = []
     for line in text_render.action_lines(action, currency):
         stripped = line.lstrip(" ")
@@ -136,8 +137,8 @@ def _diff_lines(action: Action, currency: str) -> list[str]:
         for symbol in ("-/+", "+", "-", "~"):
             if stripped.startswith(symbol + " "):
                 mark = "!" if symbol == "~" else symbol
-                lines.append(mark + " " * max(indent - len(mark) + len(symbol), 1) + stripped[len(symbol) + 1 :])
+                lines.append(mark + " " * (indent + len(symbol) + 1 - len(mark)) + stripped[len(symbol) + 1 :])
                 break
         else:
-            lines.append(" " + line)
+            lines.append(line if indent else " " + line)
     return lines
