@@ -196,8 +196,7 @@ class OrbitClient:
                 params[key] = value
         action = f"Searching available numbers in {country}"
         response = self._send("GET", f"{API_PREFIX}/available", action, params=params)
-        rows = self._envelope(response, action, list)["data"]
-        return self._parse(response, action, lambda: [_available_number(row) for row in rows])
+        return self._read(response, action, list, lambda envelope: list(map(_available_number, envelope["data"])))
 
     def purchase(
         self,
@@ -220,8 +219,7 @@ class OrbitClient:
             body["id"] = inventory_id
         action = f"Purchasing {phone_number}"
         response = self._send("POST", f"{API_PREFIX}/purchase", action, body=body)
-        data = self._envelope(response, action, dict)["data"]
-        return self._parse(response, action, lambda: _number_record(data))
+        return self._read_number(response, action)
 
     def iter_numbers(
         self,
@@ -245,9 +243,10 @@ class OrbitClient:
         while True:
             action = f"Listing the account's numbers (page {page})"
             response = self._send("GET", API_PREFIX, action, params=params)
-            envelope = self._envelope(response, action, list)
-            records = self._parse(response, action, lambda: [_number_record(row) for row in envelope["data"]])
-            cursor = self._parse(response, action, lambda: _next_cursor(envelope))
+            records, cursor = self._read(
+                response, action, list,
+                lambda envelope: ([_number_record(row) for row in envelope["data"]], _next_cursor(envelope)),
+            )
             yield from records
             if cursor is None:
                 return
@@ -266,8 +265,7 @@ class OrbitClient:
         """GET /numbers/{id}: the full configuration of one number."""
         action = f"Reading number {number_id}"
         response = self._send("GET", _number_path(number_id), action)
-        data = self._envelope(response, action, dict)["data"]
-        return self._parse(response, action, lambda: _number_record(data))
+        return self._read_number(response, action)
 
     def configure(self, number_id: str, **fields: Any) -> NumberRecord:
         """PUT /numbers/{id} with exactly the given fields (``None`` is sent as null)."""
@@ -280,8 +278,7 @@ class OrbitClient:
         path = _number_path(number_id)
         action = f"Configuring number {number_id}"
         response = self._send("PUT", path, action, body={key: thaw(value) for key, value in fields.items()})
-        data = self._envelope(response, action, dict)["data"]
-        return self._parse(response, action, lambda: _number_record(data))
+        return self._read_number(response, action)
 
     def release(self, number_id: str) -> None:
         """DELETE /numbers/{id}. A 404 on a retry after an attempt whose outcome was unknown
@@ -313,8 +310,7 @@ class OrbitClient:
         count = len(body["numbers"])
         action = f"Submitting a port request for {count} number{'s' if count != 1 else ''}"
         response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
-        data = self._envelope(response, action, dict)["data"]
-        return self._parse(response, action, lambda: _porting_request(data))
+        return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
 
     # --- one request, with retries ------------------------------------------------------------
 
@@ -372,8 +368,11 @@ class OrbitClient:
 
     # --- responses -> records or typed errors -------------------------------------------------
 
-    def _envelope(self, response: httpx.Response, action: str, expected: type) -> dict[str, Any]:
-        """The envelope of a successful response, whose ``data`` is of the ``expected`` JSON
+    def _read_number(self, response: httpx.Response, action: str) -> NumberRecord:
+        return self._read(response, action, dict, lambda envelope: _number_record(envelope["data"]))
+
+    def _read(self, response: httpx.Response, action: str, expected: type, build: Callable[[dict], Any]) -> Any:
+        """``build(envelope)`` of a successful response whose ``data`` is of the ``expected`` JSON
         type; else OrbitError, saying what came instead."""
         try:
             envelope = response.json()
@@ -393,11 +392,8 @@ class OrbitClient:
                 f"(expected {{\"data\": {shape}, \"meta\": ...}}, got {_preview(response)})",
                 response=response,
             )
-        return envelope
-
-    def _parse(self, response: httpx.Response, action: str, build: Callable[[], Any]) -> Any:
         try:
-            return build()
+            return build(envelope)
         except _Malformed as problem:
             raise self._error(
                 OrbitError,

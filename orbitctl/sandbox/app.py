@@ -18,11 +18,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
-import phonenumbers
-
 from orbitctl.sandbox import countries, porting, records, validation
 from orbitctl.sandbox.errors import REASONS, ApiError, invalid
-from orbitctl.sandbox.inventory import Inventory
+from orbitctl.sandbox.inventory import Inventory, home_country
 from orbitctl.sandbox.knobs import Faults
 from orbitctl.sandbox.store import StateFileError, Store
 
@@ -212,7 +210,7 @@ class SandboxApp:
         wanted = validation.purchase_body(request.json())
         number, country = wanted.phone_number, wanted.country_code
         if number.startswith("+"):
-            home = _home_country(number, country)
+            home = home_country(number, country)
             if home is None:
                 raise invalid([("phone_number", f"{number} is not a valid phone number")])
             if home != country:
@@ -291,9 +289,10 @@ class SandboxApp:
         )
 
     def get_number(self, request: Request) -> Response:
-        record = self.store.current().numbers.get(_last_segment(request))
+        number_id = _last_segment(request)
+        record = self.store.current().numbers.get(number_id)
         if record is None:
-            raise ApiError(404, f"No number with id {_last_segment(request)} on this account.")
+            raise _no_number(number_id)
         return Response(200, records.shape(record, records.DETAIL_FIELDS))
 
     def configure(self, request: Request) -> Response:
@@ -301,12 +300,12 @@ class SandboxApp:
             raise ApiError(500, "Internal error (injected by the sandbox's fail_configure).")
         number_id = _last_segment(request)
         if number_id not in self.store.current().numbers:
-            raise ApiError(404, f"No number with id {number_id} on this account.")
+            raise _no_number(number_id)
         changes = validation.configure_body(request.json())
         with self.store.write() as draft:
             record = draft.numbers.get(number_id)
             if record is None:
-                raise ApiError(404, f"No number with id {number_id} on this account.")
+                raise _no_number(number_id)
             updated = _configured(record, changes)
             updated["updated_at"] = request.stamp
             draft.replace_number(updated)
@@ -317,7 +316,7 @@ class SandboxApp:
         number_id = _last_segment(request)
         with self.store.write() as draft:
             if number_id not in draft.numbers:
-                raise ApiError(404, f"No number with id {number_id} on this account.")
+                raise _no_number(number_id)
             record = draft.remove_number(number_id)
             draft.record(_audit(request, 204, number_id, record["number"]))
         return Response(204)
@@ -425,24 +424,6 @@ def _configured(record: dict, changes: dict) -> dict:
     return updated
 
 
-def _home_country(number: str, country: str) -> str | None:
-    """The country ``number`` belongs to (a NANP toll-free number belongs to any NANP country)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    home = phonenumbers.region_code_for_number(parsed)
-    if (
-        parsed.country_code == 1
-        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
-        and phonenumbers.country_code_for_region(country) == 1
-    ):
-        return country
-    return home
-
-
 def _audit(request: Request, status: int, number_id: str | None, number: str | None) -> dict:
     return {
         "method": request.method,
@@ -456,6 +437,10 @@ def _audit(request: Request, status: int, number_id: str | None, number: str | N
 
 def _new_id(kind: str, seq: int, salt: str) -> str:
     return f"{kind}_" + hashlib.blake2b(f"{seq}|{salt}".encode(), digest_size=6).hexdigest()
+
+
+def _no_number(number_id: str) -> ApiError:
+    return ApiError(404, f"No number with id {number_id} on this account.")
 
 
 def _last_segment(request: Request) -> str:

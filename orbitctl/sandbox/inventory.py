@@ -89,22 +89,36 @@ class Row:
         return row
 
 
-def is_valid_e164(number: str, country: str, kinds: Iterable[PhoneNumberType]) -> bool:
-    """True when libphonenumber finds ``number`` valid, in ``country`` and of one of ``kinds``.
+def home_country(number: str, country: str) -> str | None:
+    """The country ``number`` belongs to, or None when libphonenumber finds it invalid."""
+    return _classify(number, country)[0]
 
-    NANP toll-free numbers belong to no one country (libphonenumber files them under US), so any
-    NANP country may sell them."""
+
+def is_valid_e164(number: str, country: str, kinds: Iterable[PhoneNumberType]) -> bool:
+    """True when libphonenumber finds ``number`` valid, in ``country`` and of one of ``kinds``."""
+    home, kind = _classify(number, country)
+    return home == country and kind in kinds
+
+
+def _classify(number: str, country: str) -> tuple[str | None, PhoneNumberType | None]:
+    """(home country, type) of ``number``; (None, None) when it is invalid.
+
+    NANP toll-free numbers belong to no one country (libphonenumber files them under US), so one
+    belongs to ``country`` when that is a NANP country: any of them may sell it."""
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
-        return False
+        return None, None
     if not phonenumbers.is_valid_number(parsed):
-        return False
-    number_type = phonenumbers.number_type(parsed)
-    region = phonenumbers.region_code_for_number(parsed)
-    if number_type == PhoneNumberType.TOLL_FREE and parsed.country_code == 1:
-        region = country if phonenumbers.country_code_for_region(country) == 1 else region
-    return region == country and number_type in kinds
+        return None, None
+    kind = phonenumbers.number_type(parsed)
+    if (
+        kind == PhoneNumberType.TOLL_FREE
+        and parsed.country_code == 1
+        and phonenumbers.country_code_for_region(country) == 1
+    ):
+        return country, kind
+    return phonenumbers.region_code_for_number(parsed), kind
 
 
 class Inventory:

@@ -40,8 +40,8 @@ class Faults:
         self.latency = latency_ms / 1000.0
         self.error_rate = error_rate
         self.rate_limit = rate_limit
-        self._lost_purchases_left = lose_purchase_responses
-        self._failed_configures_left = fail_configure
+        #: fault -> how many more requests it strikes
+        self._left = {"lose_purchase_response": lose_purchase_responses, "fail_configure": fail_configure}
         self._random = random.Random(seed)
         self._tokens = max(1.0, rate_limit or 0.0)
         self._refilled_at = time.monotonic()
@@ -85,16 +85,15 @@ class Faults:
 
     def lose_purchase_response(self) -> bool:
         """True for the first N purchases: they commit, but the caller answers 503."""
-        with self._lock:
-            if self._lost_purchases_left > 0:
-                self._lost_purchases_left -= 1
-                return True
-            return False
+        return self._strike("lose_purchase_response")
 
     def fail_configure(self) -> bool:
         """True for the first N PUTs: answer 500 before any state change."""
+        return self._strike("fail_configure")
+
+    def _strike(self, fault: str) -> bool:
         with self._lock:
-            if self._failed_configures_left > 0:
-                self._failed_configures_left -= 1
+            if self._left[fault] > 0:
+                self._left[fault] -= 1
                 return True
             return False
