@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -146,6 +147,59 @@ def test_getting_started_runs_as_written(tmp_path, monkeypatch):
         assert_output_is_shown(expected, result.output, command)
     assert ran >= 8
     assert (tmp_path / ".orbitctl" / "sandbox.json").exists()
+
+
+# --- the README -------------------------------------------------------------------------------
+
+
+def readme_commands() -> list[str]:
+    """The commands of the README's first code block (its comments left out)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_opens_with_the_sandbox_apply_and_the_test_command_ci_runs():
+    setup_and_apply, setup_and_test = readme_commands()
+    assert setup_and_apply.startswith("python3 -m venv .venv && .venv/bin/pip install -q -e . && ")
+    assert setup_and_test == (
+        "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+    )
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet -e '.[test]'\n" in ci and ci.rstrip().endswith("\n.venv/bin/python -m pytest")
+
+
+def test_readme_sandbox_commands_converge(tmp_path, monkeypatch):
+    """The first command after its install: apply the example, then a plan with no changes."""
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "numbers.yaml").write_text((ROOT / "examples" / "numbers.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    commands = readme_commands()[0].split(" && ")[2:]
+    assert [command.split()[:3] for command in commands] == [
+        [".venv/bin/orbitctl", "--sandbox", "apply"], [".venv/bin/orbitctl", "--sandbox", "plan"]
+    ]
+    for command in commands:
+        result = CliRunner().invoke(cli, shlex.split(command)[1:], prog_name="orbitctl", catch_exceptions=False)
+        assert result.exit_code == 0, f"{command}\n{result.output}"
+    assert "No changes." in result.output
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_command_tables_name_only_options_the_commands_have(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `orbitctl ([a-z ]+?)(?: [A-Z\[].*?)?` \|", text, flags=re.MULTILINE)
+    assert {"validate", "plan", "apply", "export", "sandbox serve"} <= {row.strip() for row in rows}
+    for row in re.findall(r"^\| `orbitctl (.+?)` \|", text, flags=re.MULTILINE):
+        words = row.split()
+        command = cli.commands.get(words[0])
+        if command is None:
+            continue  # `orbitctl --version`
+        if isinstance(command, click.Group):
+            command = command.commands[words[1]]
+        known = {option for param in command.params for option in param.opts}
+        for option in re.findall(r"--[a-z-]+", row):
+            assert option in known, f"{page}: `orbitctl {row}` names {option}, which {command.name} does not have"
 
 
 # --- CI recipes and pages ---------------------------------------------------------------------
