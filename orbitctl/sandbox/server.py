@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import socket
 import socketserver
@@ -26,6 +27,9 @@ from orbitctl.sandbox.porting import iso
 
 def iso_now() -> str:
     return iso(datetime.now(timezone.utc))
+
+#: A Content-Length: ASCII digits only (``str.isdigit`` also takes "²").
+_BYTE_COUNT = re.compile(r"[0-9]{1,12}")
 
 #: Seconds an idle keep-alive connection is kept open.
 IDLE_TIMEOUT = 30
@@ -80,8 +84,11 @@ class WSGIHandler(BaseHTTPRequestHandler):
                 return
             length = len(body)
         else:
-            length_header = self.headers.get("Content-Length")
-            length = int(length_header) if length_header and length_header.isdigit() else 0
+            length_header = self.headers.get("Content-Length", "0").strip()
+            if not _BYTE_COUNT.fullmatch(length_header):
+                self.send_error(400, "Content-Length is not a number of bytes")
+                return
+            length = int(length_header)
             if length > BODY_MAX:
                 self.close_connection = True  # the body is not read: this connection cannot go on
             elif length:
