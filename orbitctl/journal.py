@@ -2,9 +2,10 @@
 
 A purchase is billed from the moment it commits. If the PUT that tags and configures the new
 number then fails, the number sits on the account with no ownership tag, and the next plan would
-buy another. The executor records such a number here (``.orbitctl/journal.json`` of the checkout);
-the next plan gets :meth:`Journal.pending` and adopts the number instead of buying. An entry is
-cleared once the number carries its ownership tag (or has left the account).
+buy another. The executor records every bought number here (``.orbitctl/journal.json`` of the
+checkout) until it carries its tag; the next plan gets :meth:`Journal.pending` and adopts such a
+number instead of buying. An entry is cleared once the number carries its ownership tag, or has
+left the account it was bought on (an apply against another account, say the sandbox, keeps it).
 
 The file is small JSON, rewritten atomically (temporary file + rename) on every change.
 """
@@ -18,6 +19,8 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, ownership_tag
@@ -37,10 +40,24 @@ class JournalEntry:
     stack: str
     time: str
     reason: str = ""
+    #: the API the number was bought on (``account_of``); "" when not known
+    account: str = ""
 
     @property
     def tag(self) -> str:
         return ownership_tag(self.stack, self.name)
+
+
+def account_of(client: Any) -> str:
+    """Which account a client talks to, as far as the journal can tell: its base URL, without
+    any user or password. "" when the client has none (a test double)."""
+    url = getattr(client, "base_url", None)
+    if not isinstance(url, str) or not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def default_path() -> Path:
@@ -64,18 +81,24 @@ class Journal:
         with self._lock:
             return list(self._load().values())
 
-    def pending(self, stack: str | None = None) -> dict[str, str]:
-        """``{number id: entry name}`` of the numbers to adopt (of ``stack`` only, when given)."""
+    def pending(self, stack: str | None = None, live: Live | None = None) -> dict[str, str]:
+        """``{number id: entry name}`` of the numbers to adopt: of ``stack`` only, when given;
+        when ``live`` is given, only those on it under the number the journal recorded."""
+        numbers = None if live is None else {number.id: number.number for number in live.numbers}
         return {
             entry.id: entry.name
             for entry in self.entries()
-            if stack is None or entry.stack == stack
+            if (stack is None or entry.stack == stack)
+            and (numbers is None or numbers.get(entry.id) == entry.number)
         }
 
     # --- changing --------------------------------------------------------------------------
 
-    def record(self, *, id: str, number: str, name: str, stack: str, reason: str = "") -> JournalEntry:
-        """Remember that number ``id`` was bought for ``stack``/``name`` and is not tagged yet."""
+    def record(
+        self, *, id: str, number: str, name: str, stack: str, reason: str = "", account: str = ""
+    ) -> JournalEntry:
+        """Remember that number ``id`` was bought on ``account`` for ``stack``/``name`` and is not
+        tagged yet."""
         entry = JournalEntry(
             id=id,
             number=number,
@@ -83,6 +106,7 @@ class Journal:
             stack=stack,
             time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             reason=reason,
+            account=account,
         )
         with self._lock:
             entries = self._load()
@@ -100,17 +124,22 @@ class Journal:
             self._write(entries)
             return True
 
-    def prune(self, live: Live) -> list[JournalEntry]:
-        """Forget entries whose number carries its ownership tag or is no longer on the account;
-        returns those forgotten."""
+    def prune(self, live: Live, account: str | None = None) -> list[JournalEntry]:
+        """Forget entries whose number carries its ownership tag, and those of ``account`` whose
+        number is no longer on it (``live`` is that account; ``None``: any entry's account).
+        A number bought on another account is not on this one, and is kept. Returns those
+        forgotten."""
         by_id = {number.id: number for number in live.numbers}
+
+        def settled(entry: JournalEntry) -> bool:
+            number = by_id.get(entry.id)
+            if number is not None:
+                return entry.tag in number.raw_tags
+            return account is None or entry.account in ("", account)
+
         with self._lock:
             entries = self._load()
-            gone = [
-                entry
-                for entry in entries.values()
-                if entry.id not in by_id or entry.tag in by_id[entry.id].raw_tags
-            ]
+            gone = [entry for entry in entries.values() if settled(entry)]
             if gone:
                 for entry in gone:
                     del entries[entry.id]

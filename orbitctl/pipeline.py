@@ -31,7 +31,7 @@ def build_plan(
     desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
-    pending = journal.pending(desired.stack) if journal is not None else {}
+    pending = journal.pending(desired.stack, live) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live

@@ -7,8 +7,9 @@ Ownership
   with no ownership tag are unmanaged and never touched unless an entry pins them (``number:``),
   which adopts them; numbers of another stack are never touched, and pinning one is an error.
 - ``journal`` maps live number ids to entry names for numbers an earlier apply bought but could
-  not tag. Such a number, when it is still untagged and the entry is in the manifest, counts as a
-  member of that entry and is adopted (ADOPT, reason says so) instead of buying another. A journal
+  not tag. Such a number, when it is still untagged and the entry is in the manifest (or ``moved``
+  sends its name to one that is), counts as a member of that entry and is adopted (ADOPT, reason
+  says so) instead of buying another. A journal
   entry whose number carries an ownership tag by now, is gone, or names an entry no longer in the
   manifest is ignored (the number stays as the account says). A pin wins over the journal.
 - A pinned number owned by this stack under a name that left the manifest (and is in neither
@@ -196,8 +197,10 @@ class _Planner:
                 self._claim(name, live, _RETAGGED, owner.name)
 
     def resolve_journal(self) -> None:
+        moved = self.desired.moved
         for live in self.journaled:
             name = self.journal[live.id]
+            name = moved.get(name, name)  # bought for an entry renamed since
             if live.id not in self.claimed and name in self.entries:
                 self._claim(name, live, _JOURNAL)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.journal import account_of
 from orbitctl.model import Action, ActionKind, Offer, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
 
@@ -225,7 +226,10 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     def remember(reason: str) -> str | None:
         """Journal the number; the problem, when the journal cannot be written."""
         try:
-            journal.record(id=record.id, number=record.number, name=action.name, stack=stack, reason=reason)
+            journal.record(
+                id=record.id, number=record.number, name=action.name, stack=stack, reason=reason,
+                account=account_of(client),
+            )
         except OSError as problem:
             return f"{journal.path}: {problem.strerror or problem}"
         return None

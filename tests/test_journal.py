@@ -87,3 +87,30 @@ def test_default_path_is_in_the_checkout_state_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Journal().record(id="num_1", number="+1", name="a", stack="prod")
     assert (tmp_path / ".orbitctl" / "journal.json").is_file()
+
+
+def test_prune_keeps_a_vanished_number_bought_on_another_account(tmp_path):
+    journal = Journal(tmp_path / "j.json")
+    journal.record(id="num_real", number="+1", name="a", stack="prod", account="https://api.example.com")
+    journal.record(id="num_here", number="+2", name="b", stack="prod", account="http://127.0.0.1:9")
+    forgotten = journal.prune(Live(numbers=()), "http://127.0.0.1:9")
+    assert [entry.id for entry in forgotten] == ["num_here"]
+    assert Journal(journal.path).pending() == {"num_real": "a"}
+
+
+def test_pending_on_an_account_needs_the_same_id_and_number(tmp_path):
+    journal = Journal(tmp_path / "j.json")
+    journal.record(id="num_1", number="+14155550100", name="a", stack="prod")
+    journal.record(id="num_2", number="+14155550199", name="b", stack="prod")
+    on_account = Live(numbers=(live("num_1"), live("num_2")))  # both +14155550100
+    assert journal.pending("prod", on_account) == {"num_1": "a"}
+
+
+def test_the_account_is_the_base_url_without_credentials():
+    from orbitctl.journal import account_of
+
+    class Client:
+        base_url = "https://user:secret@api.example.com:8443/v"
+
+    assert account_of(Client()) == "https://api.example.com:8443/v"
+    assert account_of(object()) == ""

@@ -275,6 +275,16 @@ def test_journal_is_ignored_when_the_number_is_tagged_or_the_entry_gone(number, 
     assert summary(p) == [(PURCHASE, "main", None)]
 
 
+def test_journal_number_follows_its_entry_through_moved():
+    # bought for "notifications", not tagged, then the entry was renamed: adopt, never buy again
+    p = run(
+        desired(entry("sms-pool", count=1), moved={"notifications": "sms-pool"}),
+        live("n1", A),
+        journal={"n1": "notifications"},
+    )
+    assert summary(p) == [(ADOPT, "sms-pool", "n1")]
+
+
 def test_pin_wins_over_the_journal():
     p = run(
         desired(entry("a", number=A), entry("b", number=B)),

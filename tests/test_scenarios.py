@@ -57,3 +57,25 @@ def test_an_entry_leaving_out_fax_never_buys_a_number_whose_fax_is_fixed(checkou
     write_manifest(manifest, "  de:\n    country: DE\n    capabilities: [voice, fax]\n    compliance_profile_id: cp_de_x\n")
     assert run("apply", str(manifest), "--auto-approve").exit_code == 0
     assert len(owned(server, "de")) == 1 and plan_is_empty(manifest)
+
+
+def test_applying_to_another_account_never_forgets_a_journaled_number(checkout, sandbox_server, orbit_env):
+    # a number bought on one account but not configured is journaled; an apply in the same
+    # checkout against another account (here the embedded sandbox) does not see it, and must not
+    # conclude that it is gone
+    broken = sandbox_server(fail_configure=1000)
+    orbit_env(broken.url)
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n    label: A\n")
+    assert run("apply", str(manifest), "--auto-approve").exit_code == 1
+    [bought] = account(broken).values()
+
+    trial = write_manifest(checkout / "trial.yaml", "  t:\n    country: GB\n")
+    assert run("--sandbox", "apply", str(trial), "--auto-approve").exit_code == 0
+
+    healed = sandbox_server(state_path=broken.state_path)  # the first account, PUTs work again
+    orbit_env(healed.url)
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "1 adopted" in result.output and len(purchases(healed)) == 1
+    assert [fields["id"] for fields in owned(healed, "a")] == [bought["id"]]

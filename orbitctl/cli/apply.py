@@ -80,7 +80,7 @@ def command(
     action failed. A number bought but not configured is recorded in .orbitctl/journal.json and
     adopted by the next apply."""
     from orbitctl import gates
-    from orbitctl.journal import Journal
+    from orbitctl.journal import Journal, account_of
     from orbitctl.pipeline import build_plan
     
     plan_files = [source for source in sources if is_plan_file(source)]
@@ -108,7 +108,7 @@ def command(
             plan, desired, live = build_plan(
                 client, sources, parallelism=parallelism, journal=journal, progress=show_progress
             )
-        journal.prune(live)
+        journal.prune(live, account_of(client))
 
         _show_plan(plan, output)
         if not plan.has_changes:
