@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import secrets
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -19,7 +18,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
 from orbitctl.sandbox import countries, porting, records, validation
-from orbitctl.sandbox.errors import REASONS, ApiError, invalid
+from orbitctl.sandbox.errors import REASONS, ApiError, envelope, invalid, new_request_id
 from orbitctl.sandbox.inventory import Inventory, home_country
 from orbitctl.sandbox.knobs import Faults
 from orbitctl.sandbox.store import StateFileError, Store
@@ -116,7 +115,7 @@ class SandboxApp:
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         self.faults.delay()
-        request_id = "req_" + secrets.token_hex(8)
+        request_id = new_request_id()
         headers = [("X-Request-Id", request_id)]
         request = None
         try:
@@ -127,23 +126,23 @@ class SandboxApp:
             handler = self._route(request)
             self._complete_ported(request)
             response = handler(request)
-        except ApiError as error:
-            headers += error.headers
-            return self._send(start_response, error.status, self._error_body(error, request_id, request), headers)
+        except ApiError as raised:
+            error = raised
         except StateFileError as problem:
             error = ApiError(500, f"Sandbox state unavailable: {problem}")
-            return self._send(start_response, 500, self._error_body(error, request_id, request), headers)
         except Exception:  # a bug in the sandbox: say so in the envelope, trace to the server log
             traceback.print_exc(file=environ.get("wsgi.errors", sys.stderr))
             error = ApiError(500, "Unexpected sandbox error (see the server log).")
-            return self._send(start_response, 500, self._error_body(error, request_id, request), headers)
-        if response.status == 204:
-            return self._send(start_response, 204, b"", headers)
-        meta = {"request_id": request_id, "timestamp": request.stamp}
-        if response.pagination is not None:
-            meta["pagination"] = response.pagination
-        body = {"data": response.data, "meta": meta}
-        return self._send(start_response, response.status, _encode(body), headers)
+        else:
+            if response.status == 204:
+                return self._send(start_response, 204, b"", headers)
+            meta = {"request_id": request_id, "timestamp": request.stamp}
+            if response.pagination is not None:
+                meta["pagination"] = response.pagination
+            return self._send(start_response, response.status, _encode({"data": response.data, "meta": meta}), headers)
+        stamp = request.stamp if request is not None else porting.iso(self.clock())
+        body = envelope(error.code, error.message, error.details, request_id, stamp)
+        return self._send(start_response, error.status, _encode(body), headers + error.headers)
 
     def _send(self, start_response, status: int, body: bytes, headers: list) -> list[bytes]:
         if body:
@@ -151,19 +150,6 @@ class SandboxApp:
         headers = headers + [("Content-Length", str(len(body)))]
         start_response(f"{status} {REASONS.get(status, '')}".rstrip(), headers)
         return [body]
-
-    def _error_body(self, error: ApiError, request_id: str, request: Request | None) -> bytes:
-        stamp = request.stamp if request is not None else porting.iso(self.clock())
-        return _encode(
-            {
-                "error": {
-                    "code": error.code,
-                    "message": error.message,
-                    "details": [{"field": f, "message": m} for f, m in error.details],
-                },
-                "meta": {"request_id": request_id, "timestamp": stamp},
-            }
-        )
 
     def _route(self, request: Request) -> Callable[[Request], Response]:
         path = request.path

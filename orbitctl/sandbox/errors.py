@@ -1,6 +1,8 @@
-"""The one error the sandbox's handlers raise; ``app.py`` turns it into the error envelope."""
+"""The one error the sandbox's handlers raise, and the one envelope every error response has."""
 
 from __future__ import annotations
+
+import secrets
 
 #: HTTP status -> the envelope's ``error.code``.
 CODES = {
@@ -53,3 +55,15 @@ def invalid(details: list[tuple[str, str]]) -> ApiError:
     """A 422 naming every invalid field."""
     summary = "; ".join(f"{field}: {message}" for field, message in details)
     return ApiError(422, f"Invalid request: {summary}", details)
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(8)
+
+
+def envelope(code: str, message: str, details: list[tuple[str, str]], request_id: str, timestamp: str) -> dict:
+    """The body of every error response (the app's and the HTTP server's alike)."""
+    return {
+        "error": {"code": code, "message": message, "details": [{"field": f, "message": m} for f, m in details]},
+        "meta": {"request_id": request_id, "timestamp": timestamp},
+    }

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import secrets
 import socket
 import socketserver
 import sys
@@ -22,11 +21,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from orbitctl.sandbox.app import BODY_MAX, create_app
+from orbitctl.sandbox.errors import envelope, new_request_id
 from orbitctl.sandbox.porting import iso
-
-
-def iso_now() -> str:
-    return iso(datetime.now(timezone.utc))
 
 #: A Content-Length: ASCII digits only (``str.isdigit`` also takes "²").
 _BYTE_COUNT = re.compile(r"[0-9]{1,12}")
@@ -164,12 +160,8 @@ class WSGIHandler(BaseHTTPRequestHandler):
         """Malformed HTTP (bad request line, unknown method, huge headers) gets the API's error
         envelope too, not the standard library's HTML page."""
         text = message or self.responses.get(code, ("Error",))[0]
-        body = json.dumps(
-            {
-                "error": {"code": "bad_request" if code < 500 else "not_implemented", "message": text, "details": []},
-                "meta": {"request_id": "req_" + secrets.token_hex(8), "timestamp": iso_now()},
-            }
-        ).encode()
+        kind = "bad_request" if code < 500 else "not_implemented"
+        body = json.dumps(envelope(kind, text, [], new_request_id(), iso(datetime.now(timezone.utc)))).encode()
         self.close_connection = True
         self.send_response(code, message)
         self.send_header("Content-Type", "application/json")

@@ -71,15 +71,12 @@ class AccountState:
         """Is ``number`` on the account? (``country`` matters only for a short code.)"""
         return ownership_key(country, number) in self.owned
 
-    def ordered(self) -> tuple[list[int], list[dict]]:
-        """The records in purchase order, with their sequence numbers (for cursors)."""
+    def records_after(self, seq: int) -> list[dict]:
+        """The records bought after ``seq``, in purchase order (where a cursor resumes)."""
         if self._ordered is None:
             records = list(self.numbers.values())
             self._ordered = ([r["_seq"] for r in records], records)
-        return self._ordered
-
-    def records_after(self, seq: int) -> list[dict]:
-        seqs, records = self.ordered()
+        seqs, records = self._ordered
         return records[bisect.bisect_right(seqs, seq) :]
 
 
