@@ -306,7 +306,7 @@ def choose_stack(live: Live, stack: str | None) -> str:
 
 
 def _checked_stack(stack: str) -> str:
-    if not STACK_PATTERN.match(stack):
+    if not STACK_PATTERN.fullmatch(stack):
         raise OrbitctlError(
             f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
             "'-', starting with a letter or digit, at most 16 characters, e.g. 'prod')"
@@ -340,7 +340,7 @@ def export_manifest(
 
     pin_problems: dict[str, str | None] = {}
     renamed: list[LiveNumber] = []
-    for name in sorted(name for name in managed if not NAME_PATTERN.match(name)):
+    for name in sorted(name for name in managed if not NAME_PATTERN.fullmatch(name)):
         # an ownership tag whose name no manifest can state (written by hand?): its numbers are
         # pinned under new names, which the plan adopts them into (retagging them)
         warnings.append(

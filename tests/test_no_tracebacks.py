@@ -84,6 +84,13 @@ CASES = [
         ["cannot write the manifest taken/m.yaml", "taken is not a folder"],
     ),
     (
+        "export-stack-with-a-line-break",
+        None,
+        ["--sandbox", "--sandbox-state", "s.json", "export", "--stack", "prod\n"],
+        1,
+        ["--stack 'prod\\n' is not a stack name"],
+    ),
+    (
         "plan-out-below-a-file",
         lambda folder: (_manifest(folder), _file_where_a_folder_should_be(folder)),
         ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml", "--out", "taken/plan.json"],
@@ -115,3 +122,26 @@ def test_plan_out_into_a_missing_folder_creates_it(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, arguments, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "plans" / "new" / "p.json").is_file()
+
+
+def test_a_variable_holding_bytes_that_are_not_utf8_is_named(tmp_path):
+    """A non-UTF-8 environment value reaches Python as lone surrogates, which no output can encode."""
+    from orbitctl.manifest import ManifestError, load_manifests
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.replace("label: One", "label: ${LABEL}"))
+    with pytest.raises(ManifestError) as caught:
+        load_manifests([manifest], environ={"LABEL": b"caf\xe9".decode("utf-8", "surrogateescape")})
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (6, "numbers.a.label")
+    assert "LABEL holds bytes that are not UTF-8" in problem.message
+
+
+def test_plan_with_a_non_utf8_variable_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text(MANIFEST.replace("label: One", "label: ${LABEL}"))
+    monkeypatch.setenv("LABEL", b"caf\xe9".decode("utf-8", "surrogateescape"))
+    result = CliRunner().invoke(cli, ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "LABEL holds bytes that are not UTF-8" in result.stderr

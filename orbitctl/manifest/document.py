@@ -13,13 +13,15 @@ KeyPath = tuple[str | int, ...]
 
 
 def format_path(path: KeyPath) -> str:
-    """``("numbers", "a", "tags", 2)`` -> ``numbers.a.tags[2]``."""
+    """``("numbers", "a", "tags", 2)`` -> ``numbers.a.tags[2]``; a key with a line break or other
+    unprintable character is quoted and escaped (``numbers.'a\\n'``), so a message stays one line."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            shown = part if part.isprintable() else repr(part)
+            text += f".{shown}" if text else shown
     return text
 
 

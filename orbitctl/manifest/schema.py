@@ -9,11 +9,12 @@ editors ignore) to say a rule in its own words.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 import orbitctl
@@ -29,15 +30,44 @@ def manifest_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+def _is_integer(checker, value: Any) -> bool:
+    """Whole numbers as written: ``2``, not ``2.0`` (which jsonschema would take as an integer)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _pattern(validator, pattern: str, instance: Any, schema: dict):
+    """``pattern`` as editors (ECMA-262) read it: ``$`` matches at the very end only, where
+    Python's would also match before a trailing line break."""
+    if isinstance(instance, str) and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern)
+
+
+_ManifestValidator = validators.extend(
+    Draft202012Validator,
+    validators={"pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(manifest_schema())
+    return _ManifestValidator(manifest_schema())
 
 
 def check_structure(document: Document) -> list[Problem]:
-    """Every schema violation of the document, each at the line of the value it is about."""
+    """Every schema violation of the document, each at the line of the value it is about; a value
+    of the wrong type is reported once, not also for each rule of the right type it breaks."""
+    errors = list(_validator().iter_errors(document.data))
+    mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
     problems = []
-    for error in _validator().iter_errors(document.data):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         problems.extend(_problems(document, error))
     return problems
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from orbitctl.manifest.document import Document, KeyPath
 from orbitctl.manifest.problems import Problem
+from orbitctl.manifest.yamlload import lone_surrogate
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -52,6 +53,12 @@ def _expand(text: str, path: KeyPath, document: Document, environ, problems) -> 
             problems.append(
                 document.problem(path, f"the environment variable {name} is not set "
                                  f"(allowed: set {name}, or write $${{{name}}} for a literal ${{{name}}})")
+            )
+            return match.group(0)
+        if lone_surrogate(environ[name]):
+            problems.append(
+                document.problem(path, f"the environment variable {name} holds bytes that are not UTF-8 "
+                                 f"text (allowed: set {name} to UTF-8 text)")
             )
             return match.group(0)
         return environ[name]

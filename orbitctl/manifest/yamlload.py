@@ -129,6 +129,9 @@ def _syntax_problem(name: str, error: yaml.MarkedYAMLError) -> Problem:
     what = error.problem or "invalid YAML"
     if error.context:
         what = f"{error.context}, {what}"
+    if "found character '\\t'" in what:
+        return Problem(name, line, column, "", "a tab character here: YAML indents with spaces only "
+                       "(allowed: spaces for indentation; replace the tab)")
     if "expected a single document" in what:
         return Problem(name, line, column, "", "the file holds more than one YAML document "
                        "(allowed: one manifest per file; remove the '---')")
@@ -187,10 +190,17 @@ class _Converter:
             self.problem(node, path, f"the YAML tag {_short(node.tag)} is not supported ({_WHAT_IS_ALLOWED})")
             return None
         try:
-            return build(node.value)
+            value = build(node.value)
         except ValueError:
             self.problem(node, path, f"{node.value!r} is not a valid {_short(node.tag)} ({_WHAT_IS_ALLOWED})")
             return None
+        surrogate = lone_surrogate(value) if isinstance(value, str) else None
+        if surrogate:
+            self.problem(node, path, f"the text holds a lone surrogate {surrogate}, which is not a character "
+                         "(allowed: text of Unicode characters; write a character outside the BMP as one "
+                         "\\U escape, e.g. \"\\U0001F600\")")
+            return None
+        return value
 
     def sequence(self, node: SequenceNode, path: KeyPath) -> list:
         if node.tag != _TAG + "seq":
@@ -221,6 +231,15 @@ class _Converter:
             self.document.key_marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.value(value_node, key_path, key_node)
         return result
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text`` as ``U+D800``, else None: such text cannot be encoded."""
+    found = _SURROGATE.search(text)
+    return _codepoint(found.group()) if found else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _boolean(text: str) -> bool:
