@@ -19,6 +19,16 @@ summary="${GITHUB_STEP_SUMMARY:-/dev/null}"
 outputs="${GITHUB_OUTPUT:-/dev/null}"
 work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/orbitctl.XXXXXX")"
 
+# `orbitctl plan MANIFESTS --output FORMAT --detailed-exitcode` into FILE; its stderr into
+# $plan_err and the log. Sets rc (0 no changes, 2 changes, 1 error).
+run_plan() {
+  plan_err="$work/plan.err"
+  orbitctl plan "${manifests[@]}" --output "$1" --detailed-exitcode --parallelism "$parallelism" \
+    >"$2" 2>"$plan_err"
+  rc=$?
+  cat "$plan_err" >&2
+}
+
 # The marker orbitctl's markdown starts with, for a stack (see orbitctl/render/markdown.py).
 marker_for() { printf '<!-- orbitctl-plan:stack=%s -->' "$1"; }
 

@@ -7,11 +7,7 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 source "$here/action-common.sh"
 
 plan_json="$work/plan.json"
-plan_err="$work/plan.err"
-orbitctl plan "${manifests[@]}" --output json --detailed-exitcode \
-  --parallelism "$parallelism" >"$plan_json" 2>"$plan_err"
-rc=$?
-cat "$plan_err" >&2
+run_plan json "$plan_json"
 echo "exitcode=$rc" >> "$outputs"
 echo "plan-json=$plan_json" >> "$outputs"
 

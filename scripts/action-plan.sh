@@ -8,11 +8,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 
 plan_md="$work/plan.md"
-plan_err="$work/plan.err"
-orbitctl plan "${manifests[@]}" --output markdown --detailed-exitcode \
-  --parallelism "$parallelism" >"$plan_md" 2>"$plan_err"
-rc=$?
-cat "$plan_err" >&2
+run_plan markdown "$plan_md"
 
 body="$work/comment.md"
 if [[ $rc -eq 0 || $rc -eq 2 ]]; then
