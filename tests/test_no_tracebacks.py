@@ -77,6 +77,29 @@ CASES = [
         ["'+1 415 555 0123' is not in E.164 form", "write it as +14155550123"],
     ),
     (
+        "port-carrier-not-utf8",
+        None,
+        ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123",
+         "--carrier", b"Caf\xe9".decode("utf-8", "surrogateescape"), "--authorization-name", "Ann"],
+        1,
+        ["--carrier: the value holds bytes that are not UTF-8 text"],
+    ),
+    (
+        "port-account-number-with-a-line-break",
+        None,
+        ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123",
+         "--carrier", "Old", "--authorization-name", "Ann", "--account-number", "12\n34"],
+        1,
+        ["--account-number '12\\n34': line breaks and control characters are not allowed"],
+    ),
+    (
+        "export-schema-with-a-line-break",
+        None,
+        ["--sandbox", "--sandbox-state", "s.json", "export", "--stack", "prod", "--schema", "a\nversion: 2"],
+        1,
+        ["--schema 'a\\nversion: 2': line breaks and control characters are not allowed"],
+    ),
+    (
         "export-out-below-a-file",
         _file_where_a_folder_should_be,
         ["--sandbox", "--sandbox-state", "s.json", "export", "--stack", "prod", "--out", "taken/m.yaml"],
@@ -145,3 +168,15 @@ def test_plan_with_a_non_utf8_variable_is_an_error_not_a_traceback(tmp_path, mon
                                 catch_exceptions=False)
     assert result.exit_code == 1
     assert "LABEL holds bytes that are not UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize("pin", [b"12\xff".decode("utf-8", "surrogateescape"), "1234\n"], ids=["not-utf8", "line-break"])
+def test_a_bad_pin_is_refused_without_showing_it(tmp_path, monkeypatch, pin):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CARRIER_PIN", pin)
+    arguments = ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123", "--carrier", "Old",
+                 "--authorization-name", "Ann", "--pin-env", "CARRIER_PIN"]
+    result = CliRunner().invoke(cli, arguments, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "--pin-env CARRIER_PIN" in result.stderr
+    assert "12" not in result.stderr and "1234" not in result.stderr

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import parallelism_option
+from orbitctl.cli.options import one_line_text, parallelism_option
 from orbitctl.atomicfile import write_atomically
 from orbitctl.model import Live
 
@@ -66,6 +66,8 @@ def command(
     from orbitctl.observe import observe
     from orbitctl.progress import progress
 
+    if schema_ref is not None:
+        one_line_text(schema_ref, "--schema")
     if stack is not None:
         choose_stack(Live(numbers=()), stack)  # a bad --stack fails before the account is read
     with obj.make_client() as client:

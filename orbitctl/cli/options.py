@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from orbitctl.errors import OrbitctlError
+
 DEFAULT_PARALLELISM = 16
 
 manifest_arguments = click.argument(
@@ -28,3 +30,16 @@ def output_option(choices: tuple[str, ...]):
         show_default=True,
         help="Output format.",
     )
+
+
+def one_line_text(value: str, flag: str, *, secret: bool = False) -> str:
+    """``value`` of ``flag`` when it is one line of valid text (no line break, no control
+    character, no byte that was not UTF-8); else ``OrbitctlError`` saying so (and, unless
+    ``secret``, showing the value)."""
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+        raise OrbitctlError(f"{flag}: the value holds bytes that are not UTF-8 text (allowed: UTF-8 text)")
+    if not value.isprintable():
+        shown = "" if secret else f" {value!r}"
+        raise OrbitctlError(f"{flag}{shown}: line breaks and control characters are not allowed "
+                            "(allowed: one line of text)")
+    return value

@@ -12,6 +12,7 @@ import os
 import click
 import phonenumbers
 
+from orbitctl.cli.options import one_line_text
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.semantic import parse_number
 
@@ -35,21 +36,22 @@ def check_numbers(numbers: tuple[str, ...]) -> list[str]:
 
 
 def read_pin(variable: str | None) -> str | None:
+    """The PIN from the environment variable named ``variable`` (never shown in a message)."""
     if variable is None:
         return None
     pin = os.environ.get(variable)
-    if pin is None or pin == "":
+    if not pin:
         raise OrbitctlError(
             f"--pin-env {variable}: the environment variable {variable} is not set (or empty); "
             f"set it to the carrier account's PIN, e.g. `read -s {variable} && export {variable}`"
         )
-    return pin
+    return one_line_text(pin, f"--pin-env {variable}", secret=True)
 
 
 def _required_text(value: str, flag: str) -> str:
     if not value.strip():
         raise OrbitctlError(f"{flag} may not be empty")
-    return value.strip()
+    return one_line_text(value.strip(), flag)
 
 
 @click.command("port")
@@ -70,6 +72,8 @@ def command(obj, numbers, carrier, authorization_name, account_number, pin_env, 
     checked = check_numbers(numbers)
     carrier = _required_text(carrier, "--carrier")
     authorization_name = _required_text(authorization_name, "--authorization-name")
+    if account_number is not None:
+        account_number = one_line_text(account_number, "--account-number")
     pin = read_pin(pin_env)
     with obj.make_client() as client:
         request = client.submit_port(
