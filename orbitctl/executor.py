@@ -2,7 +2,8 @@
 
 1. purchases, adopts, and the new number of each replace;
 2. updates, moves and orphans;
-3. the old number of each replace (only once its new number is bought and configured), releases.
+3. the old number of each replace (only once its new number is bought and configured), releases;
+   each released only if a fresh read shows it as it was planned.
 
 Within a group up to ``parallelism`` actions run at once. One failed action does not stop the
 others. Gates (``gates.py``) are checked before this runs; the executor only executes.
@@ -20,6 +21,7 @@ from typing import Any
 from orbitctl.api import NotFoundError, OrbitError
 from orbitctl.configure import existing_number_body, needs_live_tags
 from orbitctl.model import Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.observe import live_number
 from orbitctl.outcome import ActionOutcome, ApplyResult, Status
 from orbitctl.purchase import OfferBook, check_returned, purchase_and_configure
 
@@ -88,11 +90,18 @@ class _Run:
         return ActionOutcome(action, Status.OK, **found)
 
     def release(self, action: Action) -> ActionOutcome:
-        """DELETE; a number already gone counts as released."""
+        """DELETE, unless the number changed since the plan was made (retagged, say, by someone
+        else while the plan waited for confirmation); a number already gone counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
         found = dict(id=action.id, number=action.number)
         try:
+            if action.live_fingerprint and live_number(self.client.get_number(action.id)).fingerprint != action.live_fingerprint:
+                return ActionOutcome(
+                    action, Status.FAILED,
+                    f"not released: {action.number or action.id} changed on the account since the plan was made "
+                    "(its tags or configuration); plan again", **found,
+                )
             self.client.release(action.id)
         except NotFoundError:
             return ActionOutcome(action, Status.OK, f"{action.number or action.id} was already gone", **found)

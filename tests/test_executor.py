@@ -526,3 +526,26 @@ def test_a_bought_number_the_journal_cannot_hold_is_named_with_how_to_adopt_it(j
     assert outcome.status is Status.FAILED and not outcome.journaled
     assert outcome.number in outcome.message and "No space left on device" in outcome.message
     assert f'number: "{outcome.number}"' in outcome.message
+
+
+def test_a_number_retagged_after_planning_is_not_released(journal):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "gone")])
+    planned = live_of(fake)
+    [as_planned] = planned.numbers
+    action = existing(ActionKind.RELEASE, fake, number_id, "gone", live_fingerprint=as_planned.fingerprint)
+    fake.numbers[number_id]["tags"] = [ownership_tag("staging", "main")]  # someone else, meanwhile
+
+    outcome = execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0]
+
+    assert outcome.status is Status.FAILED and "changed on the account" in outcome.message
+    assert number_id in fake.numbers and not fake.calls_of("release")
+
+
+def test_a_number_unchanged_since_planning_is_released(journal):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "gone")])
+    planned = live_of(fake)
+    action = existing(ActionKind.RELEASE, fake, number_id, "gone", live_fingerprint=planned.numbers[0].fingerprint)
+    assert execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0].ok
+    assert number_id not in fake.numbers

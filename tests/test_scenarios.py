@@ -79,3 +79,29 @@ def test_applying_to_another_account_never_forgets_a_journaled_number(checkout, 
     assert result.exit_code == 0, result.output + result.stderr
     assert "1 adopted" in result.output and len(purchases(healed)) == 1
     assert [fields["id"] for fields in owned(healed, "a")] == [bought["id"]]
+
+
+def test_a_number_taken_over_while_apply_waits_for_yes_is_not_released(checkout, sandbox_server, orbit_env, monkeypatch):
+    import click
+
+    from orbitctl.client import OrbitClient
+    from tests.conftest import TEST_API_KEY
+
+    server = sandbox_server()
+    [leaving] = seed_numbers(server.url, 1, tags=[ownership_tag(STACK, "leaving")])
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  kept:\n    country: US\n")
+    monkeypatch.setattr("orbitctl.cli.apply.stdin_is_terminal", lambda: True)
+
+    def another_team_takes_it_then_yes(*args, **kwargs):
+        with OrbitClient(TEST_API_KEY, server.url) as client:
+            client.configure(leaving.id, tags=[ownership_tag("staging", "main")])
+        return "yes"
+
+    monkeypatch.setattr(click, "prompt", another_team_takes_it_then_yes)
+    result = run("apply", str(manifest), "--allow-release")
+
+    assert result.exit_code == 1
+    assert "changed on the account" in result.output
+    assert leaving.id in account(server)
+    assert account(server)[leaving.id]["tags"] == [ownership_tag("staging", "main")]
