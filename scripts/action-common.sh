@@ -35,7 +35,7 @@ marker_for() { printf '<!-- orbitctl-plan:stack=%s -->' "$1"; }
 # A fenced block of a file's text, the fence longer than any backtick run in it.
 fence_file() {
   local longest fence
-  longest=$(grep -o '`\+' "$1" 2>/dev/null | awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }')
+  longest=$(grep -oE '`+' "$1" 2>/dev/null | awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }')
   fence='```'
   while (( ${#fence} <= longest )); do fence+='`'; done
   printf '%s\n' "$fence"

@@ -309,6 +309,17 @@ def test_apply_failure_fails_the_step_with_the_report(github, sandbox_server):
     assert "**Failed** (exit 1)" in summary and "stack" in summary
 
 
+def test_a_failure_quoting_backticks_stays_inside_its_fence(github, sandbox_server):
+    server = sandbox_server()
+    result = github.run("action-drift.sh", server.url, ORBITCTL_MANIFESTS="no-such-````.yaml")
+    assert result.returncode == 1
+    assert "no-such-````.yaml" in result.stderr
+    summary = github.summary.read_text().splitlines()
+    fence = summary[2]
+    assert set(fence) == {"`"} and len(fence) > 4
+    assert summary[-1] == fence and any("no-such-````.yaml" in line for line in summary[3:-1])
+
+
 # --- the pre-commit hook ----------------------------------------------------------------------
 
 
