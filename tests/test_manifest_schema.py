@@ -70,3 +70,11 @@ def test_every_part_says_what_is_allowed():
     assert len(checked) > 20
     undescribed = [part for part in checked if "description" not in part]
     assert undescribed == []
+
+
+def test_every_pattern_has_a_message_for_editors():
+    """yaml-language-server shows ``patternErrorMessage`` instead of the bare regular expression."""
+    patterned = {name: part for name, part in manifest_schema()["$defs"].items() if "pattern" in part}
+    assert len(patterned) >= 10
+    for name, part in patterned.items():
+        assert part.get("patternErrorMessage") == f"Not allowed here; allowed: {part['description']}.", name
