@@ -50,20 +50,19 @@ def new_number_body(action: Action, *, held: bool = False) -> dict[str, Any]:
     return body
 
 
-def needs_live_tags(action: Action) -> bool:
-    """Whether building the PUT needs the number's live tags (the action changes the ownership tag
-    and the entry does not state the user tags)."""
-    if action.kind is ActionKind.ORPHAN:
+def rewrites_tags(action: Action) -> bool:
+    """Whether the PUT for ``action`` rewrites the number's tags, and so who owns it: adopt, move,
+    orphan, or a change of the user tags."""
+    if action.kind in (ActionKind.ADOPT, ActionKind.MOVE, ActionKind.ORPHAN):
         return True
-    if action.kind in (ActionKind.ADOPT, ActionKind.MOVE):
-        return not any(change.key == "tags" for change in action.changes)
-    return False
+    return any(change.key == "tags" for change in action.changes)
 
 
 def existing_number_body(action: Action, *, stack: str, live_tags: Iterable[str] | None) -> dict[str, Any]:
     """The PUT for adopt, update, move and orphan.
 
-    ``live_tags``: the number's tags as the API holds them (needed when :func:`needs_live_tags`).
+    ``live_tags``: the number's tags as the API holds them (needed for adopt, move and orphan
+    when the action does not state the user tags).
     """
     if action.kind is ActionKind.ORPHAN:
         return {"tags": strip_stack_tags(live_tags or (), stack)}

@@ -3,7 +3,8 @@
 1. purchases, adopts, and the new number of each replace;
 2. updates, moves and orphans;
 3. the old number of each replace (only once its new number is bought and configured), releases;
-   each released only if a fresh read shows it as it was planned.
+   each released only if a fresh read shows it as it was planned (so are numbers whose tags,
+   and so whose owner, a PUT rewrites).
 
 Within a group up to ``parallelism`` actions run at once. One failed action does not stop the
 others. Gates (``gates.py``) are checked before this runs; the executor only executes.
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from orbitctl.api import NotFoundError, OrbitError
-from orbitctl.configure import existing_number_body, needs_live_tags
+from orbitctl.configure import existing_number_body, rewrites_tags
 from orbitctl.model import Action, ActionKind, Live, LiveNumber, Plan
 from orbitctl.observe import live_number
 from orbitctl.outcome import ActionOutcome, ApplyResult, Status
@@ -61,18 +62,25 @@ class _Run:
             action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack
         )
 
-    def live_tags(self, action: Action) -> list[str]:
-        """The number's tags as the account holds them (from the observation, else a GET)."""
-        number = self.live.get(action.id or "")
-        if number is not None and (number.raw_tags or "tags" in number.config):
-            return list(number.raw_tags)
-        return list(self.client.get_number(action.id).get("tags") or ())
+    def unchanged_since_plan(self, action: Action) -> LiveNumber | None:
+        """The number as the account holds it now; None when it changed since the plan was made
+        (retagged, say, by someone else while apply waited for confirmation)."""
+        number = live_number(self.client.get_number(action.id))
+        if action.live_fingerprint and number.fingerprint != action.live_fingerprint:
+            return None
+        return number
 
     def configure(self, action: Action) -> ActionOutcome:
-        """Adopt, update, move, orphan: one PUT, then the read-back."""
+        """Adopt, update, move, orphan: one PUT, then the read-back. A PUT that rewrites the tags
+        (and so who owns the number) is sent only if a fresh read shows the number as planned."""
         found = dict(id=action.id, number=action.number)
         try:
-            live_tags = self.live_tags(action) if needs_live_tags(action) else None
+            live_tags = None
+            if rewrites_tags(action):
+                current = self.unchanged_since_plan(action)
+                if current is None:
+                    return _changed_since_plan(action, "changed")
+                live_tags = current.raw_tags
             body = existing_number_body(action, stack=self.plan.stack, live_tags=live_tags)
             if not body:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
@@ -90,18 +98,14 @@ class _Run:
         return ActionOutcome(action, Status.OK, **found)
 
     def release(self, action: Action) -> ActionOutcome:
-        """DELETE, unless the number changed since the plan was made (retagged, say, by someone
-        else while the plan waited for confirmation); a number already gone counts as released."""
+        """DELETE, only if a fresh read shows the number as planned; a number already gone
+        counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
         found = dict(id=action.id, number=action.number)
         try:
-            if action.live_fingerprint and live_number(self.client.get_number(action.id)).fingerprint != action.live_fingerprint:
-                return ActionOutcome(
-                    action, Status.FAILED,
-                    f"not released: {action.number or action.id} changed on the account since the plan was made "
-                    "(its tags or configuration); plan again", **found,
-                )
+            if self.unchanged_since_plan(action) is None:
+                return _changed_since_plan(action, "released")
             self.client.release(action.id)
         except NotFoundError:
             return ActionOutcome(action, Status.OK, f"{action.number or action.id} was already gone", **found)
@@ -128,6 +132,15 @@ class _Run:
                 message=f"{bought.message}; releasing the old number {action.number} failed: {released.message}",
             )
         return replace(merged, message=f"{bought.message}; released {action.number}")
+
+
+def _changed_since_plan(action: Action, verb: str) -> ActionOutcome:
+    return ActionOutcome(
+        action, Status.FAILED,
+        f"not {verb}: {action.number or action.id} changed on the account since the plan was made "
+        "(its tags or configuration); plan again",
+        id=action.id, number=action.number,
+    )
 
 
 def _release_saving(action: Action, number: LiveNumber | None) -> Decimal:
@@ -163,8 +176,8 @@ def execute(
     """Carry out ``plan`` with ``client``; the outcomes come back in the plan's order.
 
     ``journal`` is a :class:`orbitctl.journal.Journal` (numbers bought but not configured go
-    there); ``live`` is the observation the plan was made from (for tags and costs; without it
-    the executor reads what it needs). ``progress`` is called once per finished action.
+    there); ``live`` is the observation the plan was made from (for the costs releases save).
+    ``progress`` is called once per finished action.
     """
     run = _Run(plan, client, journal, live, progress)
     final: dict[int, ActionOutcome] = {}

@@ -549,3 +549,33 @@ def test_a_number_unchanged_since_planning_is_released(journal):
     action = existing(ActionKind.RELEASE, fake, number_id, "gone", live_fingerprint=planned.numbers[0].fingerprint)
     assert execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0].ok
     assert number_id not in fake.numbers
+
+
+@pytest.mark.parametrize("kind, changes", [
+    (ActionKind.ADOPT, ()),
+    (ActionKind.UPDATE, (Change("tags", ("a",), ("b",)),)),
+    (ActionKind.MOVE, ()),
+    (ActionKind.ORPHAN, ()),
+])
+def test_a_number_another_stack_took_after_planning_keeps_its_tags(journal, kind, changes):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=["a", ownership_tag(STACK, "x")])
+    planned = live_of(fake)
+    action = existing(kind, fake, number_id, "x", changes, live_fingerprint=planned.numbers[0].fingerprint)
+    theirs = [ownership_tag("staging", "main")]
+    fake.numbers[number_id]["tags"] = theirs  # someone else, meanwhile
+
+    outcome = execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0]
+
+    assert outcome.status is Status.FAILED and "changed on the account" in outcome.message
+    assert fake.numbers[number_id]["tags"] == theirs and not fake.calls_of("configure")
+
+
+def test_a_label_update_needs_no_fresh_read(journal):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "x")])
+    planned = live_of(fake)
+    action = existing(ActionKind.UPDATE, fake, number_id, "x", (Change("label", "", "X"),),
+                      live_fingerprint=planned.numbers[0].fingerprint)
+    assert execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0].ok
+    assert not fake.calls_of("get") and fake.numbers[number_id]["label"] == "X"
