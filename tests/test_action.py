@@ -265,6 +265,19 @@ def test_the_action_checks_stack_names_with_the_schemas_pattern():
     assert f"=~ {pattern} ]]" in (SCRIPTS / "action-common.sh").read_text()
 
 
+def test_a_failed_plan_with_many_problems_fits_in_a_comment(github, sandbox_server):
+    server = sandbox_server()
+    entries = "".join(f"  entry-{index}:\n    country: US\n    labl: x\n" for index in range(600))
+    (github.repo / "numbers.yaml").write_text(f"version: 1\nstack: prod\nnumbers:\n{entries}")
+    result = github.run("action-plan.sh", server.url, ORBITCTL_PR_NUMBER="7", ORBITCTL_STACK="prod")
+    assert result.returncode == 1
+    assert len(result.stderr) > 65_536  # the log has every problem
+    body = (github.gh_dir / "body-POST.md").read_text()
+    assert len(body) < 65_536
+    assert "numbers.yaml:6:5: numbers.entry-0.labl: unknown key 'labl'" in body
+    assert re.search(r"^\.\.\. and \d+ more lines: see the step's log$", body, flags=re.MULTILINE)
+
+
 def test_a_stack_input_that_disagrees_with_the_manifests_fails(github, sandbox_server):
     server = sandbox_server()
     result = github.run("action-plan.sh", server.url, ORBITCTL_STACK="staging")
