@@ -114,6 +114,20 @@ CASES = [
         ["--stack 'prod\\n' is not a stack name"],
     ),
     (
+        "plan-out-onto-the-manifest",
+        _manifest,
+        ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml", "--out", "./m.yaml"],
+        1,
+        ["--out ./m.yaml would overwrite the manifest m.yaml"],
+    ),
+    (
+        "plan-out-into-the-manifest-folder",
+        lambda folder: ((folder / "stack").mkdir(), (folder / "stack" / "m.yaml").write_text(MANIFEST)),
+        ["--sandbox", "--sandbox-state", "s.json", "plan", "stack", "--out", "stack/plan.yaml"],
+        1,
+        ["--out stack/plan.yaml would be read as a manifest in stack"],
+    ),
+    (
         "plan-out-below-a-file",
         lambda folder: (_manifest(folder), _file_where_a_folder_should_be(folder)),
         ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml", "--out", "taken/plan.json"],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
+from orbitctl.errors import OrbitctlError
 from orbitctl.pipeline import build_plan
 from orbitctl.render import render
 
@@ -37,6 +39,9 @@ def command(
     """Show what apply would purchase, update and release. Changes nothing."""
     from orbitctl.journal import Journal
 
+    if out:
+        check_out_is_not_a_manifest(out, manifests)
+
     with obj.make_client() as client:
         plan, _, _ = build_plan(
             client, manifests, parallelism=parallelism, journal=Journal()
@@ -49,3 +54,18 @@ def command(
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)
     if detailed_exitcode and plan.has_changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def check_out_is_not_a_manifest(out: str, manifests: tuple[str, ...]) -> None:
+    """Refuse an ``--out`` that would overwrite a manifest or land in a folder of manifests."""
+    from orbitctl.manifest.loader import MANIFEST_SUFFIXES
+
+    target = os.path.realpath(out)
+    for given in manifests:
+        real = os.path.realpath(given)
+        in_folder = os.path.isdir(real) and os.path.dirname(target) == real and target.endswith(MANIFEST_SUFFIXES)
+        if target == real or in_folder:
+            raise OrbitctlError(
+                f"--out {out} would {'overwrite the manifest' if target == real else 'be read as a manifest in'} "
+                f"{given}; save the plan elsewhere (e.g. --out plan.json)"
+            )
