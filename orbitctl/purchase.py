@@ -6,7 +6,8 @@
 - A 409 (taken meanwhile) moves on to the next candidate.
 - A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
   5xx), the account is read to learn whether the number was bought; only when it is not there is
-  the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all).
+  the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all). A number found there
+  that already carries an ownership tag was bought by another apply: it is taken, like a 409.
 - A bought number is recorded in the journal as soon as the purchase returns, and cleared once the
   read-back shows its ownership tag; one left there (the PUT failed, the tag was not taken, the
   run was interrupted) is adopted by the next plan instead of buying another.
@@ -24,7 +25,7 @@ from typing import Any
 from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.journal import account_of
-from orbitctl.model import Action, ActionKind, Offer, Selection
+from orbitctl.model import Action, ActionKind, Offer, Owner, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
@@ -133,6 +134,13 @@ def find_on_account(client: Any, number: str, country: str | None = None) -> Num
     return None
 
 
+def _claimed_by_orbitctl(client: Any, record: NumberRecord) -> bool:
+    """Whether the number carries an ownership tag: then another apply bought and tagged it, and
+    the purchase that failed was not the one that bought it."""
+    tags = client.get_number(record.id).get("tags") or ()
+    return any(Owner.from_tag(tag) is not None for tag in tags)
+
+
 def _outcome_unknown(problem: OrbitError) -> bool:
     return isinstance(problem, (TransportError, ServerError)) or getattr(problem, "outcome_unknown", False)
 
@@ -176,6 +184,9 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
                     raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
                 try:
                     record = find_on_account(client, offer.number, offer.country)
+                    if record is not None and _claimed_by_orbitctl(client, record):
+                        conflicts.append(offer.number)
+                        break  # taken meanwhile: the next candidate
                 except OrbitError as lookup_problem:
                     raise PurchaseFailed(
                         f"the purchase of {offer.number} may or may not have happened ({problem}), and "

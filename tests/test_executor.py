@@ -579,3 +579,22 @@ def test_a_label_update_needs_no_fresh_read(journal):
                       live_fingerprint=planned.numbers[0].fingerprint)
     assert execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0].ok
     assert not fake.calls_of("get") and fake.numbers[number_id]["label"] == "X"
+
+
+def test_a_number_another_stack_bought_while_our_purchase_failed_is_not_taken_for_ours(journal):
+    fake = FakeOrbit()
+    original = fake.purchase
+
+    def lost_to_another_stack(phone_number, **kwargs):
+        if phone_number == "+14155550000":
+            fake.calls.append(("purchase", phone_number, None, None))
+            fake.add_number(phone_number, tags=[ownership_tag("staging", "main")])
+            raise ServerError("503", status=503)  # ours did not commit; theirs did
+        return original(phone_number, **kwargs)
+
+    fake.purchase = lost_to_another_stack
+    outcome = run(make_plan(purchase("a")), fake, journal).outcomes[0]
+
+    theirs = [fields for fields in fake.numbers.values() if fields["number"] == "+14155550000"]
+    assert theirs[0]["tags"] == [ownership_tag("staging", "main")]
+    assert outcome.ok and outcome.number != "+14155550000"
