@@ -22,7 +22,9 @@ rc=${PIPESTATUS[0]}
     printf '### orbitctl apply\n\n'
   fi
   if [[ $rc -eq 0 ]]; then printf 'Succeeded.\n\n'; else printf '**Failed** (exit %s).\n\n' "$rc"; fi
-  fence_file "$log"
+  # The end of a long apply (its outcomes and totals) within a job summary's 1 MiB.
+  clip_lines "$log" 500000 tail > "$work/apply.log.shown"
+  fence_file "$work/apply.log.shown"
 } >> "$summary"
 echo "exitcode=$rc" >> "$outputs"
 # Whether there is a purchase journal for the action to keep in the cache.

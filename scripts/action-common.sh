@@ -29,6 +29,19 @@ run_plan() {
   cat "$plan_err" >&2
 }
 
+# FILE's first (head) or last (tail) lines within MAX characters, and a line saying how many
+# more are in the step's log: a comment holds 65,536 characters, a job summary 1 MiB.
+clip_lines() {
+  awk -v max="$2" -v keep="$3" '{ line[NR] = $0 }
+    END {
+      if (keep == "head") { for (i = 1; i <= NR && (n += length(line[i]) + 1) <= max; i++) last = i; first = 1 }
+      else { first = NR + 1; for (i = NR; i >= 1 && (n += length(line[i]) + 1) <= max; i--) first = i; last = NR }
+      if (keep == "tail" && first > 1) printf "... %d lines before: see the step'"'"'s log\n", first - 1
+      for (i = first; i <= last; i++) print line[i]
+      if (keep == "head" && last < NR) printf "... and %d more lines: see the step'"'"'s log\n", NR - last
+    }' "$1"
+}
+
 # The marker orbitctl's markdown starts with, for a stack (see orbitctl/render/markdown.py).
 marker_for() { printf '<!-- orbitctl-plan:stack=%s -->' "$1"; }
 

@@ -30,8 +30,7 @@ else
   # GitHub refuses comments over 65,536 characters: the first lines of a long error (a manifest
   # with many problems), the rest in the step's log.
   shown="$work/plan.err.shown"
-  awk -v max=50000 '{ n += length($0) + 1 } n <= max { print; next } { left++ }
-    END { if (left) printf "... and %d more lines: see the step'"'"'s log\n", left }' "$plan_err" > "$shown"
+  clip_lines "$plan_err" 50000 head > "$shown"
   {
     printf '%s\n### orbitctl plan failed\n\n' "$marker"
     fence_file "$shown"
