@@ -105,3 +105,19 @@ def test_a_number_taken_over_while_apply_waits_for_yes_is_not_released(checkout,
     assert "changed on the account" in result.output
     assert leaving.id in account(server)
     assert account(server)[leaving.id]["tags"] == [ownership_tag("staging", "main")]
+
+
+def test_ctrl_c_during_apply_says_what_is_safe_and_what_is_left(checkout, sandbox_server, orbit_env, monkeypatch):
+    server = sandbox_server()
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("orbitctl.executor.execute", interrupted)
+    result = run("apply", str(manifest), "--auto-approve")
+
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "interrupted after 0 of 1 actions" in result.stderr
+    assert "journal.json" in result.stderr and "run plan" in result.stderr

@@ -163,7 +163,14 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
             if outcome.journaled:
                 click.echo(f"Warning: {outcome.message}", err=True)
 
-        return execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
+        try:
+            return execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
+        except KeyboardInterrupt:
+            raise OrbitctlError(
+                f"interrupted after {done} of {total} actions (those under way were finished). "
+                f"Numbers bought but not configured are recorded in {journal.path}, and the next "
+                "apply adopts them; run plan to see what is left"
+            ) from None
 
 
 def outcome_line(outcome: ActionOutcome) -> str:
