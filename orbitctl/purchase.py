@@ -18,15 +18,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.inventory import search_offers
 from orbitctl.journal import account_of
 from orbitctl.model import Action, ActionKind, Offer, Owner, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
+from orbitctl.pricing import candidates
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
@@ -57,16 +59,6 @@ def _describe(selection: Selection) -> str:
     return " ".join(parts)
 
 
-#: Orders the rows of a search into the candidates to try, best first.
-Pick = Callable[[Selection, list[Offer]], list[Offer]]
-
-
-def _pricing_candidates(selection: Selection, offers: list[Offer]) -> list[Offer]:
-    from orbitctl.pricing import candidates
-
-    return candidates(selection, offers)
-
-
 class OfferBook:
     """The inventory rows each selection may buy, shared by all purchase workers.
 
@@ -75,9 +67,8 @@ class OfferBook:
     try the same number, whether it was then bought, taken by someone else or refused.
     """
 
-    def __init__(self, client: Any, *, wanted: Mapping[tuple, int] | None = None, pick: Pick | None = None):
+    def __init__(self, client: Any, *, wanted: Mapping[tuple, int] | None = None):
         self._client = client
-        self._pick = pick or _pricing_candidates
         self._wanted = dict(wanted or {})
         self._lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
@@ -110,8 +101,6 @@ class OfferBook:
         """The next row to try for ``selection``, or None when the inventory has nothing more.
 
         Raises OrbitError when the search fails."""
-        from orbitctl.inventory import search_offers
-
         key = selection.key()
         with self._key_lock(key):
             queue = self._queues.get(key)
@@ -120,7 +109,7 @@ class OfferBook:
                 if offer is not None:
                     return offer
             offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
-            queue = deque(self._pick(selection, offers))
+            queue = deque(candidates(selection, offers))
             self._queues[key] = queue
             return self._claim_next(queue)
 
