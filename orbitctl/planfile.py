@@ -29,6 +29,7 @@ from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
 from orbitctl.model import Action, ActionKind, Change, Plan, Selection
+from orbitctl.render.values import escape_surrogates
 
 #: What a saved plan file says it is, and the version of its layout.
 FILE_KIND = "orbitctl-plan"
@@ -112,7 +113,7 @@ def _optional_money(amount: Decimal | None) -> str | None:
 
 def _checksum(document: Mapping[str, Any]) -> str:
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def save_plan(plan: Plan, path: str | os.PathLike) -> None:
@@ -134,7 +135,7 @@ def _layout(document: Mapping[str, Any]) -> str:
             lines.append(f'  "actions": [\n{items}\n  ]')
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return escape_surrogates("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 # --- loading ----------------------------------------------------------------------------------

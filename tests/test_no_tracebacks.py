@@ -194,3 +194,25 @@ def test_a_bad_pin_is_refused_without_showing_it(tmp_path, monkeypatch, pin):
     assert result.exit_code == 1
     assert "--pin-env CARRIER_PIN" in result.stderr
     assert "12" not in result.stderr and "1234" not in result.stderr
+
+
+def test_a_live_value_with_a_lone_surrogate_renders_and_saves(tmp_path):
+    """The API's JSON may carry "\\ud800" (a lone surrogate): every rendering escapes it, so the
+    output can be written as UTF-8, and a saved plan loads back unchanged."""
+    import dataclasses
+
+    from orbitctl.model import Change
+    from orbitctl.planfile import load_plan, save_plan
+    from orbitctl.render import render
+    from tests import sample_plans as sp
+
+    odd = "Support \ud800"
+    update = dataclasses.replace(sp.update(), changes=(Change("label", odd, "Support"),), reason=odd)
+    release = dataclasses.replace(sp.release(), name="old-line", reason=f"label {odd}")
+    plan = sp.plan_of(update, release)
+    for output in ("text", "json", "markdown"):
+        text = render(plan, output, color=output == "text")
+        text.encode("utf-8")
+        assert "\\ud800" in text, output
+    save_plan(plan, tmp_path / "plan.json")
+    assert load_plan(tmp_path / "plan.json") == plan

@@ -17,7 +17,7 @@ from typing import Any
 
 from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan, Selection
-from orbitctl.render.values import displayed_changes, format_money, masked_change
+from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
 
@@ -43,7 +43,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 def render_plan_json(plan: Plan) -> str:
     """The JSON document of ``plan``, indented, keys in a stable order (no trailing newline)."""
-    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False)
+    return escape_surrogates(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False))
 
 
 def drift_summary(plan: Plan) -> dict[str, Any]:

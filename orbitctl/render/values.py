@@ -70,6 +70,14 @@ SECRET_FRAGMENTS = ("secret", "token", "password", "passwd", "apikey", "api_key"
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TOKEN_LIKE_SEGMENT = re.compile(r"^(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9_-]{20,}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: A lone surrogate: JSON from the API can carry one ("\ud800"), but no output can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as its JSON escape (``\\ud800``), so it can be
+    encoded as UTF-8; in JSON text this reads back as the same string."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 class Sensitive(str):
@@ -162,22 +170,23 @@ def format_value(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return escape_surrogates(json.dumps(value, ensure_ascii=False))
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {format_value(v)}" for k, v in value.items())
+        inner = ", ".join(f"{format_value(str(k))}: {format_value(v)}" for k, v in value.items())
         return "{" + inner + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_value(item) for item in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+    return format_value(str(value))
 
 
 def printable(text: Any) -> str:
-    """``text`` as a string with control characters (terminal escapes, newlines) made visible."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+    """``text`` as a string with control characters (terminal escapes, newlines) and lone
+    surrogates made visible."""
+    return escape_surrogates(_CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text)))
 
 
 def format_money(amount: Decimal) -> str:
