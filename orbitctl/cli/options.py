@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.manifest.yamlload import lone_surrogate
 
 DEFAULT_PARALLELISM = 16
 
@@ -36,7 +37,7 @@ def one_line_text(value: str, flag: str, *, secret: bool = False) -> str:
     """``value`` of ``flag`` when it is one line of valid text (no line break, no control
     character, no byte that was not UTF-8); else ``OrbitctlError`` saying so (and, unless
     ``secret``, showing the value)."""
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+    if lone_surrogate(value):
         raise OrbitctlError(f"{flag}: the value holds bytes that are not UTF-8 text (allowed: UTF-8 text)")
     if not value.isprintable():
         shown = "" if secret else f" {value!r}"

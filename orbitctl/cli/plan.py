@@ -11,7 +11,7 @@ from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.pipeline import build_plan
-from orbitctl.render import render
+from orbitctl.render import OUTPUT_FORMATS, render
 
 #: Exit code of `plan --detailed-exitcode` when the plan has changes.
 EXIT_CHANGES = 2
@@ -19,7 +19,7 @@ EXIT_CHANGES = 2
 
 @click.command("plan")
 @manifest_arguments
-@output_option(("text", "json", "markdown"))
+@output_option(OUTPUT_FORMATS)
 @parallelism_option
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan for `orbitctl apply FILE`.")
 @click.option(
