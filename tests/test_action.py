@@ -343,16 +343,16 @@ def test_a_failure_quoting_backticks_stays_inside_its_fence(github, sandbox_serv
 def test_long_logs_are_clipped_to_whole_lines_saying_how_many_are_left_out(tmp_path, keep, expected):
     log = tmp_path / "log.txt"
     log.write_text("1\n2\n3\n4\n5\n")
-    clipped = subprocess.run(
-        ["bash", "-c", f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" 6 {keep}', "-", str(log)],
-        env={"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}, capture_output=True, text=True, timeout=30,
-    )
-    assert clipped.stdout == expected, clipped.stderr
-    whole = subprocess.run(
-        ["bash", "-c", f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" 100 {keep}', "-", str(log)],
-        env={"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}, capture_output=True, text=True, timeout=30,
-    )
-    assert whole.stdout == log.read_text()
+
+    def clip(max_chars: int) -> str:
+        script = f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" {max_chars} {keep}'
+        env = {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}
+        done = subprocess.run(["bash", "-c", script, "-", str(log)], env=env, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert clip(6) == expected
+    assert clip(100) == log.read_text()
 
 
 # --- the pre-commit hook ----------------------------------------------------------------------
