@@ -216,3 +216,14 @@ def test_a_live_value_with_a_lone_surrogate_renders_and_saves(tmp_path):
         assert "\\ud800" in text, output
     save_plan(plan, tmp_path / "plan.json")
     assert load_plan(tmp_path / "plan.json") == plan
+
+
+def test_output_to_a_terminal_that_is_not_utf8_is_escaped_not_a_traceback(tmp_path, monkeypatch):
+    """LANG=en_US.ISO-8859-1 (or a cp1252 console): what it cannot show is written as \\uXXXX."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text(MANIFEST.replace("label: One", "label: Büro → ☎"))
+    result = CliRunner(charset="latin-1").invoke(
+        cli, ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert '"Büro \\u2192 \\u260e"' in result.stdout

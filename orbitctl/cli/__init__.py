@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import click
 
 from orbitctl import __version__
@@ -55,7 +58,16 @@ class OrbitctlGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None) -> None:
     """Keep the phone numbers of an Orbit account in a Git repository."""
+    _escape_what_the_terminal_cannot_show()
     ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state)
+
+
+def _escape_what_the_terminal_cannot_show() -> None:
+    """In a locale that is not UTF-8 (ISO-8859-1, a cp1252 console), write a character the output
+    cannot encode as ``\\uXXXX`` rather than fail with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _register() -> None:
