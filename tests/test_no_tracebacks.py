@@ -227,3 +227,18 @@ def test_output_to_a_terminal_that_is_not_utf8_is_escaped_not_a_traceback(tmp_pa
     )
     assert result.exit_code == 0, result.output
     assert '"Büro \\u2192 \\u260e"' in result.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_under_stdout_is_an_error_not_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    with open("/dev/full", "w") as full:
+        finished = subprocess.run(
+            [sys.executable, "-m", "orbitctl", "validate", "m.yaml"],
+            cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+    assert finished.returncode == 1
+    assert finished.stderr.strip() == "Error: No space left on device", finished.stderr

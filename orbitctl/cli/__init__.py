@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import sys
 
 import click
@@ -40,6 +42,27 @@ class OrbitctlGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(EXIT_ERROR) from None
+        except OSError as problem:
+            if problem.errno == errno.EPIPE:
+                raise  # the reader of a pipe went away (`| head`): click ends quietly
+            where = f": {problem.filename}" if problem.filename else ""
+            click.echo(f"Error: {problem.strerror or problem}{where}", err=True)
+            _drop_unwritten_output()
+            raise click.exceptions.Exit(EXIT_ERROR) from None
+
+
+def _drop_unwritten_output() -> None:
+    """After a failed write to stdout (a full disk), point it at /dev/null, so the flush at exit
+    cannot fail a second time with "Exception ignored"."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
 
 
 @click.group(cls=OrbitctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
