@@ -34,3 +34,22 @@ def test_usage_errors_exit_1_not_2(args):
     assert result.exit_code == 1, result.output
     assert "Error:" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_damaged_sandbox_state_file_is_a_local_error_at_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text("version: 1\nstack: prod\nnumbers:\n  a:\n    country: US\n")
+    (tmp_path / "state.json").write_text("{")
+    result = run("--sandbox", "--sandbox-state", "state.json", "plan", "m.yaml")
+    assert result.exit_code == 1
+    assert "cannot read sandbox state state.json" in result.stderr
+    assert "delete state.json" in result.stderr
+    assert "Orbit had a server error" not in result.stderr
+
+
+def test_a_sandbox_state_below_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text("version: 1\nstack: prod\nnumbers:\n  a:\n    country: US\n")
+    result = run("--sandbox", "--sandbox-state", "m.yaml/state.json", "plan", "m.yaml")
+    assert result.exit_code == 1
+    assert "cannot make the folder for the state file m.yaml/state.json" in result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from orbitctl.errors import OrbitctlError
+
 #: Where orbitctl keeps per-checkout files (sandbox state, purchase journal).
 STATE_DIR = Path(".orbitctl")
 DEFAULT_SANDBOX_STATE = STATE_DIR / "sandbox.json"
@@ -33,7 +35,21 @@ class CliContext:
 
         from orbitctl.sandbox.app import create_app
 
+        from orbitctl.sandbox.store import StateFileError
+
         state = self.sandbox_state_path
-        state.parent.mkdir(parents=True, exist_ok=True)
-        transport = httpx.WSGITransport(app=create_app(state))
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as problem:
+            raise OrbitctlError(
+                f"--sandbox: cannot make the folder for the state file {state}: {problem.strerror}"
+            ) from None
+        app = create_app(state)
+        try:
+            app.store.current()  # a damaged state file is a local problem: say so now
+        except StateFileError as problem:
+            raise OrbitctlError(
+                f"--sandbox: {problem}; delete {state} to start the sandbox account afresh"
+            ) from None
+        transport = httpx.WSGITransport(app=app)
         return OrbitClient(SANDBOX_API_KEY, SANDBOX_BASE_URL, transport=transport)
