@@ -69,6 +69,13 @@ CASES = [
         ["m.yaml:7:5: numbers.b.<<:", "merge keys", "defaults"],
     ),
     (
+        "validate-a-saved-plan",
+        lambda folder: (folder / "plan.json").write_text('{"kind": "orbitctl-plan", "format_version": 1}'),
+        ["validate", "plan.json"],
+        1,
+        ["plan.json:1:1: this is a plan saved by 'orbitctl plan --out', not a manifest"],
+    ),
+    (
         "port-number-with-spaces",
         None,
         ["--sandbox", "--sandbox-state", "s.json", "port", "+1 415 555 0123",

@@ -15,6 +15,7 @@ from orbitctl.manifest.semantic import check_meaning
 from orbitctl.manifest.variables import substitute
 from orbitctl.manifest.yamlload import read_document
 from orbitctl.model import Desired
+from orbitctl.planfile import FILE_KIND as PLAN_FILE_KIND
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
@@ -39,6 +40,11 @@ def load_manifests(
         if not isinstance(document.data, dict):
             keys = ", ".join(manifest_schema()["properties"])
             message = f"the top level is not a mapping (allowed: a mapping with the keys {keys})"
+            report.add([document.problem((), message)])
+            continue
+        if document.data.get("kind") == PLAN_FILE_KIND:
+            message = ("this is a plan saved by 'orbitctl plan --out', not a manifest "
+                       "(allowed: a manifest; carry out a saved plan with 'orbitctl apply FILE')")
             report.add([document.problem((), message)])
             continue
         report.add(substitute(document, environ))
