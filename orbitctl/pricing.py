@@ -13,7 +13,8 @@
 executor: offers satisfying the selection (``matching.unmet_keys``: the rule the planner uses, so a
 bought number is never one the next plan replaces) whose capabilities include the selection's and
 have no fixed capability (fax) that the selection's stated capabilities leave out, costing at
-most ``max_monthly_cost``, cheapest first, then lowest number. The plan's per-action
+most ``max_monthly_cost``, cheapest first, then lowest number; a number another entry pins is
+never a candidate for a selection that does not pin it. The plan's per-action
 cost assumes the i-th action of a selection gets the i-th candidate.
 
 All amounts of a plan are in one currency; a plan that would mix currencies is refused, since its
@@ -117,13 +118,26 @@ def _by_price(offers: Iterable[Offer]) -> list[Offer]:
     return sorted(offers, key=lambda offer: (offer.monthly_cost, offer.number))
 
 
-def candidates(selection: Selection, offers: Sequence[Offer]) -> list[Offer]:
-    """The offers that may be bought for ``selection``, in the order they are picked."""
+def pinned_numbers(actions: Iterable[Action]) -> frozenset[str]:
+    """The numbers ``actions`` buy by pin: never a candidate for another selection, or the pin's
+    entry would find its number owned by another entry."""
+    return frozenset(
+        action.selection.number
+        for action in actions
+        if action.kind in _BUYING and action.selection is not None and action.selection.number
+    )
+
+
+def candidates(selection: Selection, offers: Sequence[Offer], *, reserved: frozenset[str] = frozenset()) -> list[Offer]:
+    """The offers that may be bought for ``selection``, in the order they are picked; numbers in
+    ``reserved`` (pinned by other entries) only for the selection that pins them."""
     ceiling = selection.max_monthly_cost
     return _by_price(
         offer
         for offer in offers
-        if _fits(selection, offer) and (ceiling is None or offer.monthly_cost <= ceiling)
+        if _fits(selection, offer)
+        and (ceiling is None or offer.monthly_cost <= ceiling)
+        and (offer.number not in reserved or offer.number == selection.number)
     )
 
 
@@ -196,9 +210,10 @@ def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
             names.setdefault(action.selection.key(), []).append(action.name)
     problems = []
     picks: dict[tuple, list[Offer]] = {}
+    reserved = pinned_numbers(plan.actions)
     for selection, count in searches_needed(plan):
         key = selection.key()
-        found = offers.get(key, ())
+        found = [offer for offer in offers.get(key, ()) if selection.number or offer.number not in reserved]
         problem = _availability_problem(selection, count, names[key], found)
         if problem:
             problems.append(problem)

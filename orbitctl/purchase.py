@@ -28,7 +28,7 @@ from orbitctl.inventory import search_offers
 from orbitctl.journal import account_of
 from orbitctl.model import Action, ActionKind, Offer, Owner, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
-from orbitctl.pricing import candidates
+from orbitctl.pricing import candidates, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
@@ -67,9 +67,12 @@ class OfferBook:
     try the same number, whether it was then bought, taken by someone else or refused.
     """
 
-    def __init__(self, client: Any, *, wanted: Mapping[tuple, int] | None = None):
+    def __init__(
+        self, client: Any, *, wanted: Mapping[tuple, int] | None = None, reserved: frozenset[str] = frozenset()
+    ):
         self._client = client
         self._wanted = dict(wanted or {})
+        self._reserved = reserved
         self._lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
         self._queues: dict[tuple, deque[Offer]] = {}
@@ -77,12 +80,15 @@ class OfferBook:
 
     @classmethod
     def for_actions(cls, client: Any, actions: Iterable[Action]) -> OfferBook:
+        """A book for the purchases and replaces among ``actions``; numbers they pin are kept for
+        their pins."""
+        actions = tuple(actions)
         wanted = Counter(
             action.selection.key()
             for action in actions
             if action.selection is not None and action.kind in (ActionKind.PURCHASE, ActionKind.REPLACE)
         )
-        return cls(client, wanted=wanted)
+        return cls(client, wanted=wanted, reserved=pinned_numbers(actions))
 
     def _key_lock(self, key: tuple) -> threading.Lock:
         with self._lock:
@@ -109,7 +115,7 @@ class OfferBook:
                 if offer is not None:
                     return offer
             offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
-            queue = deque(candidates(selection, offers))
+            queue = deque(candidates(selection, offers, reserved=self._reserved))
             self._queues[key] = queue
             return self._claim_next(queue)
 

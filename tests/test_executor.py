@@ -598,3 +598,17 @@ def test_a_number_another_stack_bought_while_our_purchase_failed_is_not_taken_fo
     theirs = [fields for fields in fake.numbers.values() if fields["number"] == "+14155550000"]
     assert theirs[0]["tags"] == [ownership_tag("staging", "main")]
     assert outcome.ok and outcome.number != "+14155550000"
+
+
+@pytest.mark.parametrize("parallelism", [1, 4])
+def test_a_number_pinned_by_one_entry_is_never_bought_for_another(journal, parallelism):
+    # the pin's own purchase fails this time; the any-number entry must still leave it alone,
+    # else the next plan finds the pinned number owned by the wrong entry
+    pin = "+14155550000"  # the cheapest, lowest number: the any-number entry's first pick
+    pinned = purchase("legacy", Selection(country="US", type="local", number=pin))
+    for plan in (make_plan(pinned, purchase("any")), make_plan(purchase("any"), pinned)):
+        fake = FakeOrbit()
+        fake.purchase_errors[pin] = [(ValidationError("try later", status=422), False)]
+        run(plan, fake, journal, parallelism=parallelism)
+        [bought] = fake.owned("any")
+        assert bought["number"] != pin

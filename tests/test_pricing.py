@@ -244,3 +244,16 @@ def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
     client = Recorder()
     search_offers(client, Selection(country="DE", capabilities=("voice", "fax")))
     assert client.filters["capabilities"] == ("voice",)
+
+
+def test_a_number_another_entry_pins_is_never_priced_for_an_any_number_entry():
+    any_415 = Selection(country="US", area_code="415")
+    offers = [offer("+14155550100", "1.00"), offer("+14155550101", "1.50")]
+    priced = price(make_plan(purchase("legacy", PIN), purchase("support", any_415)), {
+        PIN.key(): offers[:1], any_415.key(): offers,
+    })
+    assert [action.monthly_cost for action in priced.actions] == [Decimal("1.00"), Decimal("1.50")]
+    only_the_pin = price_problems(make_plan(purchase("legacy", PIN), purchase("support", any_415)), {
+        PIN.key(): offers[:1], any_415.key(): offers[:1],
+    })
+    assert only_the_pin and "entry 'support'" in only_the_pin[0]
