@@ -76,6 +76,13 @@ CASES = [
         ["plan.json:1:1: this is a plan saved by 'orbitctl plan --out', not a manifest"],
     ),
     (
+        "apply-a-truncated-plan",
+        lambda folder: (folder / "plan.json").write_text('{\n  "kind": "orbitctl-plan",\n  "format_version": 1,\n  "st'),
+        ["--sandbox", "--sandbox-state", "s.json", "apply", "plan.json", "--auto-approve"],
+        1,
+        ["plan.json:1:1: this looks like a plan saved by 'orbitctl plan --out' that was cut short or damaged"],
+    ),
+    (
         "port-number-with-spaces",
         None,
         ["--sandbox", "--sandbox-state", "s.json", "port", "+1 415 555 0123",

@@ -34,6 +34,11 @@ def load_manifests(
     documents: list[Document] = []
     for file in files:
         document, problems = read_document(file)
+        if document.data is None and problems and _starts_like_a_plan_file(file):
+            message = ("this looks like a plan saved by 'orbitctl plan --out' that was cut short or "
+                       "damaged (allowed: a manifest, or a whole saved plan for 'orbitctl apply FILE'; "
+                       "make a new plan with 'orbitctl plan --out FILE')")
+            problems = [Problem(str(file), 1, 1, "", message)]
         report.add(problems)
         if document.data is None and problems:
             continue
@@ -86,6 +91,16 @@ def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list
         for child in found:
             files.setdefault(Path(os.path.realpath(child)), child)
     return list(files.values())
+
+
+def _starts_like_a_plan_file(path: Path) -> bool:
+    """Whether ``path`` begins as ``plan --out`` writes a plan: ``{`` then ``"kind": "orbitctl-plan"``."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(200)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and f'"kind": "{PLAN_FILE_KIND}"'.encode() in head
 
 
 class _Report:
