@@ -30,6 +30,7 @@ from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
+from orbitctl.manifest.yamlload import reads_as_other_than_text
 from orbitctl.manifest.semantic import parse_number
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
@@ -460,7 +461,15 @@ def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
 
 
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    """Quoted when the manifest loader (YAML 1.2 core schema) would read the plain text as
+    something else: ``1e3`` and ``0o17`` are numbers there, though YAML 1.1 dumpers leave them plain."""
+    style = "'" if reads_as_other_than_text(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
 _ManifestDumper.add_representer(list, _represent_list)
+_ManifestDumper.add_representer(str, _represent_str)
 
 
 def _dump(document: Any, indent: int = 0) -> str:

@@ -365,6 +365,19 @@ def test_phone_numbers_and_odd_labels_stay_strings_in_yaml():
     assert entry["forwarding_number"] == "+14155550111"
 
 
+@pytest.mark.parametrize("text", ["1e3", "0o17", "0x1F", ".5", "-.inf", ".NaN", "1_000", "TRUE", "~", "null", "12"])
+def test_strings_that_yaml_12_reads_as_numbers_are_quoted(tmp_path, text):
+    """The loader reads YAML 1.2 (``1e3`` and ``0o17`` are numbers there, not in YAML 1.1)."""
+    from orbitctl.manifest import load_manifests
+
+    live = account(number("+14155550100", label=text, tags=["support", "1e5", "0o7"]))
+    path = tmp_path / "numbers.yaml"
+    path.write_text(export_manifest(live, "prod", include_unmanaged=True).text, encoding="utf-8")
+    (entry,) = load_manifests([path], environ={}).entries.values()
+    assert entry.config["label"] == text
+    assert sorted(entry.config["tags"]) == ["0o7", "1e5", "support"]
+
+
 # --- the export reads back as a manifest whose plan adopts and changes nothing else -------------
 
 

@@ -49,6 +49,15 @@ for _tag, _pattern, _first in (
     _CoreLoader.add_implicit_resolver(_TAG + _tag, re.compile(_pattern), _first)
 
 
+def reads_as_other_than_text(plain: str) -> bool:
+    """Whether ``plain``, written unquoted, would be read as a null, boolean or number."""
+    return _RESOLVER.resolve(ScalarNode, plain, (True, False)) != _TAG + "str"
+
+
+#: Resolves plain scalars as the loader does (an instance on no text; only its resolver is used).
+_RESOLVER = _CoreLoader("")
+
+
 def read_document(path: Path) -> tuple[Document, list[Problem]]:
     """Load ``path``. The document's ``data`` is ``None`` when the file could not be read at all."""
     name = str(path)
