@@ -30,7 +30,7 @@ from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
-from orbitctl.manifest.yamlload import reads_as_other_than_text
+from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.manifest.semantic import parse_number
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
@@ -193,6 +193,8 @@ def _writable_problem_cached(key: str, value_json: str) -> str | None:
 
 
 def _writable_problem(key: str, value: Any) -> str | None:
+    if lone_surrogate(json.dumps(value, ensure_ascii=False)):
+        return f"{key} holds a lone surrogate, which is not text a manifest can hold"
     definition = _SCHEMA_DEFS[key]
     if not _definition_validator(definition).is_valid(value):
         rule = manifest_schema()["$defs"][definition]

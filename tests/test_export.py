@@ -378,6 +378,14 @@ def test_strings_that_yaml_12_reads_as_numbers_are_quoted(tmp_path, text):
     assert sorted(entry.config["tags"]) == ["0o7", "1e5", "support"]
 
 
+def test_a_live_value_with_a_lone_surrogate_is_left_unmanaged_with_a_warning():
+    """JSON from the API can carry "\\ud800"; a manifest cannot (the file would not be UTF-8)."""
+    live = account(number("+14155550100", label="Support \ud800", tags=["ok"]))
+    result = export_manifest(live, "prod", include_unmanaged=True)
+    result.text.encode("utf-8")
+    assert any("label left unmanaged" in warning and "lone surrogate" in warning for warning in result.warnings)
+
+
 # --- the export reads back as a manifest whose plan adopts and changes nothing else -------------
 
 
