@@ -256,3 +256,33 @@ def test_a_full_disk_under_stdout_is_an_error_not_a_traceback(tmp_path):
         )
     assert finished.returncode == 1
     assert finished.stderr.strip() == "Error: No space left on device", finished.stderr
+
+
+def test_a_fifo_in_a_manifest_folder_is_skipped_not_waited_on(tmp_path):
+    """Only files (and links, so a broken one is reported) are read from a folder: a named pipe
+    would block the read forever."""
+    from orbitctl.manifest import load_manifests
+
+    import threading
+
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    loaded = []
+    reader = threading.Thread(target=lambda: loaded.append(load_manifests([tmp_path], environ={})), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "the loader is waiting on the named pipe"
+    assert list(loaded[0].entries) == ["a"]
+
+
+def test_manifest_from_process_substitution_is_read(tmp_path):
+    """`orbitctl validate <(...)` gives a pipe: named directly, it is read."""
+    import subprocess
+    import sys
+
+    finished = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m orbitctl validate <(printf "%s" "$M")'],
+        env={**os.environ, "M": MANIFEST}, capture_output=True, text=True, timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith("Valid: stack prod, 1 entry")

@@ -78,7 +78,8 @@ def _manifest_files(paths: Sequence[str | os.PathLike], report: _Report) -> list
         try:
             found = sorted(
                 child for child in given.iterdir()
-                if child.suffix in MANIFEST_SUFFIXES and not child.name.startswith(".") and not child.is_dir()
+                if child.suffix in MANIFEST_SUFFIXES and not child.name.startswith(".")
+                and (child.is_file() or child.is_symlink())  # a broken or looping link is reported
             )
         except OSError as error:
             reason = error.strerror or str(error)
