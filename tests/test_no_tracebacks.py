@@ -62,6 +62,13 @@ CASES = [
         ["this.yaml:1:1:", "cannot read the file"],
     ),
     (
+        "manifest-that-never-ends",
+        None,
+        ["validate", "/dev/zero"],
+        1,
+        ["/dev/zero:1:1: the file is larger than 64 MiB"],
+    ),
+    (
         "yaml-merge-key",
         _merge_key,
         ["validate", "m.yaml"],

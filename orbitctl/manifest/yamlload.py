@@ -22,6 +22,8 @@ from orbitctl.manifest.problems import Problem
 
 #: Aliases can make a small file expand into a huge one; more values than this is refused.
 MAX_VALUES = 100_000
+#: A manifest file larger than this is refused (reading stops there: /dev/zero never ends).
+MAX_BYTES = 64 * 2**20
 #: A manifest is a few levels deep; far deeper data is refused before it can exhaust the stack.
 MAX_DEPTH = 64
 
@@ -62,11 +64,17 @@ def read_document(path: Path) -> tuple[Document, list[Problem]]:
     """Load ``path``. The document's ``data`` is ``None`` when the file could not be read at all."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # /dev/zero or a huge file must not fill the memory
     except OSError as error:
         reason = error.strerror or str(error)
         return Document(name), [
             Problem(name, 1, 1, "", f"cannot read the file: {reason} (allowed: a readable YAML file)")
+        ]
+    if len(raw) > MAX_BYTES:
+        return Document(name), [
+            Problem(name, 1, 1, "", f"the file is larger than {MAX_BYTES // 2**20} MiB "
+                    "(allowed: a manifest of at most that size; split it into several files)")
         ]
     text, problem = _decode(name, raw)
     if problem:
