@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.errors import OrbitctlError
-from orbitctl.model import Live, ownership_tag
+from orbitctl.model import Live, LiveNumber, ownership_tag
 
 #: The journal's file name inside the checkout's state folder (``.orbitctl/``).
 JOURNAL_FILENAME = "journal.json"
@@ -46,6 +46,18 @@ class JournalEntry:
     @property
     def tag(self) -> str:
         return ownership_tag(self.stack, self.name)
+
+    @property
+    def key(self) -> str:
+        """The id; for a purchase whose outcome is unknown (no id), the number."""
+        return self.id or f"?{self.number}"
+
+    def find(self, live: Live) -> LiveNumber | None:
+        """The entry's number on ``live``: by id, or by number when the id is not known."""
+        for number in live.numbers:
+            if (number.id == self.id) if self.id else (number.number == self.number):
+                return number
+        return None
 
 
 def account_of(client: Any) -> str:
@@ -82,15 +94,22 @@ class Journal:
             return list(self._load().values())
 
     def pending(self, stack: str | None = None, live: Live | None = None) -> dict[str, str]:
-        """``{number id: entry name}`` of the numbers to adopt: of ``stack`` only, when given;
-        when ``live`` is given, only those on it under the number the journal recorded."""
-        numbers = None if live is None else {number.id: number.number for number in live.numbers}
-        return {
-            entry.id: entry.name
-            for entry in self.entries()
-            if (stack is None or entry.stack == stack)
-            and (numbers is None or numbers.get(entry.id) == entry.number)
-        }
+        """``{number id: entry name}`` of the numbers to adopt: of ``stack`` only, when given.
+        When ``live`` is given, only those on it under the number the journal recorded, and an
+        entry with no id (a purchase whose outcome was unknown) resolved by its number when the
+        number carries no ownership tag."""
+        pending = {}
+        for entry in self.entries():
+            if stack is not None and entry.stack != stack:
+                continue
+            if live is None:
+                if entry.id:
+                    pending[entry.id] = entry.name
+                continue
+            number = entry.find(live)
+            if number is not None and number.number == entry.number and (entry.id or number.owner is None):
+                pending[number.id] = entry.name
+        return pending
 
     # --- changing --------------------------------------------------------------------------
 
@@ -98,7 +117,7 @@ class Journal:
         self, *, id: str, number: str, name: str, stack: str, reason: str = "", account: str = ""
     ) -> JournalEntry:
         """Remember that number ``id`` was bought on ``account`` for ``stack``/``name`` and is not
-        tagged yet."""
+        tagged yet; ``id`` "" when the purchase's outcome is unknown (it may have been bought)."""
         entry = JournalEntry(
             id=id,
             number=number,
@@ -110,7 +129,7 @@ class Journal:
         )
         with self._lock:
             entries = self._load()
-            entries[id] = entry
+            entries[entry.key] = entry
             self._write(entries)
         return entry
 
@@ -129,10 +148,9 @@ class Journal:
         number is no longer on it (``live`` is that account; ``None``: any entry's account).
         A number bought on another account is not on this one, and is kept. Returns those
         forgotten."""
-        by_id = {number.id: number for number in live.numbers}
 
         def settled(entry: JournalEntry) -> bool:
-            number = by_id.get(entry.id)
+            number = entry.find(live)
             if number is not None:
                 return entry.tag in number.raw_tags
             return account is None or entry.account in ("", account)
@@ -142,7 +160,7 @@ class Journal:
             gone = [entry for entry in entries.values() if settled(entry)]
             if gone:
                 for entry in gone:
-                    del entries[entry.id]
+                    del entries[entry.key]
                 self._write(entries)
         return gone
 
@@ -170,7 +188,7 @@ class Journal:
                 "bought but not configured: fix the file, or move it away after checking that "
                 "every number it names carries its orbitctl__ tag"
             ) from None
-        return {entry.id: entry for entry in entries}
+        return {entry.key: entry for entry in entries}
 
     def _write(self, entries: dict[str, JournalEntry]) -> None:
         document = {

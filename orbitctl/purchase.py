@@ -44,6 +44,16 @@ class PurchaseFailed(Exception):
     """No number could be bought; the message says why and what was tried."""
 
 
+class PurchaseUncertain(PurchaseFailed):
+    """The purchase of ``number`` may have happened, and the account could not be read to tell;
+    ``id`` is the number's id when the account was seen to hold it."""
+
+    def __init__(self, message: str, *, number: str, id: str | None = None):
+        super().__init__(message)
+        self.number = number
+        self.id = id
+
+
 def _describe(selection: Selection) -> str:
     if selection.number:
         return f"{selection.number} ({selection.country} {selection.type})"
@@ -177,17 +187,18 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
             except OrbitError as problem:
                 if not _outcome_unknown(problem):
                     raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+                record = None
                 try:
                     record = find_on_account(client, offer.number, offer.country)
                     if record is not None and _claimed_by_orbitctl(client, record):
                         conflicts.append(offer.number)
                         break  # taken meanwhile: the next candidate
                 except OrbitError as lookup_problem:
-                    raise PurchaseFailed(
+                    raise PurchaseUncertain(
                         f"the purchase of {offer.number} may or may not have happened ({problem}), and "
-                        f"the account could not be read to tell ({lookup_problem}); before applying "
-                        f"again, check whether {offer.number} is on the account: if it is, pin it "
-                        "with `number:` in the entry so that apply adopts it"
+                        f"the account could not be read to tell ({lookup_problem})",
+                        number=offer.number,
+                        id=record.id if record is not None else None,
                     ) from None
                 if record is not None:
                     return record, offer
@@ -214,34 +225,51 @@ def adopt_hint(number: str, action: Action, journal_path: Any) -> str:
     )
 
 
+def _remember(journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, reason: str) -> str | None:
+    """Journal a number bought (or maybe bought) for ``action``; the problem, when the journal
+    cannot be written."""
+    try:
+        journal.record(id=id, number=number, name=action.name, stack=stack, reason=reason, account=account_of(client))
+    except OSError as problem:
+        return f"{journal.path}: {problem.strerror or problem}"
+    return None
+
+
 def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
     """The buy-configure-read-back sequence for a purchase, or the new number of a replace.
 
-    The bought number is in the journal from the moment the purchase returns until the read-back
-    shows its ownership tag, so that no way out (an error, a bug, Ctrl-C) loses track of it."""
+    The bought number is in the journal from the moment the purchase returns (or may have
+    happened) until the read-back shows its ownership tag, so that no way out (an error, a bug,
+    Ctrl-C) loses track of it."""
     selection = action.selection
     assert selection is not None, f"{action.kind.value} {action.name} carries no selection"
     compliance = action.config.get("compliance_profile_id")
     try:
         record, offer = buy(client, book, selection, compliance_profile_id=compliance)
+    except PurchaseUncertain as problem:
+        unwritable = _remember(
+            journal, client, action, stack, id=problem.id or "", number=problem.number,
+            reason="the purchase may have happened",
+        )
+        if unwritable:
+            advice = (
+                f"could not record it in the journal ({unwritable}): check whether {problem.number} is "
+                f"on the account, and if it is, pin it with `number: \"{problem.number}\"` in entry "
+                f"'{action.name}' so that apply adopts it"
+            )
+        else:
+            advice = (
+                f"it is recorded in {journal.path}: if the account holds {problem.number}, the next "
+                "`orbitctl apply` from this checkout adopts it instead of buying another"
+            )
+        return ActionOutcome(action, Status.FAILED, f"{problem}; {advice}", journaled=not unwritable, number=problem.number, id=problem.id)
     except PurchaseFailed as problem:
         return ActionOutcome(action, Status.FAILED, str(problem))
 
     bought: dict[str, Any] = dict(id=record.id, number=record.number)
 
-    def remember(reason: str) -> str | None:
-        """Journal the number; the problem, when the journal cannot be written."""
-        try:
-            journal.record(
-                id=record.id, number=record.number, name=action.name, stack=stack, reason=reason,
-                account=account_of(client),
-            )
-        except OSError as problem:
-            return f"{journal.path}: {problem.strerror or problem}"
-        return None
-
     def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
-        unwritable = remember(reason)
+        unwritable = _remember(journal, client, action, stack, id=record.id, number=record.number, reason=reason)
         if unwritable:
             message = (
                 f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it "
@@ -252,7 +280,8 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
             message = f"{adopt_hint(record.number, action, journal.path)}: {reason}"
         return ActionOutcome(action, Status.FAILED, message, journaled=not unwritable, mismatches=mismatches, **bought)
 
-    remember("bought, not configured yet")  # if this fails, configuring may still tag it
+    # if this fails, configuring may still tag it
+    _remember(journal, client, action, stack, id=record.id, number=record.number, reason="bought, not configured yet")
     try:
         held = is_held(record.fields)
         bought.update(

@@ -612,3 +612,22 @@ def test_a_number_pinned_by_one_entry_is_never_bought_for_another(journal, paral
         run(plan, fake, journal, parallelism=parallelism)
         [bought] = fake.owned("any")
         assert bought["number"] != pin
+
+
+@pytest.mark.parametrize("unreadable", ["list", "get"])
+def test_a_purchase_that_may_have_happened_is_journaled_by_its_number(journal, unreadable):
+    # the response is lost after the purchase committed, and the account cannot be read to tell
+    fake = FakeOrbit()
+    fake.purchase_errors["+14155550000"] = [(ServerError("503", status=503), True)]
+    failing = ServerError("500 after 6 attempts", status=500)
+    if unreadable == "list":
+        fake.iter_numbers = lambda **_: (_ for _ in ()).throw(failing)
+    else:
+        fake.get_number = lambda number_id: (_ for _ in ()).throw(failing)
+
+    outcome = run(make_plan(purchase("a")), fake, journal).outcomes[0]
+
+    assert outcome.status is Status.FAILED and outcome.journaled
+    assert "+14155550000" in outcome.message and "next `orbitctl apply`" in outcome.message
+    [bought_id] = fake.numbers
+    assert Journal(journal.path).pending(STACK, live_of(fake)) == {bought_id: "a"}

@@ -114,3 +114,19 @@ def test_the_account_is_the_base_url_without_credentials():
 
     assert account_of(Client()) == "https://api.example.com:8443/v"
     assert account_of(object()) == ""
+
+
+def test_an_entry_without_id_is_resolved_by_its_number_while_untagged(tmp_path):
+    journal = Journal(tmp_path / "j.json")
+    journal.record(id="", number="+14155550100", name="a", stack="prod", account="http://x")
+    untagged = Live(numbers=(live("num_7"),))
+    assert journal.pending("prod", untagged) == {"num_7": "a"}
+    assert journal.pending("prod") == {}  # nothing to resolve it against
+    from dataclasses import replace
+
+    from orbitctl.model import Owner
+
+    taken = Live(numbers=(replace(live("num_7", (ownership_tag("staging", "b"),)), owner=Owner("staging", "b")),))
+    assert journal.pending("prod", taken) == {}
+    assert journal.prune(untagged, "http://x") == []
+    assert [entry.number for entry in journal.prune(Live(numbers=()), "http://x")] == ["+14155550100"]
