@@ -217,22 +217,19 @@ def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
         return fallback or Decimal("0")
 
 
-def adopt_hint(number: str, action: Action, journal_path: Any) -> str:
-    return (
-        f"bought {number} for '{action.name}' but could not configure it; it is recorded in "
-        f"{journal_path} and the next `orbitctl apply` from this checkout adopts it (or pin it "
-        f"with `number: \"{number}\"` in entry '{action.name}')"
-    )
-
-
-def _remember(journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, reason: str) -> str | None:
-    """Journal a number bought (or maybe bought) for ``action``; the problem, when the journal
-    cannot be written."""
+def _untagged(journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, what: str) -> tuple[str, bool]:
+    """Journal ``number``, bought (or maybe bought: ``id`` "") for ``action`` and not tagged.
+    Returns the message saying ``what`` happened and how the number will be adopted, and whether
+    the journal holds it."""
+    held = "" if id else f"if the account holds {number}, "
+    pin = f"pin it with `number: \"{number}\"` in entry '{action.name}'"
     try:
-        journal.record(id=id, number=number, name=action.name, stack=stack, reason=reason, account=account_of(client))
+        journal.record(id=id, number=number, name=action.name, stack=stack, reason=what, account=account_of(client))
     except OSError as problem:
-        return f"{journal.path}: {problem.strerror or problem}"
-    return None
+        unwritable = f"{journal.path}: {problem.strerror or problem}"
+        return f"{what}; it could not be recorded in the journal ({unwritable}): {held}{pin} so that apply adopts it", False
+    adopts = f"{held}the next `orbitctl apply` from this checkout adopts it instead of buying another (or {pin})"
+    return f"{what}; it is recorded in {journal.path}, and {adopts}", True
 
 
 def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
@@ -247,41 +244,20 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     try:
         record, offer = buy(client, book, selection, compliance_profile_id=compliance)
     except PurchaseUncertain as problem:
-        unwritable = _remember(
-            journal, client, action, stack, id=problem.id or "", number=problem.number,
-            reason="the purchase may have happened",
-        )
-        if unwritable:
-            advice = (
-                f"could not record it in the journal ({unwritable}): check whether {problem.number} is "
-                f"on the account, and if it is, pin it with `number: \"{problem.number}\"` in entry "
-                f"'{action.name}' so that apply adopts it"
-            )
-        else:
-            advice = (
-                f"it is recorded in {journal.path}: if the account holds {problem.number}, the next "
-                "`orbitctl apply` from this checkout adopts it instead of buying another"
-            )
-        return ActionOutcome(action, Status.FAILED, f"{problem}; {advice}", journaled=not unwritable, number=problem.number, id=problem.id)
+        message, kept = _untagged(journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem))
+        return ActionOutcome(action, Status.FAILED, message, journaled=kept, number=problem.number, id=problem.id)
     except PurchaseFailed as problem:
         return ActionOutcome(action, Status.FAILED, str(problem))
 
     bought: dict[str, Any] = dict(id=record.id, number=record.number)
 
     def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
-        unwritable = _remember(journal, client, action, stack, id=record.id, number=record.number, reason=reason)
-        if unwritable:
-            message = (
-                f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it "
-                f"({reason}), nor record it in the journal ({unwritable}): pin it with "
-                f"`number: \"{record.number}\"` in entry '{action.name}' so that apply adopts it"
-            )
-        else:
-            message = f"{adopt_hint(record.number, action, journal.path)}: {reason}"
-        return ActionOutcome(action, Status.FAILED, message, journaled=not unwritable, mismatches=mismatches, **bought)
+        what = f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it: {reason}"
+        message, kept = _untagged(journal, client, action, stack, id=record.id, number=record.number, what=what)
+        return ActionOutcome(action, Status.FAILED, message, journaled=kept, mismatches=mismatches, **bought)
 
-    # if this fails, configuring may still tag it
-    _remember(journal, client, action, stack, id=record.id, number=record.number, reason="bought, not configured yet")
+    # if this cannot be written, configuring may still tag it
+    _untagged(journal, client, action, stack, id=record.id, number=record.number, what="bought, not configured yet")
     try:
         held = is_held(record.fields)
         bought.update(
