@@ -8,7 +8,7 @@ against the account and the manifest before any of it runs.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Action, ActionKind, Desired, Live, Plan
@@ -93,10 +93,16 @@ def _signature(actions: Iterable[Action]) -> Counter:
     return Counter((action.kind, action.name, action.id, action.previous_name) for action in actions)
 
 
-def check_saved_plan(saved: Plan, *, desired: Desired, live: Live, fresh: Plan, source: str) -> None:
+def check_saved_plan(
+    saved: Plan, *, desired: Desired, live: Live, fresh: Plan, source: str, journaled: Mapping[str, str] | None = None
+) -> None:
     """Refuse a saved plan that no longer fits: the manifest changed, a number it touches changed
     or left, a number it releases is not (or no longer) this stack's, or a fresh plan from the
-    same manifest and account would do something else (say, the purchases were made meanwhile)."""
+    same manifest and account would do something else (say, the purchases were made meanwhile).
+
+    ``journaled`` maps ids of numbers the journal says were bought for this stack (untagged) to
+    their entry: such a number may be released as that entry's surplus."""
+    journaled = journaled or {}
     problems = []
     if saved.desired_fingerprint and desired.fingerprint != saved.desired_fingerprint:
         problems.append("the manifest changed since the plan was made")
@@ -112,7 +118,10 @@ def check_saved_plan(saved: Plan, *, desired: Desired, live: Live, fresh: Plan, 
             continue
         if action.kind in RELEASING_KINDS:
             owner = number.owner
-            if owner is None or owner.stack != saved.stack or owner.name != action.name:
+            ours = journaled.get(number.id) == action.name if owner is None else (
+                owner.stack == saved.stack and owner.name == (action.previous_name or action.name)
+            )
+            if not ours:
                 said = f"'{owner.stack}'/'{owner.name}'" if owner else "no stack (unmanaged)"
                 problems.append(
                     f"{action.name}: the plan releases {number.number} ({number.id}), but the "

@@ -140,3 +140,20 @@ def test_a_plan_whose_purchases_were_made_meanwhile_is_stale():
     saved = plan(buy, buy)
     with pytest.raises(GateError, match="a plan made now would do something else"):
         check_saved_plan(saved, desired=desired(), live=Live(()), fresh=plan(), source="p.json")
+
+
+def test_a_saved_plan_may_release_a_surplus_moved_in_from_another_name():
+    moved_in = number("num_0001", owner=Owner(STACK, "old-name"))
+    action = Action(kind=ActionKind.RELEASE, name="pool", id=moved_in.id, number=moved_in.number,
+                    previous_name="old-name", live_fingerprint=moved_in.fingerprint)
+    saved = plan(action)
+    check_saved_plan(saved, desired=desired(), live=Live((moved_in,)), fresh=saved, source="p.json")
+
+
+def test_a_saved_plan_may_release_a_journaled_surplus_of_its_entry_only():
+    bought = number("num_0001", owner=None)
+    saved = plan(release(bought, "pool"))
+    live = Live((bought,))
+    check_saved_plan(saved, desired=desired(), live=live, fresh=saved, source="p.json", journaled={bought.id: "pool"})
+    with pytest.raises(GateError, match="no stack"):
+        check_saved_plan(saved, desired=desired(), live=live, fresh=saved, source="p.json", journaled={bought.id: "other"})

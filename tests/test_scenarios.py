@@ -122,3 +122,18 @@ def test_ctrl_c_during_apply_says_what_is_safe_and_what_is_left(checkout, sandbo
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert "interrupted after 0 of 1 actions" in result.stderr
     assert "journal.json" in result.stderr and "run plan" in result.stderr
+
+
+def test_a_saved_plan_releasing_the_surplus_of_a_moved_entry_applies(checkout, sandbox_server, orbit_env):
+    server = sandbox_server(clock=_frozen_clock())
+    [kept] = seed_numbers(server.url, 1, tags=[ownership_tag(STACK, "main")])
+    [surplus] = seed_numbers(server.url, 1, tags=[ownership_tag(STACK, "old-main")])
+    orbit_env(server.url)
+    manifest = write_manifest(checkout / "m.yaml", "  main:\n    country: US\n", extra="moved:\n  old-main: main\n")
+    assert run("plan", str(manifest), "--out", "p.json").exit_code == 0
+
+    result = run("apply", "p.json", "--auto-approve", "--allow-release")
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert list(account(server)) == [kept.id] and surplus.id not in account(server)
+    assert plan_is_empty(manifest)

@@ -102,7 +102,10 @@ def command(
                 client, plan.manifest_paths, parallelism=parallelism,
                 journal=journal, progress=show_progress,
             )
-            gates.check_saved_plan(plan, desired=desired, live=live, fresh=fresh, source=source)
+            gates.check_saved_plan(
+                plan, desired=desired, live=live, fresh=fresh, source=source,
+                journaled=journal.pending(plan.stack, live),
+            )
             gates.check_prevent_release(plan, desired)
         else:
             plan, desired, live = build_plan(
