@@ -28,7 +28,7 @@ from orbitctl.inventory import search_offers
 from orbitctl.journal import account_of
 from orbitctl.model import Action, ActionKind, Offer, Owner, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
-from orbitctl.pricing import candidates, pinned_numbers
+from orbitctl.pricing import candidates, describe, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
@@ -52,21 +52,6 @@ class PurchaseUncertain(PurchaseFailed):
         super().__init__(message)
         self.number = number
         self.id = id
-
-
-def _describe(selection: Selection) -> str:
-    if selection.number:
-        return f"{selection.number} ({selection.country} {selection.type})"
-    parts = [selection.country, selection.type]
-    if selection.area_code:
-        parts.append(f"area code {selection.area_code}")
-    if selection.contains:
-        parts.append(f"containing {selection.contains}")
-    if selection.capabilities:
-        parts.append("with " + ", ".join(selection.capabilities))
-    if selection.max_monthly_cost is not None:
-        parts.append(f"at most {selection.max_monthly_cost}/month")
-    return " ".join(parts)
 
 
 class OfferBook:
@@ -159,10 +144,10 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
         try:
             offer = book.take(selection)
         except OrbitError as problem:
-            raise PurchaseFailed(f"could not search the inventory for {_describe(selection)}: {problem}") from None
+            raise PurchaseFailed(f"could not search the inventory for {describe(selection)}: {problem}") from None
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
-            raise PurchaseFailed(f"no available number matches {_describe(selection)}{taken}")
+            raise PurchaseFailed(f"no available number matches {describe(selection)}{taken}")
         inventory_id = offer.inventory_id if offer.placeholder else None
         attempt = waits = 0
         while True:

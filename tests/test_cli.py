@@ -53,3 +53,15 @@ def test_a_sandbox_state_below_a_file_is_a_clear_error(tmp_path, monkeypatch):
     result = run("--sandbox", "--sandbox-state", "m.yaml/state.json", "plan", "m.yaml")
     assert result.exit_code == 1
     assert "cannot make the folder for the state file m.yaml/state.json" in result.stderr
+
+
+def test_a_saved_plan_with_leading_whitespace_is_still_a_plan(tmp_path):
+    from orbitctl.cli.apply import is_plan_file
+    from orbitctl.planfile import FILE_KIND
+
+    saved = tmp_path / "p.json"
+    saved.write_text(f'\n  {{"kind": "{FILE_KIND}"}}')
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nstack: prod\n")
+    assert is_plan_file(str(saved))
+    assert not is_plan_file(str(manifest))

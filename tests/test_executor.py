@@ -319,7 +319,7 @@ def test_nothing_available_fails_the_action_naming_the_selection(journal):
     fake = FakeOrbit(inventory_size=0)
     result = run(make_plan(purchase("a")), fake, journal)
     assert result.outcomes[0].status is Status.FAILED
-    assert "no available number" in result.outcomes[0].message and "US local" in result.outcomes[0].message
+    assert "no available number" in result.outcomes[0].message and "country=US type=local" in result.outcomes[0].message
 
 
 def test_configure_failure_after_purchase_journals_the_number(journal):

@@ -36,7 +36,7 @@ def is_plan_file(path: str) -> bool:
         return False
     try:
         with candidate.open("rb") as stream:
-            head = stream.read(1).lstrip()
+            head = stream.read(64).lstrip()[:1]
             if head != b"{":
                 return False
             stream.seek(0)
