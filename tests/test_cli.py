@@ -65,3 +65,10 @@ def test_a_saved_plan_with_leading_whitespace_is_still_a_plan(tmp_path):
     manifest.write_text("version: 1\nstack: prod\n")
     assert is_plan_file(str(saved))
     assert not is_plan_file(str(manifest))
+
+
+@pytest.mark.parametrize("flag", ["--sandbox", "--sandbox-state"])
+def test_a_global_option_after_the_command_says_where_it_goes(flag):
+    result = run("plan", flag, "m.yaml")
+    assert result.exit_code == 1
+    assert f"put it before the command, as in 'orbitctl {flag} plan numbers.yaml'" in result.stderr

@@ -33,6 +33,14 @@ class OrbitctlGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as problem:
+            if problem.option_name in self._global_option_names():
+                problem.message = (
+                    f"{problem.option_name} is an option of orbitctl itself: put it before the "
+                    f"command, as in 'orbitctl {problem.option_name} plan numbers.yaml'"
+                )
+            problem.exit_code = EXIT_ERROR
+            raise
         except click.UsageError as problem:
             problem.exit_code = EXIT_ERROR
             raise
@@ -49,6 +57,10 @@ class OrbitctlGroup(click.Group):
             click.echo(f"Error: {problem.strerror or problem}{where}", err=True)
             _drop_unwritten_output()
             raise click.exceptions.Exit(EXIT_ERROR) from None
+
+
+    def _global_option_names(self) -> set[str]:
+        return {name for param in self.params for name in getattr(param, "opts", ())}
 
 
 def _drop_unwritten_output() -> None:
