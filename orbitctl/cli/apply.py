@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from orbitctl.cli.context import CliContext
+from orbitctl.cli.context import STATE_DIR, CliContext
 from orbitctl.cli.options import parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.gates import DEFAULT_MAX_RELEASE_PERCENT
@@ -80,6 +80,7 @@ def command(
     action failed. A number bought but not configured is recorded in .orbitctl/journal.json and
     adopted by the next apply."""
     from orbitctl import gates
+    from orbitctl.applylock import apply_lock
     from orbitctl.journal import Journal, account_of
     from orbitctl.pipeline import build_plan
     
@@ -90,7 +91,7 @@ def command(
         )
     journal = Journal()
     show_progress = sys.stderr.isatty()
-    with obj.make_client() as client:
+    with apply_lock(STATE_DIR), obj.make_client() as client:
         if plan_files:
             from orbitctl.planfile import load_plan
 
