@@ -8,12 +8,18 @@ from pathlib import Path
 
 import click
 
+from orbitctl import executor, gates
+from orbitctl.applylock import apply_lock
 from orbitctl.cli.context import STATE_DIR, CliContext
-from orbitctl.cli.options import parallelism_option
+from orbitctl.cli.options import output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
-from orbitctl.gates import DEFAULT_MAX_RELEASE_PERCENT
+from orbitctl.journal import Journal, account_of
 from orbitctl.model import Plan
 from orbitctl.outcome import ActionOutcome, ApplyResult
+from orbitctl.pipeline import build_plan
+from orbitctl.planfile import FILE_KIND, load_plan
+from orbitctl.progress import progress as progress_bar
+from orbitctl.render import render
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
 CONFIRM_WORD = "yes"
@@ -29,8 +35,6 @@ def stdin_is_terminal() -> bool:
 
 def is_plan_file(path: str) -> bool:
     """A saved plan (``plan --out``) rather than a manifest: a JSON document of the plan kind."""
-    from orbitctl.planfile import FILE_KIND
-
     candidate = Path(path)
     if not candidate.is_file():
         return False
@@ -53,15 +57,14 @@ def is_plan_file(path: str) -> bool:
 @click.option(
     "--max-release-percent",
     type=click.IntRange(0, 100),
-    default=DEFAULT_MAX_RELEASE_PERCENT,
+    default=gates.DEFAULT_MAX_RELEASE_PERCENT,
     show_default=True,
     help="Refuse a plan releasing more than this share of the stack's managed numbers (stacks of 8+).",
 )
 @click.option("--force", is_flag=True, help="Apply even past --max-release-percent.")
 @parallelism_option
-@click.option(
-    "--output", "-o", type=click.Choice(("text", "json")), default="text", show_default=True,
-    help="text: the plan and one line per action; json: the outcomes as one JSON document.",
+@output_option(
+    ("text", "json"), help="text: the plan and one line per action; json: the outcomes as one JSON document."
 )
 @click.pass_obj
 def command(
@@ -79,11 +82,6 @@ def command(
     Runs purchases and adopts, then updates, moves and orphans, then releases; exits 1 if any
     action failed. A number bought but not configured is recorded in .orbitctl/journal.json and
     adopted by the next apply."""
-    from orbitctl import gates
-    from orbitctl.applylock import apply_lock
-    from orbitctl.journal import Journal, account_of
-    from orbitctl.pipeline import build_plan
-    
     plan_files = [source for source in sources if is_plan_file(source)]
     if plan_files and len(sources) > 1:
         raise OrbitctlError(
@@ -93,8 +91,6 @@ def command(
     show_progress = sys.stderr.isatty()
     with apply_lock(STATE_DIR), obj.make_client() as client:
         if plan_files:
-            from orbitctl.planfile import load_plan
-
             source = plan_files[0]
             plan = load_plan(source)
             if not plan.manifest_paths:
@@ -131,8 +127,6 @@ def command(
 
 def _show_plan(plan: Plan, output: str) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
-    from orbitctl.render import render
-
     stream = sys.stdout if output == "text" else sys.stderr
     click.echo(render(plan, "text", stream=stream), nl=False, err=output != "text")
 
@@ -153,9 +147,6 @@ def _confirm(plan: Plan) -> None:
 
 
 def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: bool) -> ApplyResult:
-    from orbitctl.executor import execute
-    from orbitctl.progress import progress as progress_bar
-
     total = len(plan.actions)
     done = 0
     with progress_bar("Applying", enabled=progress) as bar:
@@ -168,7 +159,7 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
                 click.echo(f"Warning: {outcome.message}", err=True)
 
         try:
-            return execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
+            return executor.execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
         except KeyboardInterrupt:
             raise OrbitctlError(
                 f"interrupted after {done} of {total} actions (those under way were finished). "

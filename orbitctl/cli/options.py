@@ -22,14 +22,15 @@ parallelism_option = click.option(
 )
 
 
-def output_option(choices: tuple[str, ...]):
+def output_option(choices: tuple[str, ...], *, help: str = "Output format."):
+    """``--output``/``-o``: one of ``choices``, the first by default."""
     return click.option(
         "--output",
         "-o",
         type=click.Choice(choices),
         default=choices[0],
         show_default=True,
-        help="Output format.",
+        help=help,
     )
 
 
