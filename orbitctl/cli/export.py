@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import one_line_text, parallelism_option
 from orbitctl.atomicfile import write_atomically
+from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
 from orbitctl.model import Live
-
-if TYPE_CHECKING:
-    from orbitctl.export import ExportResult
-
-# orbitctl.export (jsonschema, phonenumbers) is imported when the command runs: every other
-# command starts faster for it.
+from orbitctl.observe import observe
+from orbitctl.progress import progress
 
 
 @click.command("export")
@@ -62,10 +58,6 @@ def command(
     no stack manages (planning the result then shows one adopt for each). Numbers of other
     stacks are left out: export them with --stack THAT-STACK.
     """
-    from orbitctl.export import choose_stack, export_manifest
-    from orbitctl.observe import observe
-    from orbitctl.progress import progress
-
     if schema_ref is not None:
         one_line_text(schema_ref, "--schema")
     if stack is not None:
@@ -90,8 +82,6 @@ def command(
 
 def default_schema_ref(out: str | None) -> str:
     """``schemas/manifest.schema.json`` under the current directory, as seen from ``out``'s folder."""
-    from orbitctl.export import DEFAULT_SCHEMA_REF
-
     folder = os.path.dirname(os.path.abspath(out)) if out else os.getcwd()
     relative = os.path.relpath(os.path.abspath(DEFAULT_SCHEMA_REF), folder)
     return Path(relative).as_posix()

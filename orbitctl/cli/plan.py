@@ -10,7 +10,10 @@ import click
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
+from orbitctl.journal import Journal
+from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
+from orbitctl.planfile import save_plan
 from orbitctl.render import OUTPUT_FORMATS, render
 
 #: Exit code of `plan --detailed-exitcode` when the plan has changes.
@@ -37,8 +40,6 @@ def command(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
-    from orbitctl.journal import Journal
-
     if out:
         check_out_is_not_a_manifest(out, manifests)
 
@@ -48,8 +49,6 @@ def command(
         )
     click.echo(render(plan, output, stream=sys.stdout), nl=False)
     if out:
-        from orbitctl.planfile import save_plan
-
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)
     if detailed_exitcode and plan.has_changes:
@@ -58,8 +57,6 @@ def command(
 
 def check_out_is_not_a_manifest(out: str, manifests: tuple[str, ...]) -> None:
     """Refuse an ``--out`` that would overwrite a manifest or land in a folder of manifests."""
-    from orbitctl.manifest.loader import MANIFEST_SUFFIXES
-
     target = os.path.realpath(out)
     for given in manifests:
         real = os.path.realpath(given)
