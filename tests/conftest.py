@@ -46,6 +46,14 @@ def orbit_env(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _in_own_folder(tmp_path, monkeypatch):
+    """Every test runs in its own empty working directory: what the CLI keeps in ``.orbitctl/``
+    (the apply lock, the journal, the embedded sandbox's state) lands in the test's tmp_path,
+    never in the checkout the suite runs from."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def _no_real_orbit(monkeypatch):
     """No test may reach the real API by accident."""
     for name in ("ORBIT_API_KEY", "ORBIT_API_URL"):
