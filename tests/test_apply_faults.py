@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from orbitctl.retry import RetryPolicy
 from tests.test_apply_e2e import (  # noqa: F401
     account,
     checkout,
@@ -53,7 +54,11 @@ def test_a_lost_purchase_response_buys_exactly_one_number(checkout, sandbox_serv
     assert plan_is_empty(manifest)
 
 
-def test_a_number_that_cannot_be_configured_is_journaled_and_adopted_next_time(checkout, sandbox_server, orbit_env):
+def test_a_number_that_cannot_be_configured_is_journaled_and_adopted_next_time(
+    checkout, sandbox_server, orbit_env, monkeypatch
+):
+    # every PUT's retries are spent at once (their backoff is test_client_retry's business)
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, retry, retry_after=None, uniform=None: 0.0)
     broken = sandbox_server(fail_configure=1000)
     orbit_env(broken.url)
     manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n    label: A\n")
