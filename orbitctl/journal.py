@@ -74,6 +74,8 @@ def account_of(client: Any) -> str:
 
 def default_path() -> Path:
     """``.orbitctl/journal.json`` of the current directory (the checkout)."""
+    # Imported here: importing orbitctl.cli.context runs orbitctl/cli/__init__.py, which imports
+    # every command, and `apply` imports this module (a circular import at the top).
     from orbitctl.cli.context import STATE_DIR
 
     return STATE_DIR / JOURNAL_FILENAME
