@@ -10,6 +10,9 @@ import os
 from typing import IO
 
 from orbitctl.model import Plan
+from orbitctl.render.markdown import render_plan_markdown
+from orbitctl.render.plan_json import render_plan_json
+from orbitctl.render.text import render_plan
 
 #: The values of ``plan --output``.
 OUTPUT_FORMATS = ("text", "json", "markdown")
@@ -33,16 +36,10 @@ def render(plan: Plan, output: str, *, stream: IO | None = None, color: bool | N
     write to ``stream``. Text is coloured when ``color``; when ``color`` is None, when
     :func:`should_color` says so for ``stream``."""
     if output == "text":
-        from orbitctl.render.text import render_plan
-
         use_color = should_color(stream) if color is None else color
         return render_plan(plan, color=use_color) + "\n"
     if output == "json":
-        from orbitctl.render.plan_json import render_plan_json
-
         return render_plan_json(plan) + "\n"
     if output == "markdown":
-        from orbitctl.render.markdown import render_plan_markdown
-
         return render_plan_markdown(plan) + "\n"
     raise ValueError(f"unknown output format {output!r}; expected one of {', '.join(OUTPUT_FORMATS)}")
