@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.executor import DEFAULT_PARALLELISM
 from orbitctl.manifest.yamlload import lone_surrogate
-
-DEFAULT_PARALLELISM = 16
 
 manifest_arguments = click.argument(
     "manifests", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST..."
