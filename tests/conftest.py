@@ -3,7 +3,9 @@ sandbox they start themselves."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 
 import pytest
 
@@ -59,3 +61,47 @@ def _no_real_orbit(monkeypatch):
     for name in ("ORBIT_API_KEY", "ORBIT_API_URL"):
         if name in os.environ:
             monkeypatch.delenv(name)
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    return host == "localhost" or (_is_ip_literal(host) and ipaddress.ip_address(host).is_loopback)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only():
+    """Hermetic: an IP socket of this process may connect to loopback only, and no host name
+    but localhost is looked up (a lookup is itself a DNS query)."""
+    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+    def guard(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise AssertionError(f"a test tried to reach {address!r}: tests may use loopback only")
+
+    def guarded_connect(sock, address):
+        guard(sock, address)
+        return connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        guard(sock, address)
+        return connect_ex(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and name != "localhost" and not _is_ip_literal(name):
+            raise AssertionError(f"a test tried to look up {name!r}: tests may use loopback only")
+        return getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
+    socket.getaddrinfo = guarded_getaddrinfo
+    yield
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+    socket.getaddrinfo = getaddrinfo
