@@ -21,7 +21,7 @@ from typing import Any
 
 from orbitctl.api import NotFoundError, OrbitError
 from orbitctl.configure import existing_number_body, rewrites_tags
-from orbitctl.model import Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
 from orbitctl.observe import live_number
 from orbitctl.outcome import ActionOutcome, ApplyResult, Status
 from orbitctl.purchase import OfferBook, check_returned, purchase_and_configure
@@ -32,10 +32,8 @@ DEFAULT_PARALLELISM = 16
 ProgressCallback = Callable[[ActionOutcome], None]
 
 #: The step each kind takes in each group (a replace takes two).
-_BUY_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.REPLACE})
 _PUT_KINDS_FIRST = frozenset({ActionKind.ADOPT})
 _PUT_KINDS_SECOND = frozenset({ActionKind.UPDATE, ActionKind.MOVE, ActionKind.ORPHAN})
-_RELEASE_KINDS = frozenset({ActionKind.RELEASE, ActionKind.REPLACE})
 
 
 class _Run:
@@ -209,9 +207,9 @@ def execute(
     # 1. purchases, adopts, and replaces' new numbers
     run_group(
         [
-            (i, a, run.buy, a.kind is ActionKind.PURCHASE) if a.kind in _BUY_KINDS else (i, a, run.configure, True)
+            (i, a, run.buy, a.kind is ActionKind.PURCHASE) if a.kind in BUYING_KINDS else (i, a, run.configure, True)
             for i, a in indexed
-            if a.kind in _BUY_KINDS or a.kind in _PUT_KINDS_FIRST
+            if a.kind in BUYING_KINDS or a.kind in _PUT_KINDS_FIRST
         ]
     )
     # 2. updates, moves, orphans
@@ -222,7 +220,7 @@ def execute(
             (i, a, (lambda action, b=bought[i]: run.release_replaced(action, b))
              if a.kind is ActionKind.REPLACE else run.release, True)
             for i, a in indexed
-            if a.kind in _RELEASE_KINDS
+            if a.kind in RELEASING_KINDS
         ]
     )
     return ApplyResult(

@@ -11,15 +11,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from orbitctl.errors import OrbitctlError
-from orbitctl.model import Action, ActionKind, Desired, Live, Plan
+from orbitctl.model import RELEASING_KINDS, Action, Desired, Live, Plan
 
 #: Default of ``--max-release-percent``.
 DEFAULT_MAX_RELEASE_PERCENT = 25
 #: The percentage gate applies to stacks with at least this many managed numbers.
 RELEASE_PERCENT_MIN_STACK = 8
-
-#: Kinds that give a number up for good.
-RELEASING_KINDS = frozenset({ActionKind.RELEASE, ActionKind.REPLACE})
 
 
 class GateError(OrbitctlError):

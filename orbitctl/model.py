@@ -251,6 +251,11 @@ class ActionKind(str, Enum):
 #: The order in which the summary names kinds, and in which apply runs their groups.
 ACTION_KINDS = tuple(ActionKind)
 
+#: Kinds that buy a number (a replace buys the new one).
+BUYING_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.REPLACE})
+#: Kinds that give a number up for good (a replace releases the old one).
+RELEASING_KINDS = frozenset({ActionKind.RELEASE, ActionKind.REPLACE})
+
 
 @dataclass(frozen=True)
 class Change:

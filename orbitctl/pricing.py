@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from orbitctl.errors import PlanError
 from orbitctl.matching import unmet_keys
-from orbitctl.model import Action, ActionKind, Offer, Plan, Selection
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection
 
 #: The currency of a plan that costs nothing.
 DEFAULT_CURRENCY = "USD"
@@ -38,9 +38,6 @@ DEFAULT_CURRENCY = "USD"
 #: provisioning time"): a number that has one cannot be configured without it, so it is never
 #: bought for an entry whose stated capabilities leave it out.
 FIXED_CAPABILITIES = frozenset({"fax"})
-
-_BUYING = (ActionKind.PURCHASE, ActionKind.REPLACE)
-_GIVING_UP = (ActionKind.RELEASE, ActionKind.REPLACE)
 
 
 def cost_delta(actions: Iterable[Action]) -> Decimal:
@@ -83,7 +80,7 @@ def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
     """One (selection, how many numbers) per distinct selection key, in action order."""
     needed: dict[tuple, list] = {}
     for action in plan.actions:
-        if action.kind in _BUYING and action.selection is not None:
+        if action.kind in BUYING_KINDS and action.selection is not None:
             slot = needed.setdefault(action.selection.key(), [action.selection, 0])
             slot[1] += 1
     return [(selection, count) for selection, count in needed.values()]
@@ -124,7 +121,7 @@ def pinned_numbers(actions: Iterable[Action]) -> frozenset[str]:
     return frozenset(
         action.selection.number
         for action in actions
-        if action.kind in _BUYING and action.selection is not None and action.selection.number
+        if action.kind in BUYING_KINDS and action.selection is not None and action.selection.number
     )
 
 
@@ -206,7 +203,7 @@ def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
     nothing was found. Raises PlanError listing every selection that cannot be served."""
     names: dict[tuple, list[str]] = {}
     for action in plan.actions:
-        if action.kind in _BUYING and action.selection is not None:
+        if action.kind in BUYING_KINDS and action.selection is not None:
             names.setdefault(action.selection.key(), []).append(action.name)
     problems = []
     picks: dict[tuple, list[Offer]] = {}
@@ -223,10 +220,10 @@ def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
         raise PlanError(problems)
 
     used: dict[tuple, int] = {}
-    currencies = {plan.currency} if any(a.kind in _GIVING_UP for a in plan.actions) else set()
+    currencies = {plan.currency} if any(a.kind in RELEASING_KINDS for a in plan.actions) else set()
     actions = []
     for action in plan.actions:
-        if action.kind in _BUYING and action.selection is not None:
+        if action.kind in BUYING_KINDS and action.selection is not None:
             key = action.selection.key()
             offer = picks[key][used.get(key, 0)]
             used[key] = used.get(key, 0) + 1

@@ -26,7 +26,7 @@ from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedErr
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.inventory import search_offers
 from orbitctl.journal import account_of
-from orbitctl.model import Action, ActionKind, Offer, Owner, Selection
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
 from orbitctl.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.pricing import candidates, describe, pinned_numbers
 
@@ -81,7 +81,7 @@ class OfferBook:
         wanted = Counter(
             action.selection.key()
             for action in actions
-            if action.selection is not None and action.kind in (ActionKind.PURCHASE, ActionKind.REPLACE)
+            if action.selection is not None and action.kind in BUYING_KINDS
         )
         return cls(client, wanted=wanted, reserved=pinned_numbers(actions))
 

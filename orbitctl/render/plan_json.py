@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from orbitctl import __version__
-from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan, Selection
+from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, Selection
 from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
@@ -88,7 +88,7 @@ def action_to_dict(action: Action) -> dict[str, Any]:
         document["previous_name"] = action.previous_name
     if action.reason is not None:
         document["reason"] = action.reason
-    if action.selection is not None and action.kind in (ActionKind.PURCHASE, ActionKind.REPLACE):
+    if action.selection is not None and action.kind in BUYING_KINDS:
         document["selection"] = selection_to_dict(action.selection)
     if action.monthly_cost is not None:
         document["monthly_cost"] = _money(action.monthly_cost)

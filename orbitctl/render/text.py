@@ -7,9 +7,8 @@ action present, in ``ACTION_KINDS`` order, and always purchase, update and relea
 
 from __future__ import annotations
 
-from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan
+from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan
 from orbitctl.render.values import (
-    BUYING_KINDS,
     change_leaves,
     describe_selection,
     displayed_changes,

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.frozen import thaw
-from orbitctl.model import CONFIG_KEYS, Action, ActionKind, Change, Selection
+from orbitctl.model import BUYING_KINDS, CONFIG_KEYS, Action, Change, Selection
 
 SENSITIVE_TEXT = "(sensitive)"
 
@@ -220,9 +220,6 @@ def describe_selection(selection: Selection, currency: str) -> str:
 
 
 # --- the changes an action shows --------------------------------------------------------------
-
-#: Kinds that buy a new number: their configuration is shown whole, as additions.
-BUYING_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.REPLACE})
 
 
 def displayed_changes(action: Action) -> tuple[Change, ...]:
