@@ -14,7 +14,7 @@ from orbitctl.cli.context import STATE_DIR, CliContext
 from orbitctl.cli.options import output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.journal import Journal, account_of
-from orbitctl.model import Plan
+from orbitctl.model import Live, Plan
 from orbitctl.outcome import ActionOutcome, ApplyResult
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
@@ -91,21 +91,11 @@ def command(
     show_progress = sys.stderr.isatty()
     with apply_lock(STATE_DIR), obj.make_client() as client:
         if plan_files:
-            source = plan_files[0]
-            plan = load_plan(source)
-            if not plan.manifest_paths:
-                raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
-            fresh, desired, live = build_plan(
-                client, plan.manifest_paths, parallelism=parallelism,
-                journal=journal, progress=show_progress,
+            plan, live = _checked_saved_plan(
+                plan_files[0], client, parallelism=parallelism, journal=journal, progress=show_progress
             )
-            gates.check_saved_plan(
-                plan, desired=desired, live=live, fresh=fresh, source=source,
-                journaled=journal.pending(plan.stack, live),
-            )
-            gates.check_prevent_release(plan, desired)
         else:
-            plan, desired, live = build_plan(
+            plan, _, live = build_plan(
                 client, sources, parallelism=parallelism, journal=journal, progress=show_progress
             )
         journal.prune(live, account_of(client))
@@ -123,6 +113,23 @@ def command(
     _finish(result, output)
     if result.failed:
         raise click.exceptions.Exit(1)
+
+
+def _checked_saved_plan(source: str, client, *, parallelism: int, journal: Journal, progress: bool) -> tuple[Plan, Live]:
+    """The plan saved in ``source`` and the account as read now, once the plan is checked against
+    a fresh plan of the manifests it names (``gates.check_saved_plan``, ``check_prevent_release``)."""
+    plan = load_plan(source)
+    if not plan.manifest_paths:
+        raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
+    fresh, desired, live = build_plan(
+        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress
+    )
+    gates.check_saved_plan(
+        plan, desired=desired, live=live, fresh=fresh, source=source,
+        journaled=journal.pending(plan.stack, live),
+    )
+    gates.check_prevent_release(plan, desired)
+    return plan, live
 
 
 def _show_plan(plan: Plan, output: str) -> None:
