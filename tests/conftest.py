@@ -55,6 +55,12 @@ def _in_own_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture
+def checkout(tmp_path):
+    """The test's working directory (see ``_in_own_folder``), where ``.orbitctl/`` lands."""
+    return tmp_path
+
+
 @pytest.fixture(autouse=True)
 def _no_real_orbit(monkeypatch):
     """No test may reach the real API by accident."""

@@ -7,15 +7,7 @@ import json
 import pytest
 
 from orbitctl.retry import RetryPolicy
-from tests.test_apply_e2e import (  # noqa: F401
-    account,
-    checkout,
-    owned,
-    plan_is_empty,
-    run,
-    purchases,
-    write_manifest,
-)
+from tests.helpers import account, owned, plan_is_empty, purchases, run, write_manifest
 
 WANTED = "  a:\n    country: US\n    label: A\n  pool:\n    country: US\n    count: 5\n    label: Pool\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orbitctl.client import OrbitClient
 from tests.conftest import TEST_API_KEY
-from tests.test_apply_e2e import account, audit, changing_requests, checkout, owned, run, write_manifest  # noqa: F401
+from tests.helpers import account, audit, changing_requests, owned, run, write_manifest
 
 POOL = "  pool:\n    country: US\n    count: {count}\n    label: Pool\n{extra}"
 

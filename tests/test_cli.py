@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from orbitctl import __version__
-from orbitctl.cli import cli
-
-
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
+from tests.helpers import run
 
 
 def test_version():

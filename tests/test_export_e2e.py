@@ -7,19 +7,14 @@ import json
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from orbitctl.cli import cli
 from orbitctl.client import OrbitClient
 from orbitctl.model import ownership_tag
 from tests.conftest import TEST_API_KEY
+from tests.helpers import run
 
 HOOK = "https://hooks.example.com/orbit/inbound"
 LABELS = ["Support", "Sales", "Support", "Billing desk", "Café Zürich", "", "On-call", "Sales"]
-
-
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def buy(client, country, number_type, count, **purchase):

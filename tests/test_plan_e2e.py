@@ -7,19 +7,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
-from orbitctl.cli import cli
 from orbitctl.model import ownership_tag
 from orbitctl.sandbox.store import read_state
+from tests.helpers import run
 from tests.seed import seed_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
-
-
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def write_manifest(path: Path, body: str) -> Path:

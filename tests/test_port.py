@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from orbitctl.sandbox.store import read_state
-from tests.test_apply_e2e import run
+from tests.helpers import run
 
 PIN = "8675309-secret"
 

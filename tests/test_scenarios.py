@@ -8,16 +8,7 @@ from datetime import datetime, timezone
 
 from orbitctl.model import ownership_tag
 from tests.seed import seed_numbers
-from tests.test_apply_e2e import (  # noqa: F401
-    STACK,
-    account,
-    checkout,
-    owned,
-    plan_is_empty,
-    purchases,
-    run,
-    write_manifest,
-)
+from tests.helpers import STACK, account, owned, plan_is_empty, purchases, run, write_manifest
 
 
 def _frozen_clock():

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from orbitctl.cli import cli
+from tests.helpers import run as cli_run
 from tests.test_manifest_bad import FIXTURES, expectation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +15,7 @@ EXAMPLE = ROOT / "examples" / "numbers.yaml"
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, ["validate", *args], catch_exceptions=False)
+    return cli_run("validate", *args)
 
 
 def test_the_example_is_valid():
