@@ -36,6 +36,7 @@ def command() -> None:
 def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float, error_rate: float,
           rate_limit: float | None, lose_purchase_responses: int, fail_configure: int, quiet: bool) -> None:
     """Serve the emulator over HTTP until Ctrl-C."""
+    # Imported here: the emulator's server takes 0.3 s to import, which every command would pay.
     from orbitctl.sandbox.server import make_server
     from orbitctl.sandbox.store import StateFileError
 
