@@ -251,6 +251,8 @@ class ActionKind(str, Enum):
 #: The order in which the summary names kinds, and in which apply runs their groups.
 ACTION_KINDS = tuple(ActionKind)
 
+#: Kinds the summaries of a plan and of an apply always name, even at 0.
+ALWAYS_SUMMARISED = frozenset({ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE})
 #: Kinds that buy a number (a replace buys the new one).
 BUYING_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.REPLACE})
 #: Kinds that give a number up for good (a replace releases the old one).

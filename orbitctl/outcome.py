@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from orbitctl.model import ACTION_KINDS, Action, ActionKind
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, Action, ActionKind
 
 JSON_FORMAT_VERSION = "1"
 
@@ -31,9 +31,6 @@ PAST_TENSE = {
     ActionKind.ORPHAN: "orphaned",
     ActionKind.MOVE: "moved",
 }
-
-#: Kinds the summary line always names, like the plan's summary.
-ALWAYS_NAMED = (ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE)
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ class ApplyResult:
         parts = []
         for kind in ACTION_KINDS:
             count = self.done(kind)
-            if count or kind in ALWAYS_NAMED:
+            if count or kind in ALWAYS_SUMMARISED:
                 parts.append(f"{count} {PAST_TENSE[kind]}")
         if self.held:
             parts.append(f"{len(self.held)} in regulatory hold")

@@ -18,7 +18,7 @@ import html
 import re
 from urllib.parse import quote
 
-from orbitctl.model import ACTION_KINDS, Action, ActionKind, Plan
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, Action, ActionKind, Plan
 from orbitctl.render import text as text_render
 from orbitctl.render.values import format_delta
 
@@ -81,7 +81,7 @@ def render_plan_markdown(plan: Plan) -> str:
 
     lines += ["| Action | Count |", "| --- | ---: |"]
     for kind in ACTION_KINDS:
-        if kind in text_render.ALWAYS_SUMMARISED or plan.count(kind):
+        if kind in ALWAYS_SUMMARISED or plan.count(kind):
             lines.append(f"| {kind.value} | {plan.count(kind)} |")
     lines.append(f"| unchanged | {plan.unchanged} |")
     lines.append("")

@@ -7,7 +7,7 @@ action present, in ``ACTION_KINDS`` order, and always purchase, update and relea
 
 from __future__ import annotations
 
-from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, BUYING_KINDS, Action, ActionKind, Plan
 from orbitctl.render.values import (
     change_leaves,
     describe_selection,
@@ -19,9 +19,6 @@ from orbitctl.render.values import (
 )
 
 NO_CHANGES = "No changes. Your numbers match the manifest."
-
-#: Kinds the summary line always names, even at 0.
-ALWAYS_SUMMARISED = frozenset({ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE})
 
 SYMBOLS = {
     ActionKind.PURCHASE: "+",
