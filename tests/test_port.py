@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from orbitctl.client import OrbitClient
 from orbitctl.sandbox.store import read_state
 from tests.helpers import run
 
@@ -21,6 +22,16 @@ def test_port_submits_the_request_with_the_pin_from_the_environment(sandbox_serv
     server = sandbox_server()
     orbit_env(server.url)
     monkeypatch.setenv("CARRIER_PIN", PIN)
+    # the sandbox never keeps a PIN: see what the command hands the client (which sends it:
+    # test_client's submit_port test)
+    submitted = []
+    submit_port = OrbitClient.submit_port
+
+    def recording_submit_port(self, numbers, **fields):
+        submitted.append(fields)
+        return submit_port(self, numbers, **fields)
+
+    monkeypatch.setattr(OrbitClient, "submit_port", recording_submit_port)
     result = run(
         "port", "+14155551234", "+14155551235", "--carrier", "Acme Telecom",
         "--authorization-name", "John Doe", "--account-number", "ACC-12345",
@@ -32,6 +43,7 @@ def test_port_submits_the_request_with_the_pin_from_the_environment(sandbox_serv
     assert document["id"].startswith("port_") and document["status"]
     [request] = porting_requests(server)
     assert 200 <= request["status"] < 300
+    assert [fields["pin"] for fields in submitted] == [PIN]
     assert PIN not in result.output and PIN not in result.stderr
 
 
