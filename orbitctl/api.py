@@ -17,6 +17,9 @@ API_PREFIX = "/api/v1/numbers"
 #: The header that carries the API key.
 API_KEY_HEADER = "X-API-Key"
 
+#: How many API requests orbitctl runs at once unless told (``--parallelism``).
+DEFAULT_PARALLELISM = 16
+
 LIST_PAGE_DEFAULT = 25
 LIST_PAGE_MAX = 200
 SEARCH_LIMIT_DEFAULT = 100

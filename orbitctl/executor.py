@@ -19,14 +19,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from orbitctl.api import NotFoundError, OrbitError
+from orbitctl.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.configure import existing_number_body, rewrites_tags
 from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
 from orbitctl.observe import live_number
 from orbitctl.outcome import ActionOutcome, ApplyResult, Status
 from orbitctl.purchase import OfferBook, check_returned, purchase_and_configure
-
-DEFAULT_PARALLELISM = 16
 
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from orbitctl.api import NotFoundError, NumberRecord
+from orbitctl.api import DEFAULT_PARALLELISM, NotFoundError, NumberRecord
 from orbitctl.frozen import freeze
 from orbitctl.model import Live, LiveNumber, Owner
 
@@ -47,7 +47,7 @@ class NumberSource(Protocol):
 def observe(
     client: NumberSource,
     *,
-    parallelism: int = 16,
+    parallelism: int = DEFAULT_PARALLELISM,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Live:
     """Every number of the account with its full configuration, each knowing its place in the

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from orbitctl import planner, pricing
+from orbitctl.api import DEFAULT_PARALLELISM
 from orbitctl.inventory import search_offers
 from orbitctl.journal import Journal
 from orbitctl.manifest import load_manifests
@@ -20,7 +21,7 @@ def build_plan(
     client,
     manifest_paths: Sequence[str | os.PathLike],
     *,
-    parallelism: int = 16,
+    parallelism: int = DEFAULT_PARALLELISM,
     journal: Journal | None = None,
     progress: bool | None = None,
 ) -> tuple[Plan, Desired, Live]:
@@ -37,7 +38,7 @@ def build_plan(
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
 
 
-def price_plan(client, plan: Plan, *, parallelism: int = 16) -> Plan:
+def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) -> Plan:
     """Search the inventory once per distinct selection the plan buys, then price the plan."""
     needed = pricing.searches_needed(plan)
     if not needed:
