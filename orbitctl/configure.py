@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from orbitctl.diff import EMPTY_MEANS_NONE
 from orbitctl.frozen import thaw
 from orbitctl.model import REGULATORY_HOLD, SET_VALUED_KEYS, Action, ActionKind, Owner
 from orbitctl.outcome import Mismatch
-
-#: Keys whose "none" the API may say as ``""`` or ``null``: both mean cleared.
-_CLEARABLE_KEYS = frozenset({"webhook_url", "forwarding_number", "sms_forwarding", "compliance_profile_id"})
 
 #: What a number bought in regulatory hold must not be sent: the API decides when it is active.
 _HELD_SKIP_KEYS = frozenset({"status"})
@@ -94,7 +92,7 @@ def _normal(key: str, value: Any) -> Any:
     value = thaw(value)
     if key in SET_VALUED_KEYS:
         return sorted(set(value or ()))
-    if key in _CLEARABLE_KEYS and value in ("", None):
+    if key in EMPTY_MEANS_NONE and value in ("", None):
         return None
     if key == "channel_config":
         return value or None
