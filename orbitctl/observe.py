@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from orbitctl.api import DEFAULT_PARALLELISM, NotFoundError, NumberRecord
+from orbitctl.api import DEFAULT_PARALLELISM, LIST_PAGE_MAX, NotFoundError, NumberRecord
 from orbitctl.frozen import freeze
 from orbitctl.model import Live, LiveNumber, Owner
 
@@ -56,7 +56,7 @@ def observe(
 
     ``on_progress(done, total)`` is called as details arrive (from worker threads)."""
     # by id: a number listed twice (pages shifting under the cursor) is one number
-    listed = list({record.id: record for record in client.iter_numbers(page_size=200)}.values())
+    listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
     position = {record.id: index for index, record in enumerate(listed)}
     records = [record for record in listed if COMPARED_FIELDS <= record.fields.keys()]
     partial = [record for record in listed if not COMPARED_FIELDS <= record.fields.keys()]
