@@ -1,15 +1,19 @@
-"""Helpers shared by the end-to-end tests: run the CLI in-process, write a manifest, and read
-what a served sandbox holds (its numbers and its audit log of state-changing requests)."""
+"""Helpers shared by the tests: run the CLI in-process, write a manifest, read what a served
+sandbox holds (its numbers and its audit log of state-changing requests), and talk to a sandbox
+app in this process."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from click.testing import CliRunner
 
 from orbitctl.cli import cli
 from orbitctl.model import ownership_tag
+from orbitctl.sandbox.app import create_app
 from orbitctl.sandbox.store import read_state
+from tests.conftest import TEST_API_KEY
 
 STACK = "prod"
 CHANGING_METHODS = {"POST", "PUT", "DELETE"}
@@ -52,3 +56,14 @@ def plan_is_empty(manifest: Path) -> bool:
     result = run("plan", str(manifest), "--detailed-exitcode")
     assert result.exit_code in (0, 2), result.output + result.stderr
     return result.exit_code == 0
+
+
+def sandbox_api(state_path: Path | None = None, **knobs) -> httpx.Client:
+    """An HTTP client of a fresh sandbox app in this process (WSGI, no socket), the way
+    ``orbitctl --sandbox`` reaches it; the app is ``client.app``. ``state_path=None``: in memory."""
+    app = create_app(state_path, **knobs)
+    client = httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://sandbox", headers={"X-API-Key": TEST_API_KEY}
+    )
+    client.app = app
+    return client

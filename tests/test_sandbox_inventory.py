@@ -13,8 +13,8 @@ import pytest
 from orbitctl.sandbox import countries
 from orbitctl.sandbox.app import create_app
 from orbitctl.sandbox.inventory import Inventory, monthly_cost
+from tests.helpers import sandbox_api
 
-KEY = "dv_test_sk_inventory"
 PRICE = re.compile(r"^\d+\.\d{2}$")
 
 
@@ -24,11 +24,7 @@ def inventory() -> Inventory:
 
 
 def client(seed: int = 0) -> httpx.Client:
-    return httpx.Client(
-        transport=httpx.WSGITransport(app=create_app(None, seed=seed)),
-        base_url="http://sandbox",
-        headers={"X-API-Key": KEY},
-    )
+    return sandbox_api(seed=seed)
 
 
 def search(api: httpx.Client, **params) -> list[dict]:

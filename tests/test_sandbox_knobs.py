@@ -11,15 +11,9 @@ import pytest
 
 from orbitctl.sandbox.app import create_app
 from orbitctl.sandbox.store import read_state
+from tests.helpers import sandbox_api
 
 KEY = {"X-API-Key": "dv_test_sk_knobs"}
-
-
-def in_process(**knobs) -> httpx.Client:
-    app = create_app(None, **knobs)
-    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY)
-    client.app = app
-    return client
 
 
 def test_latency_delays_each_request_and_requests_overlap(sandbox_server):
@@ -54,12 +48,12 @@ def statuses(client: httpx.Client, count: int) -> list[int]:
 
 
 def test_error_rate_is_seeded_and_answers_500_or_503():
-    with in_process(error_rate=0.4, seed=3) as one, in_process(error_rate=0.4, seed=3) as same:
+    with sandbox_api(error_rate=0.4, seed=3) as one, sandbox_api(error_rate=0.4, seed=3) as same:
         first = statuses(one, 60)
         assert first == statuses(same, 60)
     assert set(first) == {200, 500, 503}
     assert 10 <= sum(status != 200 for status in first) <= 40
-    with in_process(error_rate=0.4, seed=3) as client:
+    with sandbox_api(error_rate=0.4, seed=3) as client:
         for _ in range(20):
             response = client.get("/api/v1/numbers")
             if response.status_code != 200:
@@ -86,7 +80,7 @@ def test_injected_errors_change_nothing(tmp_path, sandbox_server):
 
 
 def test_rate_limit_answers_429_with_retry_after():
-    with in_process(rate_limit=5) as client:
+    with sandbox_api(rate_limit=5) as client:
         responses = [client.get("/api/v1/numbers") for _ in range(8)]
         assert [r.status_code for r in responses[:5]] == [200] * 5
         limited = [r for r in responses if r.status_code == 429]
@@ -99,8 +93,7 @@ def test_rate_limit_answers_429_with_retry_after():
 
 
 def test_lost_purchase_responses_commit_the_purchase(tmp_path):
-    app = create_app(tmp_path / "lost.json", lose_purchase_responses=1)
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+    with sandbox_api(tmp_path / "lost.json", lose_purchase_responses=1) as client:
         lost = client.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100"})
         assert lost.status_code == 503
         assert lost.json()["error"]["code"] == "internal_error"
@@ -116,7 +109,7 @@ def test_lost_purchase_responses_commit_the_purchase(tmp_path):
 
 
 def test_fail_configure_fails_the_first_puts_without_change():
-    with in_process(fail_configure=2) as client:
+    with sandbox_api(fail_configure=2) as client:
         number_id = client.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100"}).json()["data"]["id"]
         for _ in range(2):
             response = client.put(f"/api/v1/numbers/{number_id}", json={"label": "x"})

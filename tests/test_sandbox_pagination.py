@@ -5,16 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from orbitctl.sandbox.app import create_app
+from tests.helpers import sandbox_api
 
-KEY = "dv_test_sk_pagination"
 
 
 @pytest.fixture
 def api():
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=create_app(None)), base_url="http://sandbox", headers={"X-API-Key": KEY}
-    ) as client:
+    with sandbox_api() as client:
         yield client
 
 

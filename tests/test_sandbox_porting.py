@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
-from orbitctl.sandbox.app import create_app
+from tests.helpers import sandbox_api
 
-KEY = {"X-API-Key": "dv_test_sk_porting"}
 START = datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
 REQUEST = {
     "numbers": ["+14155551234", "+447400123456"],
@@ -32,8 +30,7 @@ class Clock:
 @pytest.fixture
 def world(tmp_path):
     clock = Clock()
-    app = create_app(tmp_path / "port.json", clock=clock)
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+    with sandbox_api(tmp_path / "port.json", clock=clock) as client:
         yield client, clock, tmp_path / "port.json"
 
 

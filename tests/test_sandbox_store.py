@@ -11,8 +11,8 @@ import threading
 import httpx
 import pytest
 
-from orbitctl.sandbox.app import create_app
 from orbitctl.sandbox.store import Store, read_state
+from tests.helpers import sandbox_api
 
 KEY = {"X-API-Key": "dv_test_sk_store"}
 
@@ -155,8 +155,7 @@ def test_a_failed_write_changes_nothing(tmp_path):
 def test_a_corrupt_state_file_is_a_clear_500(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{not json")
-    app = create_app(path)
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+    with sandbox_api(path) as client:
         response = client.get("/api/v1/numbers")
     assert response.status_code == 500
     assert str(path) in response.json()["error"]["message"]
@@ -164,19 +163,17 @@ def test_a_corrupt_state_file_is_a_clear_500(tmp_path):
 
 def test_the_file_holds_numbers_and_audit_as_plain_json(tmp_path):
     path = tmp_path / "plain.json"
-    app = create_app(path)
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+    with sandbox_api(path) as client:
         number_id = purchase(client, "+14155550100").json()["data"]["id"]
     data = json.loads(path.read_text())
     assert data["numbers"][number_id]["number"] == "+14155550100"
     assert data["audit"][0]["number_id"] == number_id
-    assert data == app.store.snapshot() == read_state(path)
+    assert data == client.app.store.snapshot() == read_state(path)
 
 
 def test_the_state_file_is_created_on_first_use(tmp_path):
     path = tmp_path / ".orbitctl" / "sandbox.json"
-    app = create_app(path)
-    assert not path.exists(), "creating the app touches nothing"
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://s", headers=KEY) as client:
+    with sandbox_api(path) as client:
+        assert not path.exists(), "creating the app touches nothing"
         assert client.get("/api/v1/numbers").status_code == 200
     assert read_state(path)["numbers"] == {} and read_state(path)["audit"] == []

@@ -7,17 +7,14 @@ import httpx
 import pytest
 
 from orbitctl.sandbox.app import create_app
+from tests.helpers import sandbox_api
 
 KEY = "dv_test_sk_validation"
 
 
 @pytest.fixture
 def api():
-    app = create_app(None)
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app), base_url="http://sandbox", headers={"X-API-Key": KEY}
-    ) as client:
-        client.app = app
+    with sandbox_api() as client:
         yield client
 
 
