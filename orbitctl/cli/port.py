@@ -12,7 +12,7 @@ import os
 import click
 import phonenumbers
 
-from orbitctl.cli.options import one_line_text
+from orbitctl.cli.options import one_line_text, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.semantic import parse_number
 
@@ -63,7 +63,7 @@ def _required_text(value: str, flag: str) -> str:
     "--pin-env", metavar="VAR", default=None,
     help="Name of an environment variable holding the carrier account's PIN (never printed).",
 )
-@click.option("--output", "-o", type=click.Choice(("text", "json")), default="text", show_default=True)
+@output_option(("text", "json"))
 @click.pass_obj
 def command(obj, numbers, carrier, authorization_name, account_number, pin_env, output) -> None:
     """Submit a request to port NUMBER... (E.164) from another carrier to Orbit.
