@@ -148,51 +148,60 @@ def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profil
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
             raise PurchaseFailed(f"no available number matches {describe(selection)}{taken}")
-        inventory_id = offer.inventory_id if offer.placeholder else None
-        attempt = waits = 0
-        while True:
-            attempt += 1
+        record = _buy_offer(client, offer, compliance_profile_id=compliance_profile_id)
+        if record is not None:
+            return record, offer
+        conflicts.append(offer.number)  # taken meanwhile: the next candidate
+
+
+def _buy_offer(client: Any, offer: Offer, *, compliance_profile_id: str | None) -> NumberRecord | None:
+    """Buy ``offer``'s number: its record, or None when someone else took it meanwhile. A 429 is
+    waited out; a purchase whose outcome is unknown is looked up on the account and, when not
+    there, tried again (``MAX_PURCHASE_ATTEMPTS`` in all).
+
+    Raises PurchaseFailed (PurchaseUncertain when the account could not be read to tell)."""
+    inventory_id = offer.inventory_id if offer.placeholder else None
+    attempt = waits = 0
+    while True:
+        attempt += 1
+        try:
+            return client.purchase(
+                offer.number,
+                country_code=offer.country,
+                compliance_profile_id=compliance_profile_id or None,
+                inventory_id=inventory_id,
+            )
+        except ConflictError:
+            return None
+        except RateLimitedError as problem:
+            if waits == MAX_RATE_LIMIT_WAITS:
+                raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+            time.sleep(min(RATE_LIMIT_WAIT_CAP, problem.retry_after or 2.0**waits))
+            waits += 1
+            attempt -= 1  # refused, not attempted
+        except OrbitError as problem:
+            if not _outcome_unknown(problem):
+                raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+            record = None
             try:
-                record = client.purchase(
-                    offer.number,
-                    country_code=offer.country,
-                    compliance_profile_id=compliance_profile_id or None,
-                    inventory_id=inventory_id,
-                )
-                return record, offer
-            except ConflictError:
-                conflicts.append(offer.number)
-                break  # taken meanwhile: the next candidate
-            except RateLimitedError as problem:
-                if waits == MAX_RATE_LIMIT_WAITS:
-                    raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
-                time.sleep(min(RATE_LIMIT_WAIT_CAP, problem.retry_after or 2.0**waits))
-                waits += 1
-                attempt -= 1  # refused, not attempted
-            except OrbitError as problem:
-                if not _outcome_unknown(problem):
-                    raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
-                record = None
-                try:
-                    record = find_on_account(client, offer.number, offer.country)
-                    if record is not None and _claimed_by_orbitctl(client, record):
-                        conflicts.append(offer.number)
-                        break  # taken meanwhile: the next candidate
-                except OrbitError as lookup_problem:
-                    raise PurchaseUncertain(
-                        f"the purchase of {offer.number} may or may not have happened ({problem}), and "
-                        f"the account could not be read to tell ({lookup_problem})",
-                        number=offer.number,
-                        id=record.id if record is not None else None,
-                    ) from None
-                if record is not None:
-                    return record, offer
-                if attempt == MAX_PURCHASE_ATTEMPTS:
-                    raise PurchaseFailed(
-                        f"the purchase of {offer.number} failed {attempt} times ({problem}); the "
-                        "account shows it was not bought"
-                    ) from None
-                # Not on the account: the purchase did not happen, so trying again is safe.
+                record = find_on_account(client, offer.number, offer.country)
+                if record is not None and _claimed_by_orbitctl(client, record):
+                    return None
+            except OrbitError as lookup_problem:
+                raise PurchaseUncertain(
+                    f"the purchase of {offer.number} may or may not have happened ({problem}), and "
+                    f"the account could not be read to tell ({lookup_problem})",
+                    number=offer.number,
+                    id=record.id if record is not None else None,
+                ) from None
+            if record is not None:
+                return record
+            if attempt == MAX_PURCHASE_ATTEMPTS:
+                raise PurchaseFailed(
+                    f"the purchase of {offer.number} failed {attempt} times ({problem}); the "
+                    "account shows it was not bought"
+                ) from None
+            # Not on the account: the purchase did not happen, so trying again is safe.
 
 
 def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
