@@ -73,17 +73,18 @@ def test_no_drift_exits_zero_with_detailed_exitcode(tmp_path, sandbox_server, or
     assert result.exit_code == 0, result.output + result.stderr
 
 
-def test_pagination_over_450_numbers(tmp_path, sandbox_server, orbit_env):
+def test_plan_reads_every_page_of_the_account(tmp_path, sandbox_server, orbit_env):
+    # 250 numbers: two pages of the client's 200 (following every cursor: test_client)
     server = sandbox_server()
-    seed_numbers(server.url, 450, label="member", tags=[ownership_tag("prod", "pool")])
+    seed_numbers(server.url, 250, label="member", tags=[ownership_tag("prod", "pool")])
     manifest = write_manifest(
-        tmp_path / "m.yaml", "numbers:\n  pool:\n    country: US\n    count: 450\n    label: member\n"
+        tmp_path / "m.yaml", "numbers:\n  pool:\n    country: US\n    count: 250\n    label: member\n"
     )
     orbit_env(server.url)
     result = run("plan", str(manifest), "--output", "json", "--detailed-exitcode")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.output)
-    assert document["summary"]["unchanged"] == 450
+    assert document["summary"]["unchanged"] == 250
 
 
 @pytest.mark.parametrize("output", ["text", "json", "markdown"])
