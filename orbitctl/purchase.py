@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orbitctl.api import ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
+from orbitctl.api import LIST_PAGE_MAX, ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
 from orbitctl.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.inventory import search_offers
 from orbitctl.journal import account_of
@@ -118,7 +118,7 @@ class OfferBook:
 def find_on_account(client: Any, number: str, country: str | None = None) -> NumberRecord | None:
     """The account's record of ``number`` (listing only ``country`` when given), or None if the
     account does not hold it."""
-    for record in client.iter_numbers(page_size=200, country=country):
+    for record in client.iter_numbers(page_size=LIST_PAGE_MAX, country=country):
         if record.number == number:
             return record
     return None
