@@ -29,7 +29,8 @@ from orbitctl.purchase import OfferBook, check_returned, purchase_and_configure
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]
 
-#: The step each kind takes in each group (a replace takes two).
+#: Kinds only configured (a PUT): adopts in the first group, beside what BUYING_KINDS buy; the
+#: rest in the second. RELEASING_KINDS release in the third (a replace buys, then releases).
 _PUT_KINDS_FIRST = frozenset({ActionKind.ADOPT})
 _PUT_KINDS_SECOND = frozenset({ActionKind.UPDATE, ActionKind.MOVE, ActionKind.ORPHAN})
 
