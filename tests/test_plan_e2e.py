@@ -10,16 +10,11 @@ import pytest
 
 from orbitctl.model import ownership_tag
 from orbitctl.sandbox.store import read_state
-from tests.helpers import run
+from tests.helpers import run, write_manifest
 from tests.seed import seed_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
-
-
-def write_manifest(path: Path, body: str) -> Path:
-    path.write_text("version: 1\nstack: prod\n" + body)
-    return path
 
 
 def test_embedded_sandbox_plans_the_example_without_network(tmp_path, monkeypatch):
@@ -37,7 +32,7 @@ def test_unmanaged_and_foreign_numbers_are_left_alone(tmp_path, sandbox_server, 
     foreign = seed_numbers(server.url, 1, label="Theirs", tags=[ownership_tag("staging", "main")])
     ours = seed_numbers(server.url, 1, label="Old label", tags=[ownership_tag("prod", "main")])
     manifest = write_manifest(
-        tmp_path / "m.yaml", "numbers:\n  main:\n    country: US\n    label: New label\n"
+        tmp_path / "m.yaml", "  main:\n    country: US\n    label: New label\n"
     )
     orbit_env(server.url)
     result = run("plan", str(manifest), "--output", "json", "--detailed-exitcode")
@@ -56,7 +51,7 @@ def test_plan_changes_nothing_on_the_account(tmp_path, sandbox_server, orbit_env
     server = sandbox_server()
     seed_numbers(server.url, 1, label="Old", tags=[ownership_tag("prod", "gone")])
     before = read_state(server.state_path)
-    manifest = write_manifest(tmp_path / "m.yaml", "numbers:\n  new:\n    country: US\n")
+    manifest = write_manifest(tmp_path / "m.yaml", "  new:\n    country: US\n")
     orbit_env(server.url)
     result = run("plan", str(manifest))
     assert result.exit_code == 0, result.stderr
@@ -67,7 +62,7 @@ def test_plan_changes_nothing_on_the_account(tmp_path, sandbox_server, orbit_env
 def test_no_drift_exits_zero_with_detailed_exitcode(tmp_path, sandbox_server, orbit_env):
     server = sandbox_server()
     seed_numbers(server.url, 1, label="Same", tags=[ownership_tag("prod", "main")])
-    manifest = write_manifest(tmp_path / "m.yaml", "numbers:\n  main:\n    country: US\n    label: Same\n")
+    manifest = write_manifest(tmp_path / "m.yaml", "  main:\n    country: US\n    label: Same\n")
     orbit_env(server.url)
     result = run("plan", str(manifest), "--detailed-exitcode")
     assert result.exit_code == 0, result.output + result.stderr
@@ -78,7 +73,7 @@ def test_plan_reads_every_page_of_the_account(tmp_path, sandbox_server, orbit_en
     server = sandbox_server()
     seed_numbers(server.url, 250, label="member", tags=[ownership_tag("prod", "pool")])
     manifest = write_manifest(
-        tmp_path / "m.yaml", "numbers:\n  pool:\n    country: US\n    count: 250\n    label: member\n"
+        tmp_path / "m.yaml", "  pool:\n    country: US\n    count: 250\n    label: member\n"
     )
     orbit_env(server.url)
     result = run("plan", str(manifest), "--output", "json", "--detailed-exitcode")
@@ -97,7 +92,7 @@ def test_bad_manifest_is_one_clear_error(tmp_path, output):
 
 
 def test_missing_api_key_is_a_clear_error(tmp_path):
-    manifest = write_manifest(tmp_path / "m.yaml", "numbers:\n  main:\n    country: US\n")
+    manifest = write_manifest(tmp_path / "m.yaml", "  main:\n    country: US\n")
     result = run("plan", str(manifest))
     assert result.exit_code == 1
     assert "ORBIT_API_KEY" in result.stderr
