@@ -51,6 +51,9 @@ OWNERSHIP_SEPARATOR = "__"
 #: Live status of a number bought in a regulated country without a covering compliance profile.
 REGULATORY_HOLD = "regulatory_hold"
 
+#: The currency of a plan that costs nothing (and of a number whose record names none).
+DEFAULT_CURRENCY = "USD"
+
 
 def ownership_tag(stack: str, name: str) -> str:
     """The reserved tag that marks a number as entry ``name`` of ``stack``."""
@@ -311,7 +314,7 @@ class Plan:
     unchanged: int
     #: monthly cost added by purchases minus that saved by releases (replace: new minus old)
     monthly_cost_delta: Decimal = Decimal("0")
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     #: fingerprint of the Desired the plan was made from
     desired_fingerprint: str = ""
     #: what the account held when planned (for drift summaries): numbers owned by this stack,

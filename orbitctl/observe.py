@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from orbitctl.api import DEFAULT_PARALLELISM, LIST_PAGE_MAX, NotFoundError, NumberRecord
 from orbitctl.frozen import freeze
-from orbitctl.model import Live, LiveNumber, Owner
+from orbitctl.model import DEFAULT_CURRENCY, Live, LiveNumber, Owner
 
 #: Fields a record must carry for the plan to compare it without fetching the detail.
 COMPARED_FIELDS = frozenset(
@@ -111,7 +111,7 @@ def live_number(record: NumberRecord, position: int = 0) -> LiveNumber:
         type=fields.get("type", ""),
         status=fields.get("status", ""),
         monthly_cost=_decimal(fields.get("monthly_cost")),
-        currency=fields.get("currency", "USD"),
+        currency=fields.get("currency", DEFAULT_CURRENCY),
         created_at=fields.get("created_at", ""),
         config=freeze(config),
         owner=owner,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, Action, ActionKind
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, DEFAULT_CURRENCY, Action, ActionKind
 
 JSON_FORMAT_VERSION = "1"
 
@@ -106,7 +106,7 @@ class ApplyResult:
 
     stack: str
     outcomes: tuple[ActionOutcome, ...]
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def failed(self) -> tuple[ActionOutcome, ...]:

@@ -62,6 +62,7 @@ from orbitctl.errors import PlanError
 from orbitctl.matching import unmet_keys
 from orbitctl.model import (
     ACTION_KINDS,
+    DEFAULT_CURRENCY,
     MAX_API_TAGS,
     Action,
     ActionKind,
@@ -72,7 +73,7 @@ from orbitctl.model import (
     Plan,
     ownership_tag,
 )
-from orbitctl.pricing import DEFAULT_CURRENCY, cost_delta, mixed_currencies_problem
+from orbitctl.pricing import cost_delta, mixed_currencies_problem
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})
 

@@ -31,9 +31,6 @@ from orbitctl.errors import PlanError
 from orbitctl.matching import unmet_keys
 from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection
 
-#: The currency of a plan that costs nothing.
-DEFAULT_CURRENCY = "USD"
-
 #: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
 #: provisioning time"): a number that has one cannot be configured without it, so it is never
 #: bought for an entry whose stated capabilities leave it out.
