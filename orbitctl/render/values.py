@@ -202,7 +202,8 @@ def format_delta(amount: Decimal, currency: str) -> str:
 
 
 def describe_selection(selection: Selection, currency: str) -> str:
-    """``US local, area code 415, containing 555, with sms+voice, at most 2.00 USD/month``."""
+    """``any US local number, area code 415, containing 555, with sms+voice, at most 2.00
+    USD/month``; a pin: ``exactly +14155550111 (US local)``."""
     if selection.number:
         head = f"exactly {selection.number} ({selection.country} {selection.type})"
     else:
