@@ -31,7 +31,7 @@ from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
-from orbitctl.manifest.semantic import parse_number
+from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
 #: Stack and entry-name slugs, from the schema (the one source of the structural rules).
@@ -170,7 +170,6 @@ _SCHEMA_DEFS = {
     "compliance_profile_id": "compliance_profile_id",
     "channel_config": "channel_config",
 }
-_PHONE_KEYS = frozenset({"number", "forwarding_number", "sms_forwarding"})
 
 
 @cache
@@ -200,7 +199,7 @@ def _writable_problem(key: str, value: Any) -> str | None:
         rule = manifest_schema()["$defs"][definition]
         allowed = ", ".join(map(str, rule["enum"])) if "enum" in rule else rule.get("description")
         return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
-    if key in _PHONE_KEYS and value and parse_number(value) is None:
+    if key in PHONE_KEYS and value and parse_number(value) is None:
         return f"{key} {value!r} is not a valid phone number for libphonenumber"
     return None
 
