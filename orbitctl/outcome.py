@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, DEFAULT_CURRENCY, Action, ActionKind
+from orbitctl.render.values import format_delta
 
 JSON_FORMAT_VERSION = "1"
 
@@ -148,7 +149,7 @@ class ApplyResult:
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         head = "Apply complete" if not self.failed else "Apply finished with errors"
-        return f"{head}: {', '.join(parts)} ({format_delta(self.monthly_cost_delta)} {self.currency}/month)."
+        return f"{head}: {', '.join(parts)} ({format_delta(self.monthly_cost_delta, self.currency)})."
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -163,9 +164,3 @@ class ApplyResult:
             "currency": self.currency,
             "outcomes": [outcome.to_json() for outcome in self.outcomes],
         }
-
-
-def format_delta(amount: Decimal) -> str:
-    """``+3.00`` / ``-1.50`` / ``+0.00``: signed, two decimals."""
-    value = amount.quantize(Decimal("0.01"))
-    return f"-{-value}" if value < 0 else f"+{value}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from orbitctl.model import Action, ActionKind
-from orbitctl.outcome import ActionOutcome, ApplyResult, Mismatch, Status, format_delta
+from orbitctl.outcome import ActionOutcome, ApplyResult, Mismatch, Status
 
 
 def outcome(kind: ActionKind, status: Status = Status.OK, **fields) -> ActionOutcome:
@@ -56,7 +57,14 @@ def test_json_document_has_every_outcome_and_counts():
     }
 
 
-def test_format_delta_is_signed_with_two_decimals():
-    assert format_delta(Decimal("3")) == "+3.00"
-    assert format_delta(Decimal("-1.5")) == "-1.50"
-    assert format_delta(Decimal("0")) == "+0.00"
+def test_apply_and_plan_state_a_cost_delta_alike():
+    """One formatter for both summaries: even a sub-cent delta reads the same in plan and apply."""
+    from orbitctl.model import Plan
+    from orbitctl.render.text import summary_line
+
+    for delta in (Decimal("3"), Decimal("-1.5"), Decimal("0"), Decimal("0.005")):
+        cost = {"cost_added": delta} if delta >= 0 else {"cost_saved": -delta}
+        applied = ApplyResult(stack="prod", outcomes=(outcome(ActionKind.PURCHASE, **cost),), currency="USD")
+        planned = Plan(stack="prod", actions=(), unchanged=0, monthly_cost_delta=delta, currency="USD")
+        stated = re.search(r"\(([^()]*/month)\)", summary_line(planned)).group(1)
+        assert applied.summary_line().endswith(f"({stated}).")
