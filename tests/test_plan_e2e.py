@@ -68,18 +68,17 @@ def test_no_drift_exits_zero_with_detailed_exitcode(tmp_path, sandbox_server, or
     assert result.exit_code == 0, result.output + result.stderr
 
 
-def test_plan_reads_every_page_of_the_account(tmp_path, sandbox_server, orbit_env):
-    # 250 numbers: two pages of the client's 200 (following every cursor: test_client)
+def test_plan_reads_every_page_of_an_account_of_450_numbers(tmp_path, sandbox_server, orbit_env):
     server = sandbox_server()
-    seed_numbers(server.url, 250, label="member", tags=[ownership_tag("prod", "pool")])
+    seed_numbers(server.url, 450, label="member", tags=[ownership_tag("prod", "pool")])
     manifest = write_manifest(
-        tmp_path / "m.yaml", "  pool:\n    country: US\n    count: 250\n    label: member\n"
+        tmp_path / "m.yaml", "  pool:\n    country: US\n    count: 450\n    label: member\n"
     )
     orbit_env(server.url)
     result = run("plan", str(manifest), "--output", "json", "--detailed-exitcode")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.output)
-    assert document["summary"]["unchanged"] == 250
+    assert document["summary"]["unchanged"] == 450
 
 
 @pytest.mark.parametrize("output", ["text", "json", "markdown"])
