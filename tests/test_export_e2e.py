@@ -1,4 +1,4 @@
-"""`orbitctl export` end to end: a served sandbox account of ~200 numbers of varied configuration,
+"""`orbitctl export` end to end: a served sandbox account of 300 numbers of varied configuration,
 seeded by direct API calls; export -> validate -> plan (adopts only) -> apply -> plan (empty)."""
 
 from __future__ import annotations
@@ -50,12 +50,12 @@ def configuration(index: int) -> dict:
 
 @pytest.fixture
 def account(sandbox_server):
-    """A served sandbox with 200 numbers: 180 unmanaged, 12 of stack prod (a pool of 3
+    """A served sandbox with 300 numbers: 280 unmanaged, 12 of stack prod (a pool of 3
     among them), 8 of stack billing."""
     server = sandbox_server()
     with OrbitClient(TEST_API_KEY, server.url) as client:
         records = (
-            buy(client, "US", "local", 150)
+            buy(client, "US", "local", 250)
             + buy(client, "US", "toll_free", 10)
             + buy(client, "GB", "mobile", 20)
             + buy(client, "CA", "local", 10)
@@ -92,16 +92,16 @@ def test_export_plan_apply_plan_converges(account, orbit_env, tmp_path):
     assert first.exit_code == 0, first.stderr
     assert first.stdout == second.stdout
     assert len(yaml.safe_load(first.stdout)["numbers"]) == 10
-    assert "Left out 180 unmanaged numbers: add --unmanaged to adopt them." in first.stderr
+    assert "Left out 280 unmanaged numbers: add --unmanaged to adopt them." in first.stderr
 
     exported = run("export", "--stack", "prod", "--unmanaged", "--out", str(manifest))
     assert exported.exit_code == 0, exported.stderr
-    assert "Exported 192 numbers of stack prod" in exported.stderr
+    assert "Exported 292 numbers of stack prod" in exported.stderr
     assert "Left out 8 numbers of stack billing" in exported.stderr
     document = yaml.safe_load(manifest.read_text())
     assert document["numbers"]["sms-pool"]["count"] == 3
     assert "line-5" in document["numbers"]
-    assert len(document["numbers"]) == 190  # the pool of 3 is one entry
+    assert len(document["numbers"]) == 290  # the pool of 3 is one entry
     assert {"country", "type", "status", "webhook_url"} <= set(document["defaults"])
 
     assert run("validate", str(manifest)).exit_code == 0
@@ -110,7 +110,7 @@ def test_export_plan_apply_plan_converges(account, orbit_env, tmp_path):
     assert planned.exit_code == 0, planned.stderr
     plan = json.loads(planned.output)
     assert {action["action"] for action in plan["actions"]} == {"adopt"}
-    assert plan["summary"]["adopt"] == 180 and plan["summary"]["unchanged"] == 12
+    assert plan["summary"]["adopt"] == 280 and plan["summary"]["unchanged"] == 12
 
     applied = run("apply", str(manifest), "--auto-approve", "--parallelism", "16")
     assert applied.exit_code == 0, applied.output + applied.stderr
