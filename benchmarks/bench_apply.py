@@ -23,9 +23,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from orbitctl.client import OrbitClient
-from orbitctl.executor import execute
-from orbitctl.journal import Journal
+from orbitctl.account.client import OrbitClient
+from orbitctl.apply.executor import execute
+from orbitctl.apply.journal import Journal
 from orbitctl.pipeline import build_plan
 from orbitctl.sandbox.server import serve_in_thread
 

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from orbitctl.client import OrbitClient
+from orbitctl.account.client import OrbitClient
 from orbitctl.sandbox.server import serve_in_thread
 
 KEY = "dv_test_sk_bench_0000"

@@ -15,12 +15,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from orbitctl.api import NumberRecord
+from orbitctl.account.api import NumberRecord
 from orbitctl.export import export_manifest
 from orbitctl.manifest import load_manifests
 from orbitctl.model import ActionKind, Live
-from orbitctl.observe import live_number
-from orbitctl.planner import plan
+from orbitctl.account.observe import live_number
+from orbitctl.plan.planner import plan
 
 LABELS = ["Support", "Sales", "Billing desk", "On-call", "", "Café Zürich"]
 

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from orbitctl.client import OrbitClient
+from orbitctl.account.client import OrbitClient
 from orbitctl.model import ownership_tag
 from orbitctl.pipeline import build_plan
 from orbitctl.sandbox.server import serve_in_thread

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from orbitctl.frozen import freeze
 from orbitctl.model import Desired, DesiredEntry, Live, LiveNumber, Owner, Selection
-from orbitctl.planner import plan
+from orbitctl.plan.planner import plan
 
 STACK = "prod"
 POOL_SIZE = 10

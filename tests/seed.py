@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from orbitctl.client import OrbitClient
+from orbitctl.account.client import OrbitClient
 from tests.conftest import TEST_API_KEY
 
 

@@ -10,7 +10,7 @@ import sys
 import click
 
 from orbitctl import __version__
-from orbitctl.api import OrbitError
+from orbitctl.account.api import OrbitError
 from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
 

@@ -8,18 +8,19 @@ from pathlib import Path
 
 import click
 
-from orbitctl import executor, gates
-from orbitctl.applylock import apply_lock
-from orbitctl.cli.context import STATE_DIR, CliContext
+from orbitctl.apply import executor, gates
+from orbitctl.apply.lock import apply_lock
+from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
-from orbitctl.journal import Journal, account_of
+from orbitctl.apply.journal import Journal, account_of
 from orbitctl.model import Live, Plan
-from orbitctl.outcome import ActionOutcome, ApplyResult
+from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
+from orbitctl.statedir import STATE_DIR
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
 CONFIRM_WORD = "yes"

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.statedir import STATE_DIR
 
-#: Where orbitctl keeps per-checkout files (sandbox state, purchase journal).
-STATE_DIR = Path(".orbitctl")
 DEFAULT_SANDBOX_STATE = STATE_DIR / "sandbox.json"
 
 #: The embedded sandbox needs a key of the documented form; it is not a secret.
@@ -29,7 +28,7 @@ class CliContext:
         """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
         # Imported here: httpx and the emulator take 0.05 s and 0.3 s to import, which `validate`
         # and `--help` need not pay.
-        from orbitctl.client import OrbitClient
+        from orbitctl.account.client import OrbitClient
 
         if not self.sandbox:
             return OrbitClient.from_env()

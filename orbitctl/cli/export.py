@@ -12,7 +12,7 @@ from orbitctl.cli.options import one_line_text, parallelism_option
 from orbitctl.atomicfile import write_atomically
 from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
 from orbitctl.model import Live
-from orbitctl.observe import observe
+from orbitctl.account.observe import observe
 from orbitctl.progress import progress
 
 

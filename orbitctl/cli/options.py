@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from orbitctl.errors import OrbitctlError
-from orbitctl.api import DEFAULT_PARALLELISM
+from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.manifest.yamlload import lone_surrogate
 
 manifest_arguments = click.argument(

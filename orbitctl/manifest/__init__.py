@@ -4,7 +4,11 @@
 (``FILE:LINE:COL: key.path: what is wrong (what is allowed)``), all of them raised together in one
 :class:`ManifestError`. The steps, one module each: ``yamlload`` (marked, strict YAML),
 ``variables`` (``${VAR}``), ``schema`` (schemas/manifest.schema.json), ``merge`` (several files),
-``semantic`` (numbers, countries, moved/removed), ``build`` (Desired).
+``semantic`` (numbers, countries, moved/removed), ``build`` (Desired); ``reference`` writes
+docs/manifest-reference.md from the schema.
+
+May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``. Never ``account``,
+``plan``, ``apply``, ``render`` or the CLI.
 """
 
 from orbitctl.manifest.loader import load_manifests

@@ -2,6 +2,8 @@
 
 Every rendering masks secrets the same way (``values.py``). The ``render_*`` functions of the
 submodules return a string without a trailing newline; :func:`render` adds it.
+
+May import: ``orbitctl.model``, ``orbitctl.frozen``. Never ``account``, ``apply`` or the CLI.
 """
 
 from __future__ import annotations

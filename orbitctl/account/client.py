@@ -1,0 +1,650 @@
+"""``OrbitClient``: the Orbit Numbers API over httpx, usable as a library on its own.
+
+    from orbitctl.account.client import OrbitClient
+
+    with OrbitClient.from_env() as orbit:            # ORBIT_API_KEY, ORBIT_API_URL
+        for number in orbit.iter_numbers():          # every cursor page, lazily
+            print(number.number, number.get("label"))
+
+Results are the typed records of :mod:`orbitctl.account.api`; failures are its typed exceptions, each
+with a message a user can act on and the request id when Orbit sent one. GET, PUT and DELETE are
+retried on transient failures (:mod:`orbitctl.account.retry`); POSTs (purchase, port) never are. One
+client may be shared by many threads. The API key never appears in a message, log or repr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from orbitctl import __version__
+from orbitctl.account.api import (
+    API_KEY_HEADER,
+    API_PREFIX,
+    CONFIGURE_KEYS,
+    DEFAULT_BASE_URL,
+    LIST_PAGE_MAX,
+    SEARCH_LIMIT_MAX,
+    AuthenticationError,
+    AvailableNumber,
+    ConflictError,
+    NotFoundError,
+    NumberRecord,
+    OrbitError,
+    PortingRequest,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from orbitctl.errors import OrbitctlError
+from orbitctl.frozen import freeze, thaw
+from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+
+__all__ = ["OrbitClient", "POOL_SIZE"]
+
+logger = logging.getLogger(__name__)
+
+#: Connections kept per client: enough for the largest parallelism orbitctl allows (64).
+POOL_SIZE = 64
+
+#: Failures after which no request reached Orbit: retrying cannot repeat an effect.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+#: Transport failures another attempt may cure (a timeout, a dropped or refused connection).
+_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+#: How much of an unreadable body a message quotes.
+_BODY_PREVIEW = 80
+
+
+class _ApiKeyAuth(httpx.Auth):
+    """Puts the key on each request, and keeps it out of every repr and message."""
+
+    def __init__(self, api_key: str):
+        self._api_key = api_key
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers[API_KEY_HEADER] = self._api_key
+        yield request
+
+    def redact(self, text: str) -> str:
+        """``text`` with the key masked, should a server ever echo it back."""
+        return text.replace(self._api_key, "***")
+
+    def __repr__(self) -> str:
+        return "<API key (hidden)>"
+
+
+class _Malformed(Exception):
+    """A 2xx response that is not the documented envelope; becomes an OrbitError."""
+
+
+class OrbitClient:
+    """A client of the Orbit Numbers API (``/api/v1/numbers``).
+
+    ``transport`` replaces httpx's network transport (tests use ``httpx.MockTransport``);
+    ``sleep`` is what waits between retries. Close it, or use it as a context manager.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        user_agent_suffix: str | None = None,
+    ):
+        _check_api_key(api_key)
+        self.base_url = _checked_base_url(base_url)
+        if not (isinstance(timeout, (int, float)) and timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        self.timeout = float(timeout)
+        self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_cap)
+        self._sleep = sleep
+        self._random = random.Random()
+        self._auth = _ApiKeyAuth(api_key)
+        user_agent = f"orbitctl/{__version__}"
+        if user_agent_suffix:
+            user_agent = f"{user_agent} {user_agent_suffix}"
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=self._auth,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            timeout=httpx.Timeout(self.timeout),
+            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kw: Any) -> OrbitClient:
+        """A client configured by ``ORBIT_API_KEY`` and ``ORBIT_API_URL`` (``environ`` or the process's).
+
+        Keyword arguments go to the constructor; an explicit ``base_url`` wins over the environment.
+        """
+        env = os.environ if environ is None else environ
+        api_key = (env.get("ORBIT_API_KEY") or "").strip()
+        if not api_key:
+            raise OrbitctlError(
+                "ORBIT_API_KEY is not set: export your Orbit API key first "
+                "(export ORBIT_API_KEY=dv_live_sk_...), or use --sandbox to run against the "
+                "local emulator with no account."
+            )
+        try:
+            _check_api_key(api_key)
+        except ValueError as problem:
+            raise OrbitctlError(f"ORBIT_API_KEY is not usable: {problem}") from None
+        if "base_url" not in kw:
+            base_url = (env.get("ORBIT_API_URL") or "").strip() or DEFAULT_BASE_URL
+            try:
+                kw["base_url"] = _checked_base_url(base_url)
+            except ValueError as problem:
+                raise OrbitctlError(f"ORBIT_API_URL is not usable: {problem}") from None
+        return cls(api_key, **kw)
+
+    def __repr__(self) -> str:
+        return f"OrbitClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the connection pool. Idempotent."""
+        self._http.close()
+
+    def __enter__(self) -> OrbitClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def search_available(
+        self,
+        country: str,
+        *,
+        type: str | None = None,
+        capabilities: Sequence[str] = (),
+        area_code: str | None = None,
+        contains: str | None = None,
+        limit: int = 100,
+    ) -> list[AvailableNumber]:
+        """GET /available: numbers Orbit can sell in ``country`` matching the filters."""
+        if not isinstance(country, str) or not country.strip():
+            raise ValueError("search_available() needs a country (ISO 3166-1 alpha-2, e.g. 'US')")
+        _check_range("limit", limit, 1, SEARCH_LIMIT_MAX)
+        params: dict[str, Any] = {"country": country, "limit": limit}
+        capability_list = _capability_list(capabilities)
+        if capability_list:
+            params["capabilities"] = ",".join(capability_list)
+        for key, value in (("type", type), ("area_code", area_code), ("contains", contains)):
+            if value is not None:
+                params[key] = value
+        action = f"Searching available numbers in {country}"
+        response = self._send("GET", f"{API_PREFIX}/available", action, params=params)
+        return self._read(response, action, list, lambda envelope: list(map(_available_number, envelope["data"])))
+
+    def purchase(
+        self,
+        phone_number: str,
+        *,
+        country_code: str,
+        capabilities: Sequence[str] = (),
+        compliance_profile_id: str | None = None,
+        inventory_id: str | None = None,
+    ) -> NumberRecord:
+        """POST /purchase. Never retried: on TransportError or ServerError whose
+        ``outcome_unknown`` is true, look at the account before buying again."""
+        body: dict[str, Any] = {"phone_number": phone_number, "country_code": country_code}
+        capability_list = _capability_list(capabilities)
+        if capability_list:
+            body["capabilities"] = capability_list
+        if compliance_profile_id is not None:
+            body["compliance_profile_id"] = compliance_profile_id
+        if inventory_id is not None:
+            body["id"] = inventory_id
+        action = f"Purchasing {phone_number}"
+        response = self._send("POST", f"{API_PREFIX}/purchase", action, body=body)
+        return self._read_number(response, action)
+
+    def iter_numbers(
+        self,
+        *,
+        page_size: int = 200,
+        country: str | None = None,
+        capabilities: str | None = None,
+    ) -> Iterator[NumberRecord]:
+        """Every number of the account, following the cursor from page to page as it is consumed."""
+        _check_range("page_size", page_size, 1, LIST_PAGE_MAX)
+        params: dict[str, Any] = {"limit": page_size}
+        if country is not None:
+            params["country"] = country
+        if capabilities is not None:
+            params["capabilities"] = capabilities
+        return self._pages(params)
+
+    def _pages(self, params: dict[str, Any]) -> Iterator[NumberRecord]:
+        seen_cursors: set[str] = set()
+        page = 1
+        while True:
+            action = f"Listing the account's numbers (page {page})"
+            response = self._send("GET", API_PREFIX, action, params=params)
+            records, cursor = self._read(
+                response, action, list,
+                lambda envelope: ([_number_record(row) for row in envelope["data"]], _next_cursor(envelope)),
+            )
+            yield from records
+            if cursor is None:
+                return
+            if cursor in seen_cursors:
+                raise self._error(
+                    OrbitError,
+                    f"{action} failed: Orbit returned the cursor {cursor!r} a second time, so the "
+                    "list would never end",
+                    response=response,
+                )
+            seen_cursors.add(cursor)
+            params = {**params, "cursor": cursor}
+            page += 1
+
+    def get_number(self, number_id: str) -> NumberRecord:
+        """GET /numbers/{id}: the full configuration of one number."""
+        action = f"Reading number {number_id}"
+        response = self._send("GET", _number_path(number_id), action)
+        return self._read_number(response, action)
+
+    def configure(self, number_id: str, **fields: Any) -> NumberRecord:
+        """PUT /numbers/{id} with exactly the given fields (``None`` is sent as null)."""
+        unknown = sorted(set(fields) - set(CONFIGURE_KEYS))
+        if unknown:
+            raise ValueError(
+                f"configure() cannot set {', '.join(unknown)}; the fields Orbit accepts are "
+                f"{', '.join(CONFIGURE_KEYS)}"
+            )
+        path = _number_path(number_id)
+        action = f"Configuring number {number_id}"
+        response = self._send("PUT", path, action, body={key: thaw(value) for key, value in fields.items()})
+        return self._read_number(response, action)
+
+    def release(self, number_id: str) -> None:
+        """DELETE /numbers/{id}. A 404 on a retry after an attempt whose outcome was unknown
+        counts as done: that attempt released the number."""
+        action = f"Releasing number {number_id}"
+        self._send("DELETE", _number_path(number_id), action, absent_means_done=True)
+
+    def submit_port(
+        self,
+        numbers: Sequence[str],
+        *,
+        current_carrier: str,
+        authorization_name: str,
+        account_number: str | None = None,
+        pin: str | None = None,
+    ) -> PortingRequest:
+        """POST /porting: ask to move ``numbers`` from another carrier. Never retried."""
+        if isinstance(numbers, str):
+            numbers = [numbers]
+        body: dict[str, Any] = {
+            "numbers": list(numbers),
+            "current_carrier": current_carrier,
+            "authorization_name": authorization_name,
+        }
+        if account_number is not None:
+            body["account_number"] = account_number
+        if pin is not None:
+            body["pin"] = pin
+        count = len(body["numbers"])
+        action = f"Submitting a port request for {count} number{'s' if count != 1 else ''}"
+        response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
+        return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
+
+    # --- one request, with retries ------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        absent_means_done: bool = False,
+    ) -> httpx.Response | None:
+        """Send one request, retrying per the policy. Returns the successful response, or None
+        when ``absent_means_done`` and a retry found nothing after an uncertain attempt. Raises
+        the typed error of the final status, or TransportError when no response came at all."""
+        retryable = method in RETRYABLE_METHODS
+        max_retries = self.retry_policy.max_retries if retryable else 0
+        uncertain = False  # did an earlier attempt perhaps take effect?
+        retry = 0
+        while True:
+            attempts = retry + 1
+            try:
+                response = self._http.request(method, path, params=params, json=body)
+            except httpx.RequestError as failure:
+                maybe_sent = not isinstance(failure, _NOT_SENT)
+                if isinstance(failure, _TRANSIENT) and retry < max_retries:
+                    uncertain = uncertain or maybe_sent
+                    self._wait(method, path, retry, None, f"no response ({type(failure).__name__})")
+                    retry += 1
+                    continue
+                raise self._transport_error(method, action, failure, attempts, maybe_sent) from None
+
+            status = response.status_code
+            if absent_means_done and uncertain and status == 404:
+                logger.info("%s %s: 404 after an uncertain attempt; counted as done", method, path)
+                return None
+            if status in RETRYABLE_STATUSES and retry < max_retries:
+                uncertain = uncertain or status != 429
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                self._wait(method, path, retry, retry_after, f"HTTP {status}")
+                retry += 1
+                continue
+            if not response.is_success:
+                raise self._status_error(method, action, response, attempts)
+            return response
+
+    def _wait(self, method: str, path: str, retry: int, retry_after: float | None, reason: str) -> None:
+        delay = self.retry_policy.delay(retry, retry_after, self._random.uniform)
+        logger.info(
+            "%s %s: %s; retry %d of %d in %.2f s",
+            method, path, reason, retry + 1, self.retry_policy.max_retries, delay,
+        )
+        self._sleep(delay)
+
+    # --- responses -> records or typed errors -------------------------------------------------
+
+    def _read_number(self, response: httpx.Response, action: str) -> NumberRecord:
+        return self._read(response, action, dict, lambda envelope: _number_record(envelope["data"]))
+
+    def _read(self, response: httpx.Response, action: str, expected: type, build: Callable[[dict], Any]) -> Any:
+        """``build(envelope)`` of a successful response whose ``data`` is of the ``expected`` JSON
+        type; else OrbitError, saying what came instead."""
+        try:
+            envelope = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise self._error(
+                OrbitError,
+                f"{action} failed: Orbit answered HTTP {response.status_code} with a body that is "
+                f"not JSON ({_content_type(response)}: {_preview(response)})",
+                response=response,
+            ) from None
+        data = envelope.get("data") if isinstance(envelope, dict) else None
+        if not isinstance(data, expected):
+            shape = "a list" if expected is list else "an object"
+            raise self._error(
+                OrbitError,
+                f"{action} failed: Orbit's response is not the documented envelope "
+                f"(expected {{\"data\": {shape}, \"meta\": ...}}, got {_preview(response)})",
+                response=response,
+            )
+        try:
+            return build(envelope)
+        except _Malformed as problem:
+            raise self._error(
+                OrbitError,
+                f"{action} failed: Orbit's response is not the documented shape ({problem})",
+                response=response,
+            ) from None
+
+    def _status_error(self, method: str, action: str, response: httpx.Response, attempts: int) -> OrbitError:
+        status = response.status_code
+        code, server_message, details = _error_envelope(response)
+        after = f" after {attempts} attempts" if attempts > 1 else ""
+        field_errors: dict[str, str] = {}
+        extra: dict[str, Any] = {}
+
+        if status in (401, 403):
+            cls, what = AuthenticationError, "Orbit refused the API key; check ORBIT_API_KEY"
+        elif status == 404:
+            cls, what = NotFoundError, "not found"
+        elif status == 409:
+            cls, what = ConflictError, "conflict with the account's current state"
+        elif status == 422:
+            cls, what = ValidationError, "Orbit rejected the request as invalid"
+            for detail in details:
+                name, text = detail
+                if name:
+                    field_errors[name] = f"{field_errors[name]}; {text}" if name in field_errors else text
+            if details and not all(text in (server_message or "") for _, text in details):
+                what += ": " + "; ".join(f"{name}: {text}" if name else text for name, text in details)
+            extra["field_errors"] = field_errors
+        elif status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            cls, what = RateLimitedError, f"Orbit is rate limiting this API key{after}"
+            if retry_after is not None:
+                what += f"; it asked to wait {retry_after:g} s"
+            extra["retry_after"] = retry_after
+        elif status >= 500:
+            cls, what = ServerError, f"Orbit had a server error{after}"
+            if method not in RETRYABLE_METHODS:
+                what += "; whether it took effect is unknown: look at the account before trying again"
+                extra["outcome_unknown"] = True
+        elif status in (301, 302, 303, 307, 308):
+            location = response.headers.get("Location", "elsewhere")
+            cls, what = OrbitError, f"Orbit redirected the request to {location}; set ORBIT_API_URL to that address"
+        else:
+            cls, what = OrbitError, "Orbit refused the request"
+
+        said = f"HTTP {status}"
+        if code:
+            said += f" {code}"
+        if server_message:
+            said += f": {server_message}"
+        elif code is None and response.content:
+            said += f", not Orbit's error envelope: {_preview(response)}"
+        return self._error(cls, f"{action} failed: {what} ({said})", response=response, status=status, **extra)
+
+    def _transport_error(
+        self, method: str, action: str, failure: httpx.RequestError, attempts: int, maybe_sent: bool
+    ) -> TransportError:
+        if isinstance(failure, httpx.TimeoutException):
+            what = f"no answer from {self.base_url} within {self.timeout:g} s"
+        elif isinstance(failure, httpx.ConnectError):
+            what = f"could not connect to {self.base_url}"
+        else:
+            what = f"the connection to {self.base_url} failed"
+        detail = str(failure) or type(failure).__name__
+        message = f"{action} failed: {what} ({detail})"
+        if attempts > 1:
+            message += f" after {attempts} attempts"
+        outcome_unknown = method not in RETRYABLE_METHODS and maybe_sent
+        if outcome_unknown:
+            message += "; whether it took effect is unknown: look at the account before trying again"
+        elif method not in RETRYABLE_METHODS:
+            message += "; the request was not sent, so nothing changed"
+        return self._error(TransportError, message, outcome_unknown=outcome_unknown)
+
+    def _error(self, cls: type, message: str, *, response: httpx.Response | None = None, **kw: Any) -> Any:
+        """An exception of ``cls`` whose message is free of the key and names the request id."""
+        request_id = _request_id(response) if response is not None else None
+        if request_id:
+            message += f" [request id {request_id}]"
+        if response is not None:
+            kw.setdefault("status", response.status_code)
+        if "field_errors" in kw:
+            kw["field_errors"] = {field: self._auth.redact(text) for field, text in kw["field_errors"].items()}
+        return cls(self._auth.redact(message), request_id=request_id, **kw)
+
+
+# --- validation of arguments --------------------------------------------------------------------
+
+
+def _check_api_key(api_key: object) -> None:
+    if not isinstance(api_key, str) or not api_key:
+        raise ValueError("the API key must be a non-empty string")
+    if not all("!" <= char <= "~" for char in api_key):
+        raise ValueError(
+            "the API key contains a space, a line break or a non-ASCII character, which cannot be "
+            "sent in an HTTP header; copy it again without extra characters"
+        )
+
+
+def _checked_base_url(base_url: object) -> str:
+    example = "e.g. https://api.orbit.devotel.io"
+    if not isinstance(base_url, str) or not base_url.strip():
+        raise ValueError(f"the base URL must be an http(s) URL ({example})")
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the base URL must be an http(s) URL ({example}), not {base_url!r}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"the base URL cannot carry a query or fragment ({example}), not {base_url!r}")
+    return url
+
+
+def _check_range(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+
+
+def _capability_list(capabilities: Sequence[str] | str) -> list[str]:
+    """A list of capabilities; a single string is read as comma-separated ("sms,voice")."""
+    if isinstance(capabilities, str):
+        return [part.strip() for part in capabilities.split(",") if part.strip()]
+    return list(capabilities)
+
+
+def _number_path(number_id: str) -> str:
+    if not isinstance(number_id, str) or not number_id:
+        raise ValueError(f"a number id (e.g. 'num_abc123') is needed, not {number_id!r}")
+    return f"{API_PREFIX}/{quote(number_id, safe='')}"
+
+
+# --- reading responses --------------------------------------------------------------------------
+
+
+def _required(row: Mapping[str, Any], key: str, kind: type | tuple[type, ...] = str) -> Any:
+    if key not in row:
+        raise _Malformed(f"a record lacks {key!r}")
+    value = row[key]
+    if not isinstance(value, kind):
+        raise _Malformed(f"{key!r} is {value!r}")
+    return value
+
+
+def _row(row: object) -> Mapping[str, Any]:
+    if not isinstance(row, dict):
+        raise _Malformed(f"expected an object, got {json.dumps(row)[:_BODY_PREVIEW]}")
+    return row
+
+
+def _string_tuple(row: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    values = _required(row, key, list)
+    if not all(isinstance(value, str) for value in values):
+        raise _Malformed(f"{key!r} is {values!r}, not a list of strings")
+    return tuple(values)
+
+
+def _available_number(row: object) -> AvailableNumber:
+    row = _row(row)
+    cost = _required(row, "monthly_cost", (str, int, float))
+    try:
+        monthly_cost = Decimal(str(cost))
+    except InvalidOperation:
+        raise _Malformed(f"'monthly_cost' is {cost!r}, not a decimal") from None
+    if not monthly_cost.is_finite():
+        raise _Malformed(f"'monthly_cost' is {cost!r}, not a decimal")
+    region = row.get("region")
+    inventory_id = row.get("id")
+    return AvailableNumber(
+        number=_required(row, "number"),
+        country=_required(row, "country"),
+        type=_required(row, "type"),
+        capabilities=_string_tuple(row, "capabilities"),
+        monthly_cost=monthly_cost,
+        currency=_required(row, "currency"),
+        region=region if isinstance(region, str) else None,
+        id=inventory_id if isinstance(inventory_id, str) else None,
+        placeholder=row.get("placeholder") is True,
+    )
+
+
+def _number_record(row: object) -> NumberRecord:
+    row = _row(row)
+    return NumberRecord(id=_required(row, "id"), number=_required(row, "number"), fields=freeze(row))
+
+
+def _porting_request(row: object) -> PortingRequest:
+    row = _row(row)
+    estimated, created = row.get("estimated_completion"), row.get("created_at")
+    return PortingRequest(
+        id=_required(row, "id"),
+        numbers=_string_tuple(row, "numbers"),
+        status=_required(row, "status"),
+        estimated_completion=estimated if isinstance(estimated, str) else None,
+        created_at=created if isinstance(created, str) else None,
+    )
+
+
+def _next_cursor(envelope: Mapping[str, Any]) -> str | None:
+    """The cursor of the next page, or None on the last page."""
+    meta = envelope.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if pagination is None:
+        return None
+    if not isinstance(pagination, dict):
+        raise _Malformed(f"'meta.pagination' is {pagination!r}")
+    if not pagination.get("has_more"):
+        return None
+    cursor = pagination.get("cursor")
+    if not isinstance(cursor, str) or not cursor:
+        raise _Malformed(f"'has_more' is true but the cursor is {cursor!r}")
+    return cursor
+
+
+def _error_envelope(response: httpx.Response) -> tuple[str | None, str | None, list[tuple[str | None, str]]]:
+    """(code, message, [(field, message)...]) of an error envelope; Nones when it is not one."""
+    try:
+        envelope = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None, None, []
+    error = envelope.get("error") if isinstance(envelope, dict) else None
+    if not isinstance(error, dict):
+        return None, None, []
+    code = error.get("code") if isinstance(error.get("code"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    details: list[tuple[str | None, str]] = []
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and isinstance(detail.get("message"), str):
+            field = detail.get("field")
+            details.append((field if isinstance(field, str) and field else None, detail["message"]))
+    return code or "", message, details
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    try:
+        envelope = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        envelope = None
+    meta = envelope.get("meta") if isinstance(envelope, dict) else None
+    request_id = meta.get("request_id") if isinstance(meta, dict) else None
+    if isinstance(request_id, str) and request_id:
+        return request_id
+    return response.headers.get("X-Request-Id") or None
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("Content-Type", "no content type").split(";")[0]
+
+
+def _preview(response: httpx.Response) -> str:
+    text = response.content[: _BODY_PREVIEW * 4].decode("utf-8", "replace")
+    text = " ".join(text.split())
+    if not text:
+        return "an empty body"
+    return repr(text[:_BODY_PREVIEW] + ("…" if len(text) > _BODY_PREVIEW else ""))

@@ -1,0 +1,153 @@
+"""Read the account: every number, then the detail of each in parallel -> Live.
+
+List items lack tags and webhooks, so each number's detail is fetched (bounded by
+``parallelism``), except where the list item already carries every field the plan compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from orbitctl.account.api import DEFAULT_PARALLELISM, LIST_PAGE_MAX, NotFoundError, NumberRecord
+from orbitctl.frozen import freeze
+from orbitctl.model import DEFAULT_CURRENCY, Live, LiveNumber, Owner
+
+#: Fields a record must carry for the plan to compare it without fetching the detail.
+COMPARED_FIELDS = frozenset(
+    {
+        "label",
+        "status",
+        "capabilities",
+        "tags",
+        "sms_webhook_url",
+        "voice_webhook_url",
+        "forwarding_number",
+        "sms_forwarding",
+        "compliance_profile_id",
+        "channel_config",
+    }
+)
+
+#: Live values that mean "none": normalised to what the manifest writes for none.
+_EMPTY_STRING_KEYS = ("forwarding_number", "sms_forwarding")
+_NULLABLE_KEYS = ("compliance_profile_id",)
+
+
+class NumberSource(Protocol):
+    """What observation needs of the client."""
+
+    def iter_numbers(self, *, page_size: int = ...) -> Iterable[NumberRecord]: ...
+
+    def get_number(self, number_id: str) -> NumberRecord: ...
+
+
+def observe(
+    client: NumberSource,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Live:
+    """Every number of the account with its full configuration, each knowing its place in the
+    account's listing (``LiveNumber.position``). A number listed twice is kept once; one released
+    between the listing and its detail call is left out: it is no longer on the account.
+
+    ``on_progress(done, total)`` is called as details arrive (from worker threads)."""
+    # by id: a number listed twice (pages shifting under the cursor) is one number
+    listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
+    position = {record.id: index for index, record in enumerate(listed)}
+    records = [record for record in listed if COMPARED_FIELDS <= record.fields.keys()]
+    partial = [record for record in listed if not COMPARED_FIELDS <= record.fields.keys()]
+    total, done = len(partial), 0
+
+    def detail(record: NumberRecord) -> NumberRecord | None:
+        try:
+            return client.get_number(record.id)
+        except NotFoundError:
+            return None
+
+    if partial:
+        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+            for record in pool.map(detail, partial):
+                if record is not None:
+                    records.append(record)
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+    numbers = sorted((live_number(record, position[record.id]) for record in records), key=lambda n: n.id)
+    return Live(numbers=tuple(numbers))
+
+
+def live_number(record: NumberRecord, position: int = 0) -> LiveNumber:
+    """One API record -> LiveNumber: ownership tag parsed, configuration normalised.
+
+    ``position``: the record's place in the account's listing."""
+    fields = record.fields
+    raw_tags = tuple(fields.get("tags") or ())
+    owner, user_tags = split_ownership(raw_tags)
+    config: dict[str, Any] = {}
+    for key in ("label", "status", "channel_config"):
+        if key in fields:
+            config[key] = fields[key]
+    if "capabilities" in fields:
+        config["capabilities"] = tuple(fields["capabilities"] or ())
+    if "tags" in fields:
+        config["tags"] = user_tags
+    for key in _EMPTY_STRING_KEYS:
+        if key in fields:
+            config[key] = fields[key] or ""
+    for key in _NULLABLE_KEYS:
+        if key in fields:
+            config[key] = fields[key] or None
+    webhook = _webhook(fields)
+    if webhook is not _ABSENT:
+        config["webhook_url"] = webhook
+    return LiveNumber(
+        id=record.id,
+        number=record.number,
+        country=fields.get("country", ""),
+        type=fields.get("type", ""),
+        status=fields.get("status", ""),
+        monthly_cost=_decimal(fields.get("monthly_cost")),
+        currency=fields.get("currency", DEFAULT_CURRENCY),
+        created_at=fields.get("created_at", ""),
+        config=freeze(config),
+        owner=owner,
+        raw_tags=raw_tags,
+        position=position,
+    )
+
+
+def split_ownership(tags: Iterable[str]) -> tuple[Owner | None, tuple[str, ...]]:
+    """The first ownership tag parsed, and every other tag as the user's."""
+    owner, user_tags = None, []
+    for tag in tags:
+        parsed = Owner.from_tag(tag)
+        if parsed is not None and owner is None:
+            owner = parsed
+        else:
+            user_tags.append(tag)
+    return owner, tuple(user_tags)
+
+
+_ABSENT = object()
+
+
+def _webhook(fields: Mapping[str, Any]) -> Any:
+    """The common SMS/voice webhook; a mapping of both when they differ (never equals a URL)."""
+    if "sms_webhook_url" in fields or "voice_webhook_url" in fields:
+        sms = fields.get("sms_webhook_url") or None
+        voice = fields.get("voice_webhook_url") or None
+        return sms if sms == voice else {"sms": sms, "voice": voice}
+    if "webhook_url" in fields:
+        return fields["webhook_url"] or None
+    return _ABSENT
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else Decimal("0")
+    except InvalidOperation:
+        return Decimal("0")

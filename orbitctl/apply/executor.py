@@ -1,0 +1,229 @@
+"""Carry out a Plan: three groups in order, each run concurrently, every outcome recorded.
+
+1. purchases, adopts, and the new number of each replace;
+2. updates, moves and orphans;
+3. the old number of each replace (only once its new number is bought and configured), releases;
+   each released only if a fresh read shows it as it was planned (so are numbers whose tags,
+   and so whose owner, a PUT rewrites).
+
+Within a group up to ``parallelism`` actions run at once. One failed action does not stop the
+others. Gates (``gates.py``) are checked before this runs; the executor only executes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
+from orbitctl.apply.configure import existing_number_body, rewrites_tags
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.account.observe import live_number
+from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Status
+from orbitctl.apply.purchase import OfferBook, check_returned, purchase_and_configure
+
+#: Called once per finished action, never from two threads at once.
+ProgressCallback = Callable[[ActionOutcome], None]
+
+#: Kinds only configured (a PUT): adopts in the first group, beside what BUYING_KINDS buy; the
+#: rest in the second. RELEASING_KINDS release in the third (a replace buys, then releases).
+_PUT_KINDS_FIRST = frozenset({ActionKind.ADOPT})
+_PUT_KINDS_SECOND = frozenset({ActionKind.UPDATE, ActionKind.MOVE, ActionKind.ORPHAN})
+
+
+class _Run:
+    """One apply: the client, the journal, what is known of the account, and the outcomes."""
+
+    def __init__(self, plan: Plan, client: Any, journal: Any, live: Live | None, progress: ProgressCallback | None):
+        self.plan = plan
+        self.client = client
+        self.journal = journal
+        self.live = {number.id: number for number in live.numbers} if live else {}
+        self.book = OfferBook.for_actions(client, plan.actions)
+        self._progress = progress
+        self._progress_lock = threading.Lock()
+
+    def report(self, outcome: ActionOutcome) -> None:
+        if self._progress is not None:
+            with self._progress_lock:
+                self._progress(outcome)
+
+    # --- the steps -------------------------------------------------------------------------
+
+    def buy(self, action: Action) -> ActionOutcome:
+        return purchase_and_configure(
+            action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack
+        )
+
+    def unchanged_since_plan(self, action: Action) -> LiveNumber | None:
+        """The number as the account holds it now; None when it changed since the plan was made
+        (retagged, say, by someone else while apply waited for confirmation)."""
+        number = live_number(self.client.get_number(action.id))
+        if action.live_fingerprint and number.fingerprint != action.live_fingerprint:
+            return None
+        return number
+
+    def configure(self, action: Action) -> ActionOutcome:
+        """Adopt, update, move, orphan: one PUT, then the read-back. A PUT that rewrites the tags
+        (and so who owns the number) is sent only if a fresh read shows the number as planned."""
+        found = dict(id=action.id, number=action.number)
+        try:
+            live_tags = None
+            if rewrites_tags(action):
+                current = self.unchanged_since_plan(action)
+                if current is None:
+                    return _changed_since_plan(action, "changed")
+                live_tags = current.raw_tags
+            body = existing_number_body(action, stack=self.plan.stack, live_tags=live_tags)
+            if not body:
+                return ActionOutcome(action, Status.OK, "nothing to change", **found)
+            returned = self.client.configure(action.id, **body)
+            mismatches = check_returned(self.client, action.id, body, returned)
+        except NotFoundError:
+            return ActionOutcome(action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found)
+        except OrbitError as problem:
+            return ActionOutcome(action, Status.FAILED, str(problem), **found)
+        if mismatches:
+            listed = "; ".join(str(mismatch) for mismatch in mismatches)
+            return ActionOutcome(action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found)
+        if action.tag and action.id:
+            self.journal.clear(action.id)  # it carries its tag now
+        return ActionOutcome(action, Status.OK, **found)
+
+    def release(self, action: Action) -> ActionOutcome:
+        """DELETE, only if a fresh read shows the number as planned; a number already gone
+        counts as released."""
+        number = self.live.get(action.id or "")
+        saved = _release_saving(action, number)
+        found = dict(id=action.id, number=action.number)
+        try:
+            if self.unchanged_since_plan(action) is None:
+                return _changed_since_plan(action, "released")
+            self.client.release(action.id)
+        except NotFoundError:
+            return ActionOutcome(action, Status.OK, f"{action.number or action.id} was already gone", **found)
+        except OrbitError as problem:
+            return ActionOutcome(action, Status.FAILED, str(problem), **found)
+        return ActionOutcome(action, Status.OK, cost_saved=saved, currency=number.currency if number else None, **found)
+
+    def release_replaced(self, action: Action, bought: ActionOutcome) -> ActionOutcome:
+        """The second half of a replace: release the old number once the new one is in place."""
+        if not bought.ok:
+            kept = f"; the old number {action.number} was kept" if action.number else ""
+            return replace(bought, message=bought.message + kept)
+        released = self.release(action)
+        merged = replace(
+            bought,
+            released_id=action.id,
+            released_number=action.number,
+            cost_saved=released.cost_saved,
+        )
+        if not released.ok:
+            return replace(
+                merged,
+                status=Status.FAILED,
+                message=f"{bought.message}; releasing the old number {action.number} failed: {released.message}",
+            )
+        return replace(merged, message=f"{bought.message}; released {action.number}")
+
+
+def _changed_since_plan(action: Action, verb: str) -> ActionOutcome:
+    return ActionOutcome(
+        action, Status.FAILED,
+        f"not {verb}: {action.number or action.id} changed on the account since the plan was made "
+        "(its tags or configuration); plan again",
+        id=action.id, number=action.number,
+    )
+
+
+def _release_saving(action: Action, number: LiveNumber | None) -> Decimal:
+    if action.kind is ActionKind.REPLACE and action.previous_monthly_cost is not None:
+        return action.previous_monthly_cost
+    if number is not None:
+        return number.monthly_cost
+    return action.monthly_cost or Decimal("0")
+
+
+def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionOutcome:
+    """Run one step; a bug in it fails that action only, never the others."""
+    try:
+        return step(action)
+    except Exception as problem:  # noqa: BLE001 - one action's failure must not stop the rest
+        return ActionOutcome(action, Status.FAILED, f"unexpected error: {type(problem).__name__}: {problem}")
+
+
+#: One unit of work: the action's index in the plan, the action, the step to run, and whether its
+#: outcome is the action's final one (the first half of a replace is not).
+_Step = tuple[int, Action, Callable[[Action], ActionOutcome], bool]
+
+
+def execute(
+    plan: Plan,
+    client: Any,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    journal: Any,
+    progress: ProgressCallback | None = None,
+    live: Live | None = None,
+) -> ApplyResult:
+    """Carry out ``plan`` with ``client``; the outcomes come back in the plan's order.
+
+    ``journal`` is a :class:`orbitctl.apply.journal.Journal` (numbers bought but not configured go
+    there); ``live`` is the observation the plan was made from (for the costs releases save).
+    ``progress`` is called once per finished action.
+    """
+    run = _Run(plan, client, journal, live, progress)
+    final: dict[int, ActionOutcome] = {}
+    bought: dict[int, ActionOutcome] = {}  # replaces: the new number's outcome
+
+    def work(step: _Step) -> None:
+        index, action, do, is_final = step
+        outcome = _guarded(do, action)
+        if is_final:
+            final[index] = outcome
+            run.report(outcome)
+        else:
+            bought[index] = outcome
+
+    def run_group(steps: list[_Step]) -> None:
+        if not steps:
+            return
+        pool = ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(steps))))
+        try:
+            for future in [pool.submit(work, step) for step in steps]:
+                future.result()
+        except BaseException:
+            # Ctrl-C: start nothing more; what is in flight finishes (and journals what it bought)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    indexed = list(enumerate(plan.actions))
+    # 1. purchases, adopts, and replaces' new numbers
+    run_group(
+        [
+            (i, a, run.buy, a.kind is ActionKind.PURCHASE) if a.kind in BUYING_KINDS else (i, a, run.configure, True)
+            for i, a in indexed
+            if a.kind in BUYING_KINDS or a.kind in _PUT_KINDS_FIRST
+        ]
+    )
+    # 2. updates, moves, orphans
+    run_group([(i, a, run.configure, True) for i, a in indexed if a.kind in _PUT_KINDS_SECOND])
+    # 3. replaces' old numbers, releases
+    run_group(
+        [
+            (i, a, (lambda action, b=bought[i]: run.release_replaced(action, b))
+             if a.kind is ActionKind.REPLACE else run.release, True)
+            for i, a in indexed
+            if a.kind in RELEASING_KINDS
+        ]
+    )
+    return ApplyResult(
+        stack=plan.stack,
+        outcomes=tuple(final[index] for index, _ in indexed),
+        currency=plan.currency,
+    )

@@ -1,0 +1,293 @@
+"""Buying a number: pick, purchase, configure, read back — and never buy the same thing twice.
+
+- Picks come from a fresh inventory search at apply time, in the planner's pick order
+  (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number). Workers buying
+  for the same selection share one search and never pick the same row (:class:`OfferBook`).
+- A 409 (taken meanwhile) moves on to the next candidate.
+- A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
+  5xx), the account is read to learn whether the number was bought; only when it is not there is
+  the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all). A number found there
+  that already carries an ownership tag was bought by another apply: it is taken, like a 409.
+- A bought number is recorded in the journal as soon as the purchase returns, and cleared once the
+  read-back shows its ownership tag; one left there (the PUT failed, the tag was not taken, the
+  run was interrupted) is adopted by the next plan instead of buying another.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from orbitctl.account.api import LIST_PAGE_MAX, ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
+from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.account.inventory import search_offers
+from orbitctl.apply.journal import account_of
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
+from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
+from orbitctl.plan.pricing import candidates, describe, pinned_numbers
+
+#: Attempts at buying one inventory row when each ends with an unknown outcome and the account
+#: then shows the number was not bought.
+MAX_PURCHASE_ATTEMPTS = 3
+
+#: A 429 means the purchase was refused, not made: wait as asked and send it again, this many
+#: times at most, each wait capped.
+MAX_RATE_LIMIT_WAITS = 6
+RATE_LIMIT_WAIT_CAP = 30.0
+
+
+class PurchaseFailed(Exception):
+    """No number could be bought; the message says why and what was tried."""
+
+
+class PurchaseUncertain(PurchaseFailed):
+    """The purchase of ``number`` may have happened, and the account could not be read to tell;
+    ``id`` is the number's id when the account was seen to hold it."""
+
+    def __init__(self, message: str, *, number: str, id: str | None = None):
+        super().__init__(message)
+        self.number = number
+        self.id = id
+
+
+class OfferBook:
+    """The inventory rows each selection may buy, shared by all purchase workers.
+
+    One search per selection (asking for as many rows as the plan buys for it); when its rows run
+    out, one fresh search. A row handed out is claimed for good in this apply, so two workers never
+    try the same number, whether it was then bought, taken by someone else or refused.
+    """
+
+    def __init__(
+        self, client: Any, *, wanted: Mapping[tuple, int] | None = None, reserved: frozenset[str] = frozenset()
+    ):
+        self._client = client
+        self._wanted = dict(wanted or {})
+        self._reserved = reserved
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple, threading.Lock] = {}
+        self._queues: dict[tuple, deque[Offer]] = {}
+        self._claimed: set[str] = set()
+
+    @classmethod
+    def for_actions(cls, client: Any, actions: Iterable[Action]) -> OfferBook:
+        """A book for the purchases and replaces among ``actions``; numbers they pin are kept for
+        their pins."""
+        actions = tuple(actions)
+        wanted = Counter(
+            action.selection.key()
+            for action in actions
+            if action.selection is not None and action.kind in BUYING_KINDS
+        )
+        return cls(client, wanted=wanted, reserved=pinned_numbers(actions))
+
+    def _key_lock(self, key: tuple) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+    def _claim_next(self, queue: deque[Offer]) -> Offer | None:
+        with self._lock:
+            while queue:
+                offer = queue.popleft()
+                if offer.number not in self._claimed:
+                    self._claimed.add(offer.number)
+                    return offer
+        return None
+
+    def take(self, selection: Selection) -> Offer | None:
+        """The next row to try for ``selection``, or None when the inventory has nothing more.
+
+        Raises OrbitError when the search fails."""
+        key = selection.key()
+        with self._key_lock(key):
+            queue = self._queues.get(key)
+            if queue:
+                offer = self._claim_next(queue)
+                if offer is not None:
+                    return offer
+            offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
+            queue = deque(candidates(selection, offers, reserved=self._reserved))
+            self._queues[key] = queue
+            return self._claim_next(queue)
+
+
+def find_on_account(client: Any, number: str, country: str | None = None) -> NumberRecord | None:
+    """The account's record of ``number`` (listing only ``country`` when given), or None if the
+    account does not hold it."""
+    for record in client.iter_numbers(page_size=LIST_PAGE_MAX, country=country):
+        if record.number == number:
+            return record
+    return None
+
+
+def _claimed_by_orbitctl(client: Any, record: NumberRecord) -> bool:
+    """Whether the number carries an ownership tag: then another apply bought and tagged it, and
+    the purchase that failed was not the one that bought it."""
+    tags = client.get_number(record.id).get("tags") or ()
+    return any(Owner.from_tag(tag) is not None for tag in tags)
+
+
+def _outcome_unknown(problem: OrbitError) -> bool:
+    return isinstance(problem, (TransportError, ServerError)) or getattr(problem, "outcome_unknown", False)
+
+
+def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profile_id: str | None = None) -> tuple[NumberRecord, Offer]:
+    """Buy one number for ``selection``: the record the API (or the account) gave, and the row.
+
+    Raises PurchaseFailed when nothing could be bought."""
+    conflicts: list[str] = []
+    while True:
+        try:
+            offer = book.take(selection)
+        except OrbitError as problem:
+            raise PurchaseFailed(f"could not search the inventory for {describe(selection)}: {problem}") from None
+        if offer is None:
+            taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
+            raise PurchaseFailed(f"no available number matches {describe(selection)}{taken}")
+        record = _buy_offer(client, offer, compliance_profile_id=compliance_profile_id)
+        if record is not None:
+            return record, offer
+        conflicts.append(offer.number)  # taken meanwhile: the next candidate
+
+
+def _buy_offer(client: Any, offer: Offer, *, compliance_profile_id: str | None) -> NumberRecord | None:
+    """Buy ``offer``'s number: its record, or None when someone else took it meanwhile. A 429 is
+    waited out; a purchase whose outcome is unknown is looked up on the account and, when not
+    there, tried again (``MAX_PURCHASE_ATTEMPTS`` in all).
+
+    Raises PurchaseFailed (PurchaseUncertain when the account could not be read to tell)."""
+    inventory_id = offer.inventory_id if offer.placeholder else None
+    attempt = waits = 0
+    while True:
+        attempt += 1
+        try:
+            return client.purchase(
+                offer.number,
+                country_code=offer.country,
+                compliance_profile_id=compliance_profile_id or None,
+                inventory_id=inventory_id,
+            )
+        except ConflictError:
+            return None
+        except RateLimitedError as problem:
+            if waits == MAX_RATE_LIMIT_WAITS:
+                raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+            time.sleep(min(RATE_LIMIT_WAIT_CAP, problem.retry_after or 2.0**waits))
+            waits += 1
+            attempt -= 1  # refused, not attempted
+        except OrbitError as problem:
+            if not _outcome_unknown(problem):
+                raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
+            record = None
+            try:
+                record = find_on_account(client, offer.number, offer.country)
+                if record is not None and _claimed_by_orbitctl(client, record):
+                    return None
+            except OrbitError as lookup_problem:
+                raise PurchaseUncertain(
+                    f"the purchase of {offer.number} may or may not have happened ({problem}), and "
+                    f"the account could not be read to tell ({lookup_problem})",
+                    number=offer.number,
+                    id=record.id if record is not None else None,
+                ) from None
+            if record is not None:
+                return record
+            if attempt == MAX_PURCHASE_ATTEMPTS:
+                raise PurchaseFailed(
+                    f"the purchase of {offer.number} failed {attempt} times ({problem}); the "
+                    "account shows it was not bought"
+                ) from None
+            # Not on the account: the purchase did not happen, so trying again is safe.
+
+
+def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else (fallback or Decimal("0"))
+    except InvalidOperation:
+        return fallback or Decimal("0")
+
+
+def _untagged(journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, what: str) -> tuple[str, bool]:
+    """Journal ``number``, bought (or maybe bought: ``id`` "") for ``action`` and not tagged.
+    Returns the message saying ``what`` happened and how the number will be adopted, and whether
+    the journal holds it."""
+    held = "" if id else f"if the account holds {number}, "
+    pin = f"pin it with `number: \"{number}\"` in entry '{action.name}'"
+    try:
+        journal.record(id=id, number=number, name=action.name, stack=stack, reason=what, account=account_of(client))
+    except OSError as problem:
+        unwritable = f"{journal.path}: {problem.strerror or problem}"
+        return f"{what}; it could not be recorded in the journal ({unwritable}): {held}{pin} so that apply adopts it", False
+    adopts = f"{held}the next `orbitctl apply` from this checkout adopts it instead of buying another (or {pin})"
+    return f"{what}; it is recorded in {journal.path}, and {adopts}", True
+
+
+def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
+    """The buy-configure-read-back sequence for a purchase, or the new number of a replace.
+
+    The bought number is in the journal from the moment the purchase returns (or may have
+    happened) until the read-back shows its ownership tag, so that no way out (an error, a bug,
+    Ctrl-C) loses track of it."""
+    selection = action.selection
+    assert selection is not None, f"{action.kind.value} {action.name} carries no selection"
+    compliance = action.config.get("compliance_profile_id")
+    try:
+        record, offer = buy(client, book, selection, compliance_profile_id=compliance)
+    except PurchaseUncertain as problem:
+        message, kept = _untagged(journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem))
+        return ActionOutcome(action, Status.FAILED, message, journaled=kept, number=problem.number, id=problem.id)
+    except PurchaseFailed as problem:
+        return ActionOutcome(action, Status.FAILED, str(problem))
+
+    bought: dict[str, Any] = dict(id=record.id, number=record.number)
+
+    def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
+        what = f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it: {reason}"
+        message, kept = _untagged(journal, client, action, stack, id=record.id, number=record.number, what=what)
+        return ActionOutcome(action, Status.FAILED, message, journaled=kept, mismatches=mismatches, **bought)
+
+    # if this cannot be written, configuring may still tag it
+    _untagged(journal, client, action, stack, id=record.id, number=record.number, what="bought, not configured yet")
+    try:
+        held = is_held(record.fields)
+        bought.update(
+            cost_added=_decimal(record.get("monthly_cost"), offer.monthly_cost),
+            currency=record.get("currency") or offer.currency,
+            held=held,
+        )
+        body = new_number_body(action, held=held)
+        returned = client.configure(record.id, **body)
+        mismatches = check_returned(client, record.id, body, returned)
+    except OrbitError as problem:
+        return journaled(str(problem))
+    except Exception as problem:  # noqa: BLE001 - a bug must not lose track of a bought number
+        return journaled(f"unexpected error: {type(problem).__name__}: {problem}")
+
+    held = bought["held"] = held or is_held(returned.fields)
+    if any(mismatch.key == "tags" for mismatch in mismatches):
+        return journaled("the API did not take its tags", mismatches)
+    try:
+        journal.clear(record.id)  # it carries its ownership tag
+    except OSError:
+        pass  # the next apply forgets it: the journal keeps no number that carries its tag
+    if mismatches:
+        listed = "; ".join(str(mismatch) for mismatch in mismatches)
+        return ActionOutcome(action, Status.FAILED, f"bought {record.number}, but the API did not take: {listed}", mismatches=mismatches, **bought)
+    message = f"bought {record.number}" + (" (in regulatory hold: it activates once the carrier approves it)" if held else "")
+    return ActionOutcome(action, Status.OK, message, **bought)
+
+
+def check_returned(client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord) -> tuple[Mismatch, ...]:
+    """Read-back: compare what the PUT returned with what was asked; keys the response lacks are
+    read with a GET of the number."""
+    fields = dict(returned.fields)
+    if missing_keys(asked, fields):
+        try:
+            fields.update(client.get_number(number_id).fields)
+        except OrbitError:
+            pass  # still missing: read_back reports those keys as not taken
+    return read_back(asked, fields)

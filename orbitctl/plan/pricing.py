@@ -1,0 +1,237 @@
+"""Availability and cost at plan time. Pure: the caller searches the inventory.
+
+1. ``searches_needed(plan)``: the distinct selections (by ``Selection.key()``) that purchases and
+   replaces need, each with how many numbers it must supply, in the order of the plan's actions.
+2. The caller searches the inventory once per selection, giving offers keyed by selection key.
+3. ``price(plan, offers)``: a new Plan whose purchases and replaces carry the expected
+   ``monthly_cost`` and whose ``monthly_cost_delta`` counts them (replace: new minus old) less what
+   releases save. It raises PlanError, listing every selection that cannot be served: nothing
+   available, everything dearer than ``max_monthly_cost`` (naming the cheapest price found), too
+   few numbers for a pool, or a pinned number that is not in the inventory.
+
+``candidates(selection, offers)`` is the one order in which numbers are picked, here and by the
+executor: offers satisfying the selection (``matching.unmet_keys``: the rule the planner uses, so a
+bought number is never one the next plan replaces) whose capabilities include the selection's and
+have no fixed capability (fax) that the selection's stated capabilities leave out, costing at
+most ``max_monthly_cost``, cheapest first, then lowest number; a number another entry pins is
+never a candidate for a selection that does not pin it. The plan's per-action
+cost assumes the i-th action of a selection gets the i-th candidate.
+
+All amounts of a plan are in one currency; a plan that would mix currencies is refused, since its
+monthly cost delta could not be summed honestly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from orbitctl.errors import PlanError
+from orbitctl.plan.matching import unmet_keys
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection
+
+#: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
+#: provisioning time"): a number that has one cannot be configured without it, so it is never
+#: bought for an entry whose stated capabilities leave it out.
+FIXED_CAPABILITIES = frozenset({"fax"})
+
+
+def cost_delta(actions: Iterable[Action]) -> Decimal:
+    """Monthly cost added by purchases and replaces (new minus old) less what releases save.
+
+    Actions not priced yet (``monthly_cost`` None) add nothing."""
+    total = Decimal("0")
+    for action in actions:
+        if action.monthly_cost is None:
+            continue
+        if action.kind is ActionKind.RELEASE:
+            total -= action.monthly_cost
+        elif action.kind is ActionKind.REPLACE:
+            total += action.monthly_cost - (action.previous_monthly_cost or 0)
+        elif action.kind is ActionKind.PURCHASE:
+            total += action.monthly_cost
+    return total
+
+
+def mixed_currencies_problem(currencies: Iterable[str]) -> str:
+    return (
+        f"the plan's monthly costs are in several currencies ({', '.join(sorted(currencies))}): "
+        "orbitctl cannot sum them; plan the numbers of each currency in a separate stack"
+    )
+
+
+def describe(selection: Selection) -> str:
+    """``country=US type=local area_code=415 capabilities=sms,voice``: for messages."""
+    parts = [f"country={selection.country}", f"type={selection.type}"]
+    for key in ("number", "area_code", "contains"):
+        value = getattr(selection, key)
+        if value:
+            parts.append(f"{key}={value}")
+    if selection.capabilities:
+        parts.append(f"capabilities={','.join(sorted(selection.capabilities))}")
+    return " ".join(parts)
+
+
+def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
+    """One (selection, how many numbers) per distinct selection key, in action order."""
+    needed: dict[tuple, list] = {}
+    for action in plan.actions:
+        if action.kind in BUYING_KINDS and action.selection is not None:
+            slot = needed.setdefault(action.selection.key(), [action.selection, 0])
+            slot[1] += 1
+    return [(selection, count) for selection, count in needed.values()]
+
+
+def _fixed_extras(selection: Selection, offer: Offer) -> list[str]:
+    """Capabilities ``offer`` has for good that the selection's stated capabilities leave out:
+    the PUT setting those capabilities would be refused."""
+    if not selection.capabilities:
+        return []
+    return sorted((set(offer.capabilities) & FIXED_CAPABILITIES) - set(selection.capabilities))
+
+
+def _misfits(selection: Selection, offer: Offer) -> list[str]:
+    """Why ``offer`` does not fit ``selection``, cost aside (empty when it fits)."""
+    misfits = unmet_keys(selection, offer.number, offer.country, offer.type)
+    lacking = sorted(set(selection.capabilities) - set(offer.capabilities))
+    if lacking:
+        misfits.append(f"capabilities lack {','.join(lacking)}")
+    fixed = _fixed_extras(selection, offer)
+    if fixed:
+        misfits.append(f"capabilities: it has {','.join(fixed)}, fixed at provisioning, which the entry leaves out")
+    return misfits
+
+
+def _fits(selection: Selection, offer: Offer) -> bool:
+    """Everything but the cost: the selection holds and the capabilities are there."""
+    return not _misfits(selection, offer)
+
+
+def _by_price(offers: Iterable[Offer]) -> list[Offer]:
+    return sorted(offers, key=lambda offer: (offer.monthly_cost, offer.number))
+
+
+def pinned_numbers(actions: Iterable[Action]) -> frozenset[str]:
+    """The numbers ``actions`` buy by pin: never a candidate for another selection, or the pin's
+    entry would find its number owned by another entry."""
+    return frozenset(
+        action.selection.number
+        for action in actions
+        if action.kind in BUYING_KINDS and action.selection is not None and action.selection.number
+    )
+
+
+def candidates(selection: Selection, offers: Sequence[Offer], *, reserved: frozenset[str] = frozenset()) -> list[Offer]:
+    """The offers that may be bought for ``selection``, in the order they are picked; numbers in
+    ``reserved`` (pinned by other entries) only for the selection that pins them."""
+    ceiling = selection.max_monthly_cost
+    return _by_price(
+        offer
+        for offer in offers
+        if _fits(selection, offer)
+        and (ceiling is None or offer.monthly_cost <= ceiling)
+        and (offer.number not in reserved or offer.number == selection.number)
+    )
+
+
+def _entries(names: list[str]) -> str:
+    unique = sorted(set(names))
+    quoted = ", ".join(repr(name) for name in unique)
+    return f"entry {quoted}" if len(unique) == 1 else f"entries {quoted}"
+
+
+def _availability_problem(
+    selection: Selection, count: int, names: list[str], offers: Sequence[Offer]
+) -> str | None:
+    """Why ``offers`` cannot supply ``count`` numbers for ``selection``; None when they can."""
+    who = _entries(names)
+    fitting = _by_price(offer for offer in offers if _fits(selection, offer))
+    affordable = candidates(selection, fitting)
+    ceiling = selection.max_monthly_cost
+    if not fitting:
+        pinned = [offer for offer in offers if offer.number == selection.number]
+        if pinned:
+            return (
+                f"{who}: pinned number {selection.number} is in the inventory but does not fit "
+                f"the entry ({'; '.join(_misfits(selection, pinned[0]))}): change the entry to "
+                "match the number"
+            )
+        if selection.number is not None:
+            return (
+                f"{who}: pinned number {selection.number} is neither on the account nor "
+                f"available to buy ({describe(selection)}); check the number, or drop number: "
+                "to buy any matching one"
+            )
+        extras = [_fixed_extras(selection, offer) for offer in offers]
+        if extras and all(extras):
+            fixed = sorted({capability for capabilities in extras for capability in capabilities})
+            return (
+                f"{who}: every number available for {describe(selection)} has "
+                f"{', '.join(fixed)}, which is fixed at provisioning and cannot be turned off: "
+                f"add {', '.join(fixed)} to the entry's capabilities, or change the selection"
+            )
+        return (
+            f"{who}: no number available for {describe(selection)}; loosen the selection "
+            "(another area_code, no contains, fewer capabilities) or try later"
+        )
+    if not affordable:
+        cheapest = fitting[0]
+        return (
+            f"{who}: every number available for {describe(selection)} costs more than "
+            f"max_monthly_cost {ceiling}; the cheapest is {cheapest.monthly_cost} "
+            f"{cheapest.currency} ({cheapest.number}): raise max_monthly_cost or change the "
+            "selection"
+        )
+    if len(affordable) < count:
+        within = f" within max_monthly_cost {ceiling}" if ceiling is not None else ""
+        return (
+            f"{who} need{'s' if len(set(names)) == 1 else ''} {count} numbers for "
+            f"{describe(selection)}{within}, but only {len(affordable)} are available: "
+            "lower count, loosen the selection or try later"
+        )
+    return None
+
+
+def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
+    """``plan`` with the expected cost of each purchase and replace and the monthly cost delta.
+
+    ``offers`` holds the inventory search results keyed by ``Selection.key()``; a missing key means
+    nothing was found. Raises PlanError listing every selection that cannot be served."""
+    names: dict[tuple, list[str]] = {}
+    for action in plan.actions:
+        if action.kind in BUYING_KINDS and action.selection is not None:
+            names.setdefault(action.selection.key(), []).append(action.name)
+    problems = []
+    picks: dict[tuple, list[Offer]] = {}
+    reserved = pinned_numbers(plan.actions)
+    for selection, count in searches_needed(plan):
+        key = selection.key()
+        found = [offer for offer in offers.get(key, ()) if selection.number or offer.number not in reserved]
+        problem = _availability_problem(selection, count, names[key], found)
+        if problem:
+            problems.append(problem)
+        else:
+            picks[key] = candidates(selection, found)
+    if problems:
+        raise PlanError(problems)
+
+    used: dict[tuple, int] = {}
+    currencies = {plan.currency} if any(a.kind in RELEASING_KINDS for a in plan.actions) else set()
+    actions = []
+    for action in plan.actions:
+        if action.kind in BUYING_KINDS and action.selection is not None:
+            key = action.selection.key()
+            offer = picks[key][used.get(key, 0)]
+            used[key] = used.get(key, 0) + 1
+            currencies.add(offer.currency)
+            action = dataclasses.replace(action, monthly_cost=offer.monthly_cost)
+        actions.append(action)
+    if len(currencies) > 1:
+        raise PlanError([mixed_currencies_problem(currencies)])
+    return dataclasses.replace(
+        plan,
+        actions=tuple(actions),
+        monthly_cost_delta=cost_delta(actions),
+        currency=next(iter(currencies), plan.currency),
+    )

@@ -1,0 +1,682 @@
+"""The pure planner (and its helpers diff.py, matching.py) on plain objects: one case per rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from types import MappingProxyType
+
+import pytest
+
+from orbitctl.errors import PlanError
+from orbitctl.frozen import freeze
+from orbitctl.plan.matching import in_area_code, national_significant_number, unmet_keys
+from orbitctl.model import (
+    ActionKind,
+    Change,
+    Desired,
+    DesiredEntry,
+    Lifecycle,
+    Live,
+    LiveNumber,
+    Owner,
+    Selection,
+)
+from orbitctl.plan.planner import plan
+
+STACK = "prod"
+A, B, C = "+14155550100", "+14155550101", "+14155550102"
+
+PURCHASE, ADOPT, UPDATE, REPLACE, RELEASE, ORPHAN, MOVE = (
+    ActionKind.PURCHASE,
+    ActionKind.ADOPT,
+    ActionKind.UPDATE,
+    ActionKind.REPLACE,
+    ActionKind.RELEASE,
+    ActionKind.ORPHAN,
+    ActionKind.MOVE,
+)
+
+
+# --- small constructors -----------------------------------------------------------------------
+
+
+def entry(
+    name,
+    *,
+    country="US",
+    type="local",
+    number=None,
+    area_code=None,
+    contains=None,
+    max_cost=None,
+    capabilities=(),
+    count=None,
+    prevent_release=False,
+    ignore=(),
+    **config,
+):
+    if capabilities:
+        config["capabilities"] = tuple(capabilities)
+    selection = Selection(
+        country=country,
+        type=type,
+        number=number,
+        area_code=area_code,
+        contains=contains,
+        max_monthly_cost=Decimal(max_cost) if max_cost else None,
+        capabilities=tuple(capabilities),
+    )
+    return DesiredEntry(
+        name=name,
+        selection=selection,
+        config=freeze(config),
+        count=count or 1,
+        is_pool=count is not None,
+        lifecycle=Lifecycle(prevent_release=prevent_release, ignore_changes=frozenset(ignore)),
+    )
+
+
+def desired(*entries, moved=None, removed=None, stack=STACK):
+    return Desired(
+        stack=stack,
+        entries={e.name: e for e in entries},
+        moved=moved or {},
+        removed=removed or {},
+        fingerprint="desired-fp",
+    )
+
+
+def live(
+    id,
+    number=A,
+    *,
+    owner=None,
+    country="US",
+    type="local",
+    status="active",
+    cost="1.00",
+    currency="USD",
+    created="2026-01-01T00:00:00Z",
+    position=0,
+    **config,
+):
+    """``owner``: an entry name of STACK, an Owner, or None (unmanaged); ``position``: the place
+    in the account's listing."""
+    if isinstance(owner, str):
+        owner = Owner(STACK, owner)
+    return LiveNumber(
+        id=id,
+        number=number,
+        country=country,
+        type=type,
+        status=status,
+        monthly_cost=Decimal(cost),
+        currency=currency,
+        created_at=created,
+        config=freeze(config),
+        owner=owner,
+        position=position,
+    )
+
+
+def run(d, *numbers, journal=None):
+    return plan(d, Live(numbers=tuple(numbers)), journal=journal or {})
+
+
+def summary(p):
+    """(kind, name, id) of every action, in plan order."""
+    return [(a.kind, a.name, a.id) for a in p.actions]
+
+
+def only(p):
+    assert len(p.actions) == 1, summary(p)
+    return p.actions[0]
+
+
+def problems(d, *numbers, journal=None):
+    with pytest.raises(PlanError) as caught:
+        run(d, *numbers, journal=journal)
+    return caught.value.problems
+
+
+# --- ownership --------------------------------------------------------------------------------
+
+
+def test_unmanaged_and_foreign_numbers_are_left_alone_and_counted():
+    p = run(
+        desired(),
+        live("n1", A),
+        live("n2", B, owner=Owner("staging", "x")),
+        live("n3", C, owner="gone", label="x"),
+    )
+    assert summary(p) == [(RELEASE, "gone", "n3")]
+    assert (p.managed, p.unmanaged, p.foreign) == (1, 1, 1)
+
+
+def test_pin_of_an_unmanaged_number_adopts_it_with_the_differing_keys_only():
+    n = live("n1", A, label="Old", status="active")
+    p = run(desired(entry("main", number=A, label="Main", status="active")), n)
+    action = only(p)
+    assert action.kind is ADOPT and action.id == "n1" and action.number == A
+    assert action.changes == (Change("label", "Old", "Main"),)
+    assert action.tag == "orbitctl__prod__main"
+    assert action.live_fingerprint == n.fingerprint
+    assert p.unchanged == 0
+
+
+def test_pin_of_an_unmanaged_number_adopts_it_even_with_nothing_to_change():
+    action = only(run(desired(entry("main", number=A, label="Main")), live("n1", A, label="Main")))
+    assert (action.kind, action.changes, action.reason) == (ADOPT, (), "pinned by entry 'main'")
+
+
+def test_pin_of_another_stacks_number_is_an_error_naming_that_stack():
+    found = problems(
+        desired(entry("main", number=A)), live("n1", A, owner=Owner("staging", "main"))
+    )
+    assert len(found) == 1 and "'staging'" in found[0] and A in found[0]
+
+
+def test_pin_of_this_stacks_number_under_a_dropped_name_adopts_it_into_the_pinning_entry():
+    p = run(desired(entry("new", number=A, label="L")), live("n1", A, owner="old", label="L"))
+    action = only(p)
+    assert (action.kind, action.name, action.previous_name) == (ADOPT, "new", "old")
+    assert action.tag == "orbitctl__prod__new" and action.changes == ()
+
+
+def test_pin_of_a_number_another_entry_still_owns_is_a_conflict():
+    found = problems(
+        desired(entry("a", number=A), entry("b")), live("n1", A, owner="b")
+    )
+    assert any("conflicting claims" in f and "'b'" in f for f in found)
+
+
+def test_two_entries_pinning_one_number_is_a_conflict():
+    found = problems(desired(entry("a", number=A), entry("b", number=A)))
+    assert found == [f"entries 'a' and 'b' both pin {A}: a number can belong to one entry only"]
+
+
+def test_pin_of_a_number_that_moved_sends_to_the_same_entry_is_a_move():
+    action = only(run(desired(entry("new", number=A), moved={"old": "new"}), live("n1", A, owner="old")))
+    assert (action.kind, action.name, action.previous_name) == (MOVE, "new", "old")
+
+
+def test_pin_of_a_number_that_moved_sends_elsewhere_is_a_conflict():
+    found = problems(
+        desired(entry("a", number=A), entry("b"), moved={"old": "b"}), live("n1", A, owner="old")
+    )
+    assert any("moved: sends its entry 'old' to 'b'" in f for f in found)
+
+
+def test_pin_of_a_number_that_removed_orphans_is_a_conflict():
+    found = problems(desired(entry("a", number=A), removed={"old": "orphan"}), live("n1", A, owner="old"))
+    assert any("removed: orphans" in f for f in found)
+
+
+def test_pinned_number_not_on_the_account_is_purchased_exactly():
+    action = only(run(desired(entry("main", number=A, label="L"))))
+    assert (action.kind, action.number, action.selection.number) == (PURCHASE, A, A)
+    assert action.reason == f"pinned {A} is not on the account"
+
+
+def test_pinned_number_on_the_account_contradicting_the_selection_is_an_error():
+    found = problems(desired(entry("main", number=A, type="local")), live("n1", A, type="toll_free"))
+    assert found == [
+        f"entry 'main' pins {A}, which is on the account but does not match the entry's "
+        "selection (type is toll_free, wanted local): fix the entry to match it"
+    ]
+
+
+def test_pin_changed_to_a_number_not_on_the_account_replaces_the_old_one():
+    action = only(run(desired(entry("main", number=B)), live("n1", A, owner="main")))
+    assert action.kind is REPLACE and action.id == "n1" and action.selection.number == B
+    assert action.reason == f"selection no longer holds: number is {A}, wanted {B}"
+
+
+def test_pin_changed_to_an_unmanaged_number_adopts_it_and_releases_the_old_one():
+    p = run(
+        desired(entry("main", number=B)),
+        live("n1", A, owner="main", created="2020"),
+        live("n2", B, created="2026"),
+    )
+    assert summary(p) == [(ADOPT, "main", "n2"), (RELEASE, "main", "n1")]
+
+
+def test_pinned_number_already_tagged_for_its_entry_is_unchanged():
+    p = run(desired(entry("main", number=A, label="L")), live("n1", A, owner="main", label="L"))
+    assert p.actions == () and p.unchanged == 1
+
+
+# --- journal ----------------------------------------------------------------------------------
+
+
+def test_journal_number_is_adopted_for_its_entry_instead_of_buying_another():
+    p = run(desired(entry("main", label="L")), live("n1", A, label=""), journal={"n1": "main"})
+    action = only(p)
+    assert action.kind is ADOPT and action.id == "n1"
+    assert action.changes == (Change("label", "", "L"),)
+    assert "earlier apply" in action.reason
+
+
+def test_journal_number_fills_a_pool_slot():
+    p = run(desired(entry("pool", count=2)), live("n1", A), journal={"n1": "pool"})
+    assert summary(p) == [(PURCHASE, "pool", None), (ADOPT, "pool", "n1")]
+
+
+@pytest.mark.parametrize(
+    "number, journal",
+    [
+        (live("n1", A), {"n1": "gone"}),  # entry no longer in the manifest
+        (live("n1", A, owner=Owner("other", "main")), {"n1": "main"}),  # tagged by now
+        (live("n1", A), {"n9": "main"}),  # another id
+    ],
+)
+def test_journal_is_ignored_when_the_number_is_tagged_or_the_entry_gone(number, journal):
+    p = run(desired(entry("main", number=B)), number, journal=journal)
+    assert summary(p) == [(PURCHASE, "main", None)]
+
+
+def test_journal_number_follows_its_entry_through_moved():
+    # bought for "notifications", not tagged, then the entry was renamed: adopt, never buy again
+    p = run(
+        desired(entry("sms-pool", count=1), moved={"notifications": "sms-pool"}),
+        live("n1", A),
+        journal={"n1": "notifications"},
+    )
+    assert summary(p) == [(ADOPT, "sms-pool", "n1")]
+
+
+def test_pin_wins_over_the_journal():
+    p = run(
+        desired(entry("a", number=A), entry("b", number=B)),
+        live("n1", A),
+        live("n2", B, owner="b"),
+        journal={"n1": "b"},
+    )
+    assert summary(p) == [(ADOPT, "a", "n1")]
+
+
+# --- single entries ---------------------------------------------------------------------------
+
+
+def test_new_entry_is_purchased_with_its_whole_stated_config_and_tag():
+    e = entry("main", area_code="415", capabilities=["sms"], label="L", tags=["x"], ignore=["label"])
+    action = only(run(desired(e)))
+    assert action.kind is PURCHASE and action.id is None and action.number is None
+    assert action.selection == e.selection
+    assert dict(action.config) == {"label": "L", "tags": ("x",), "capabilities": ("sms",)}
+    assert action.tag == "orbitctl__prod__main" and action.live_fingerprint is None
+
+
+def test_entry_whose_number_matches_is_unchanged():
+    p = run(desired(entry("main", label="L")), live("n1", A, owner="main", label="L", tags=("t",)))
+    assert p.actions == () and p.unchanged == 1 and not p.has_changes
+
+
+def test_update_lists_only_the_changed_keys_before_and_after():
+    n = live("n1", A, owner="main", label="Old", status="active", forwarding_number="+14155550199")
+    e = entry("main", label="New", status="active", forwarding_number="")
+    action = only(run(desired(e), n))
+    assert action.kind is UPDATE and action.tag == "orbitctl__prod__main"
+    assert action.changes == (
+        Change("label", "Old", "New"),
+        Change("forwarding_number", "+14155550199", ""),
+    )
+    assert action.live_fingerprint == n.fingerprint and action.reason is None
+
+
+@pytest.mark.parametrize(
+    "selection, reason",
+    [
+        ({"country": "GB"}, "country is US, wanted GB"),
+        ({"type": "mobile"}, "type is local, wanted mobile"),
+        ({"area_code": "212"}, f"area_code: {A} is not in area code 212"),
+        ({"contains": "999"}, f"contains: {A} does not contain 999"),
+    ],
+)
+def test_selection_no_longer_held_is_a_replace_naming_the_key(selection, reason):
+    n = live("n1", A, owner="main")
+    e = entry("main", label="L", **selection)
+    action = only(run(desired(e), n))
+    assert action.kind is REPLACE and action.id == "n1" and action.number == A
+    assert action.reason == f"selection no longer holds: {reason}"
+    assert action.selection == e.selection and dict(action.config) == {"label": "L"}
+    assert action.previous_monthly_cost == Decimal("1.00") and action.monthly_cost is None
+    assert action.tag == "orbitctl__prod__main" and action.live_fingerprint == n.fingerprint
+
+
+def test_replace_reason_names_every_key_that_fails():
+    action = only(run(desired(entry("main", country="GB", type="mobile")), live("n1", A, owner="main")))
+    assert action.reason == "selection no longer holds: country is US, wanted GB; type is local, wanted mobile"
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [{"area_code": "415"}, {"contains": "5550100"}, {"contains": "1415"}, {"max_cost": "0.10"}],
+)
+def test_selection_still_held_is_not_a_replace(selection):
+    p = run(desired(entry("main", **selection)), live("n1", A, owner="main", cost="5.00"))
+    assert p.actions == () and p.unchanged == 1
+
+
+def test_two_numbers_tagged_for_a_single_entry_keep_the_oldest():
+    p = run(
+        desired(entry("main")),
+        live("n2", B, owner="main", created="2026-02-01"),
+        live("n1", A, owner="main", created="2026-01-01"),
+    )
+    action = only(p)
+    assert (action.kind, action.id, action.monthly_cost) == (RELEASE, "n2", Decimal("1.00"))
+    assert "single number" in action.reason
+    assert p.monthly_cost_delta == Decimal("-1.00") and p.unchanged == 1
+
+
+def test_a_single_entry_keeps_a_number_that_satisfies_over_an_older_one_that_does_not():
+    p = run(
+        desired(entry("main", area_code="415")),
+        live("n1", "+12125550100", owner="main", created="2020"),
+        live("n2", A, owner="main", created="2026"),
+    )
+    assert summary(p) == [(RELEASE, "main", "n1")]
+
+
+# --- pools ------------------------------------------------------------------------------------
+
+
+def test_pool_buys_one_number_per_missing_member():
+    p = run(desired(entry("pool", count=3, label="P")), live("n1", A, owner="pool", label="P"))
+    assert summary(p) == [(PURCHASE, "pool", None)] * 2 and p.unchanged == 1
+    assert all(a.tag == "orbitctl__prod__pool" and a.reason == "pool 'pool' wants 3" for a in p.actions)
+
+
+POOL_MEMBERS = (
+    live("n1", A, owner="pool", created="2026-03"),
+    live("n2", B, owner="pool", created="2026-01"),
+    live("n3", C, owner="pool", created="2026-02"),
+    live("n0", "+14155550103", owner="pool", created="2026-03"),
+)
+
+
+@pytest.mark.parametrize(
+    "count, released",
+    [(3, ["n1"]), (2, ["n1", "n0"]), (1, ["n1", "n3", "n0"])],  # (created_at, id) newest first
+)
+def test_pool_surplus_is_released_newest_first_then_by_id(count, released):
+    p = run(desired(entry("pool", count=count)), *POOL_MEMBERS)
+    assert sorted(a.id for a in p.actions) == sorted(released)
+    assert all(a.kind is RELEASE for a in p.actions) and p.unchanged == count
+    assert all(f"more members than count {count}" in a.reason for a in p.actions)
+
+
+def test_pool_surplus_bought_in_the_same_second_goes_in_listing_order_not_id_order():
+    # ids are random: the account's listing (purchase order) tells which came last
+    same_second = "2026-03-01T10:00:00Z"
+    members = [
+        live("num_zz", A, owner="pool", created=same_second, position=0),
+        live("num_mm", B, owner="pool", created=same_second, position=1),
+        live("num_aa", C, owner="pool", created=same_second, position=2),
+    ]
+    p = run(desired(entry("pool", count=1)), *members)
+    assert sorted(a.id for a in p.actions) == ["num_aa", "num_mm"]
+
+
+def test_pool_of_one_with_a_surplus_says_pool():
+    p = run(desired(entry("pool", count=1)), live("n1", A, owner="pool"), live("n2", B, owner="pool", created="2027"))
+    assert only(p).reason == "pool 'pool' has more members than count 1"
+
+
+def test_pool_members_that_no_longer_satisfy_are_replaced_and_go_first_when_surplus():
+    p = run(
+        desired(entry("pool", count=2, area_code="415")),
+        live("n1", "+12125550100", owner="pool", created="2020"),
+        live("n2", "+12125550101", owner="pool", created="2021"),
+        live("n3", A, owner="pool", created="2026"),
+    )
+    assert summary(p) == [(REPLACE, "pool", "n1"), (RELEASE, "pool", "n2")]
+
+
+def test_pool_config_drift_is_one_update_per_member():
+    p = run(
+        desired(entry("pool", count=3, label="P")),
+        live("n1", A, owner="pool", label="X"),
+        live("n2", B, owner="pool", label="P"),
+        live("n3", C, owner="pool", label="Y"),
+    )
+    assert summary(p) == [(UPDATE, "pool", "n1"), (UPDATE, "pool", "n3")] and p.unchanged == 1
+
+
+# --- per-key comparison -----------------------------------------------------------------------
+
+
+def test_keys_not_stated_are_not_managed():
+    p = run(desired(entry("main")), live("n1", A, owner="main", label="anything", tags=("a",)))
+    assert p.actions == ()
+
+
+def test_ignore_changes_skips_the_key():
+    p = run(desired(entry("main", label="L", tags=["a"], ignore=["label"])), live("n1", A, owner="main", label="X", tags=("b",)))
+    assert only(p).changes == (Change("tags", ("b",), ("a",)),)
+
+
+@pytest.mark.parametrize(
+    "key, stated, observed, changed",
+    [
+        ("tags", ["a", "b"], ("b", "a"), False),
+        ("tags", ["a"], ("a", "b"), True),
+        ("tags", [], None, False),
+        ("capabilities", ["sms", "voice"], ("voice", "sms"), False),
+        ("capabilities", ["sms"], ("sms", "voice"), True),
+        ("channel_config", {"whatsapp": {"enabled": True}}, {"whatsapp": {"enabled": True}}, False),
+        ("channel_config", {"whatsapp": {"enabled": True}}, {"whatsapp": {"enabled": False}}, True),
+        ("channel_config", {}, None, False),
+        ("forwarding_number", "", None, False),
+        ("sms_forwarding", None, "", False),
+        ("webhook_url", None, "", False),
+        ("compliance_profile_id", "", None, False),
+        ("webhook_url", "https://h.example/x", {"sms": "https://h.example/x", "voice": None}, True),
+        ("label", "", None, True),
+    ],
+)
+def test_per_key_comparison(key, stated, observed, changed):
+    p = run(desired(entry("main", **{key: stated})), live("n1", A, owner="main", **{key: observed}))
+    if changed:
+        assert only(p).changes == (Change(key, freeze(observed), freeze(stated)),)
+    else:
+        assert p.actions == ()
+
+
+def test_changes_carry_frozen_values():
+    p = run(
+        desired(entry("main", channel_config={"a": [1]}, tags=["x"])),
+        live("n1", A, owner="main", channel_config={"a": [2]}, tags=("y",)),
+    )
+    tags, cc = only(p).changes
+    assert isinstance(cc.after, MappingProxyType) and cc.after["a"] == (1,)
+    assert isinstance(cc.before, MappingProxyType) and tags.after == ("x",)
+
+
+def test_a_stated_key_not_observed_live_differs_with_before_none():
+    action = only(run(desired(entry("main", label="L")), live("n1", A, owner="main")))
+    assert action.changes == (Change("label", None, "L"),)
+
+
+def test_status_is_read_from_the_number_when_not_in_config():
+    assert run(desired(entry("main", status="active")), live("n1", A, owner="main")).actions == ()
+    action = only(run(desired(entry("main", status="inactive")), live("n1", A, owner="main")))
+    assert action.changes == (Change("status", "active", "inactive"),)
+
+
+def test_status_missing_entirely_differs():
+    action = only(run(desired(entry("main", status="active")), live("n1", A, owner="main", status="")))
+    assert action.changes == (Change("status", None, "active"),)
+
+
+def test_regulatory_hold_is_not_fought():
+    n = live("n1", A, owner="main", status="regulatory_hold")
+    assert run(desired(entry("main", status="active")), n).actions == ()
+    n = live("n1", A, owner="main", status="regulatory_hold", label="x")
+    assert only(run(desired(entry("main", status="active", label="y")), n)).changes == (
+        Change("label", "x", "y"),
+    )
+
+
+# --- names that leave the manifest -------------------------------------------------------------
+
+
+def test_dropped_name_is_released_carrying_its_cost():
+    p = run(desired(), live("n1", A, owner="gone", cost="2.50"))
+    action = only(p)
+    assert (action.kind, action.name, action.number) == (RELEASE, "gone", A)
+    assert action.monthly_cost == Decimal("2.50") and action.tag is None
+    assert action.reason == "entry 'gone' is no longer in the manifest"
+    assert p.monthly_cost_delta == Decimal("-2.50") and p.currency == "USD"
+
+
+def test_moved_retags_and_carries_the_new_entrys_changes():
+    n = live("n1", A, owner="old", label="Old")
+    action = only(run(desired(entry("new", label="New"), moved={"old": "new"}), n))
+    assert (action.kind, action.name, action.previous_name, action.id) == (MOVE, "new", "old", "n1")
+    assert action.tag == "orbitctl__prod__new" and action.reason == "moved: old -> new"
+    assert action.changes == (Change("label", "Old", "New"),)
+
+
+def test_moved_into_an_entry_that_already_has_its_number_is_a_surplus_member():
+    p = run(
+        desired(entry("new"), moved={"old": "new"}),
+        live("n1", A, owner="new", created="2020"),
+        live("n2", B, owner="old", created="2026"),
+    )
+    action = only(p)
+    assert (action.kind, action.id, action.previous_name) == (RELEASE, "n2", "old")
+
+
+def test_moved_number_that_does_not_fit_the_new_entry_is_replaced():
+    action = only(run(desired(entry("new", area_code="212"), moved={"old": "new"}), live("n1", A, owner="old")))
+    assert (action.kind, action.previous_name) == (REPLACE, "old")
+
+
+def test_removed_orphans_the_number():
+    action = only(run(desired(removed={"old": "orphan"}), live("n1", A, owner="old")))
+    assert (action.kind, action.name, action.id, action.tag) == (ORPHAN, "old", "n1", None)
+    assert action.changes == () and action.live_fingerprint is not None
+
+
+@pytest.mark.parametrize(
+    "d, expected",
+    [
+        (desired(entry("old"), entry("new"), moved={"old": "new"}), "'old' is still an entry"),
+        (desired(moved={"old": "new"}), "'new' is not an entry of the manifest"),
+        (desired(entry("new"), moved={"old": "new"}, removed={"old": "orphan"}), "both in moved: and in removed"),
+        (desired(entry("old"), removed={"old": "orphan"}), "removed: old, but 'old' is still an entry"),
+    ],
+)
+def test_inconsistent_moved_and_removed_are_errors(d, expected):
+    found = problems(d, live("n1", A, owner="old"))
+    assert len(found) == 1 and expected in found[0]
+
+
+# --- prevent_release, several problems at once -----------------------------------------------
+
+
+def test_prevent_release_refuses_a_surplus_release():
+    found = problems(
+        desired(entry("main", prevent_release=True)),
+        live("n1", A, owner="main", created="2020"),
+        live("n2", B, owner="main", created="2026"),
+    )
+    assert len(found) == 1 and "'main' has lifecycle.prevent_release" in found[0]
+    assert f"release {B} (n2)" in found[0]
+
+
+def test_prevent_release_refuses_a_replace():
+    found = problems(desired(entry("main", area_code="212", prevent_release=True)), live("n1", A, owner="main"))
+    assert len(found) == 1 and f"replace {A} (n1)" in found[0]
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems(
+        desired(
+            entry("a", number=A),
+            entry("b", area_code="212", prevent_release=True),
+        ),
+        live("n1", A, owner=Owner("staging", "a")),
+        live("n2", B, owner="b"),
+    )
+    assert len(found) == 2
+
+
+def test_adopting_a_number_with_ten_user_tags_would_exceed_the_api_limit():
+    ten = tuple(f"t{i}" for i in range(10))
+    found = problems(desired(entry("main", number=A)), live("n1", A, tags=ten))
+    assert found == [
+        f"entry 'main': {A} (n1) would carry 11 tags with the ownership tag, and the API "
+        "allows 10: state tags: for the entry with at most 9"
+    ]
+    action = only(run(desired(entry("main", number=A, tags=["a"])), live("n1", A, tags=ten)))
+    assert action.kind is ADOPT and action.changes == (Change("tags", ten, ("a",)),)
+
+
+def test_releases_in_several_currencies_are_refused():
+    found = problems(desired(), live("n1", A, owner="x"), live("n2", B, owner="y", currency="EUR"))
+    assert found == [
+        "the plan's monthly costs are in several currencies (EUR, USD): orbitctl cannot sum "
+        "them; plan the numbers of each currency in a separate stack"
+    ]
+
+
+# --- plan-level properties --------------------------------------------------------------------
+
+
+def test_actions_are_sorted_by_kind_then_name_then_number():
+    p = run(
+        desired(entry("z"), entry("a"), entry("m", label="L"), moved={"o": "a"}, removed={"r": "orphan"}),
+        live("n5", C, owner="gone-b"),
+        live("n4", B, owner="gone-a"),
+        live("n3", A, owner="m"),
+        live("n6", "+14155550109", owner="r"),
+        live("n7", "+14155550108", owner="o"),
+        live("n8", "+14155550107", owner="gone-a"),
+    )
+    assert summary(p) == [
+        (PURCHASE, "z", None),
+        (UPDATE, "m", "n3"),
+        (RELEASE, "gone-a", "n4"),
+        (RELEASE, "gone-a", "n8"),
+        (RELEASE, "gone-b", "n5"),
+        (ORPHAN, "r", "n6"),
+        (MOVE, "a", "n7"),
+    ]
+    assert p.desired_fingerprint == "desired-fp" and p.stack == STACK
+    assert (p.managed, p.unmanaged, p.foreign) == (6, 0, 0)
+
+
+def test_replace_counts_only_its_release_until_priced():
+    p = run(desired(entry("main", area_code="212")), live("n1", A, owner="main", cost="3.00", currency="EUR"))
+    assert p.monthly_cost_delta == Decimal("0") and p.currency == "EUR"
+
+
+def test_plan_is_pure_same_input_same_plan():
+    d = desired(entry("pool", count=2, label="P"))
+    numbers = (live("n1", A, owner="pool", label="X"), live("n2", B, owner="gone"))
+    assert run(d, *numbers) == run(d, *numbers)
+
+
+# --- matching helpers -------------------------------------------------------------------------
+
+
+def test_national_significant_number():
+    assert national_significant_number(A, "US") == "4155550100"
+    assert national_significant_number("+390612345678", "IT") == "0612345678"
+    assert national_significant_number("+442071234567", "US") == "2071234567"  # parsed
+    assert national_significant_number("+12", "ZZ") == "12"  # unparsable: the digits
+
+
+def test_area_code_with_the_trunk_prefix():
+    assert in_area_code("+442071234567", "GB", "020")
+    assert in_area_code("+442071234567", "GB", "20")
+    assert not in_area_code("+442071234567", "GB", "021")
+    assert not in_area_code(A, "US", "212")
+    assert not in_area_code("+12", "ZZ", "3")
+
+
+def test_unmet_keys_of_a_satisfying_number_is_empty():
+    assert unmet_keys(Selection(country="US", area_code="415", contains="555"), A, "US", "local") == []
