@@ -71,14 +71,16 @@ def apply_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in
         f"version: 1\nstack: {STACK}\nnumbers:\n  pool:\n    country: US\n    count: {n}\n"
         "    label: pool member\n    tags: [bench]\n"
     )
-    with served_sandbox(workdir / "state.json", latency_ms, in_thread=in_thread) as url:
-        with OrbitClient(KEY, url) as client:
-            started = time.perf_counter()
-            plan, _, live = build_plan(client, [manifest], parallelism=parallelism, progress=False)
-            planned = time.perf_counter()
-            result = execute(plan, client, parallelism=parallelism, journal=Journal(workdir / "journal.json"), live=live)
-            applied = time.perf_counter()
-            on_account = sum(1 for _ in client.iter_numbers())
+    with (
+        served_sandbox(workdir / "state.json", latency_ms, in_thread=in_thread) as url,
+        OrbitClient(KEY, url) as client,
+    ):
+        started = time.perf_counter()
+        plan, _, live = build_plan(client, [manifest], parallelism=parallelism, progress=False)
+        planned = time.perf_counter()
+        result = execute(plan, client, parallelism=parallelism, journal=Journal(workdir / "journal.json"), live=live)
+        applied = time.perf_counter()
+        on_account = sum(1 for _ in client.iter_numbers())
     if result.failed or on_account != n:
         print(f"P={parallelism}: {len(result.failed)} failed, {on_account} numbers on the account (wanted {n})")
         for outcome in result.failed[:5]:

@@ -42,7 +42,10 @@ def main() -> None:
         state = Path(scratch) / "sandbox.json"
         with serve_in_thread(state_path=state) as server:
             _seed(server.url, args.numbers)
-        with serve_in_thread(state_path=state, latency_ms=args.latency_ms) as server, OrbitClient(KEY, server.url) as client:
+        with (
+            serve_in_thread(state_path=state, latency_ms=args.latency_ms) as server,
+            OrbitClient(KEY, server.url) as client,
+        ):
             started = time.perf_counter()
             ids = [record.id for record in client.iter_numbers(page_size=200)]
             listing = time.perf_counter() - started

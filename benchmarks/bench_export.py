@@ -16,10 +16,10 @@ import tracemalloc
 from pathlib import Path
 
 from orbitctl.account.api import NumberRecord
+from orbitctl.account.observe import live_number
 from orbitctl.export import export_manifest
 from orbitctl.manifest import load_manifests
 from orbitctl.model import ActionKind, Live
-from orbitctl.account.observe import live_number
 from orbitctl.plan.planner import plan
 
 LABELS = ["Support", "Sales", "Billing desk", "On-call", "", "Café Zürich"]

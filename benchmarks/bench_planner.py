@@ -116,7 +116,7 @@ def main() -> int:
         start = time.process_time()
         result = plan(desired, live)
         cpu.append(time.process_time() - start)
-    counts = {kind.value: result.count(kind) for kind in sorted(set(a.kind for a in result.actions))}
+    counts = {kind.value: result.count(kind) for kind in sorted({a.kind for a in result.actions})}
     print(f"actions: {counts}  unchanged: {result.unchanged:,}")
     print(
         f"managed {result.managed:,}, unmanaged {result.unmanaged:,}, foreign {result.foreign:,}"

@@ -30,8 +30,8 @@ from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import thaw
 from orbitctl.manifest.schema import manifest_schema
-from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
+from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 
 #: Stack and entry-name slugs, from the schema (the one source of the structural rules).

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from orbitctl.plan import planner, pricing
 from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.account.inventory import search_offers
+from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.account.observe import observe
+from orbitctl.plan import planner, pricing
 from orbitctl.progress import progress as progress_bar
 
 

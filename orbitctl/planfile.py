@@ -283,7 +283,7 @@ class _Reader:
         value = self.raw(key)
         if value is None and nullable:
             return None
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise _Invalid(self._path(key), f"expected {label}, found {_json_type(value)}")
         return value
 

@@ -12,15 +12,19 @@ STACK = "prod"
 
 
 def purchase(name: str = "support-main", **overrides) -> Action:
-    fields = dict(
-        kind=ActionKind.PURCHASE,
-        name=name,
-        selection=Selection(country="US", type="local", area_code="415", capabilities=("sms", "voice"), max_monthly_cost=Decimal("2.00")),
-        config=freeze({"label": "Main Support Line", "tags": ["support", "us-west"], "forwarding_number": "+14155550111"}),
-        tag=ownership_tag(STACK, name),
-        reason="new entry",
-        monthly_cost=Decimal("1.50"),
-    )
+    fields = {
+        "kind": ActionKind.PURCHASE,
+        "name": name,
+        "selection": Selection(
+            country="US", type="local", area_code="415", capabilities=("sms", "voice"), max_monthly_cost=Decimal("2.00")
+        ),
+        "config": freeze(
+            {"label": "Main Support Line", "tags": ["support", "us-west"], "forwarding_number": "+14155550111"}
+        ),
+        "tag": ownership_tag(STACK, name),
+        "reason": "new entry",
+        "monthly_cost": Decimal("1.50"),
+    }
     fields.update(overrides)
     return Action(**fields)
 
@@ -131,17 +135,17 @@ ALL_KINDS = {
 
 
 def plan_of(*actions: Action, unchanged: int = 0, delta: str = "0", **overrides) -> Plan:
-    fields = dict(
-        stack=STACK,
-        actions=tuple(actions),
-        unchanged=unchanged,
-        monthly_cost_delta=Decimal(delta),
-        desired_fingerprint="0" * 64,
-        managed=len(actions) + unchanged,
-        unmanaged=3,
-        foreign=2,
-        manifest_paths=("numbers.yaml",),
-    )
+    fields = {
+        "stack": STACK,
+        "actions": tuple(actions),
+        "unchanged": unchanged,
+        "monthly_cost_delta": Decimal(delta),
+        "desired_fingerprint": "0" * 64,
+        "managed": len(actions) + unchanged,
+        "unmanaged": 3,
+        "foreign": 2,
+        "manifest_paths": ("numbers.yaml",),
+    }
     fields.update(overrides)
     return Plan(**fields)
 
@@ -159,8 +163,12 @@ from orbitctl.model import ACTION_KINDS, CONFIG_KEYS  # noqa: E402
 _json_scalars = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12)
 json_values = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=3).map(tuple)
-    | st.dictionaries(st.sampled_from(["rate", "token", "url", "sms", "api_key", "x"]), inner, max_size=3).map(freeze),
+    lambda inner: (
+        st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.sampled_from(["rate", "token", "url", "sms", "api_key", "x"]), inner, max_size=3).map(
+            freeze
+        )
+    ),
     max_leaves=8,
 )
 _money = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
@@ -201,7 +209,9 @@ def actions(draw) -> Action:
         previous_name=draw(_names) if kind is ActionKind.MOVE else draw(st.none() | _names),
         reason=draw(st.text(min_size=1, max_size=20)) if kind in (ActionKind.REPLACE, ActionKind.RELEASE) else None,
         monthly_cost=draw(st.none() | _money),
-        live_fingerprint=None if kind is ActionKind.PURCHASE else draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
+        live_fingerprint=None
+        if kind is ActionKind.PURCHASE
+        else draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
         previous_monthly_cost=draw(_money) if kind is ActionKind.REPLACE else None,
     )
 

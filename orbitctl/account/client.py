@@ -47,11 +47,11 @@ from orbitctl.account.api import (
     TransportError,
     ValidationError,
 )
+from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
-from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
-__all__ = ["OrbitClient", "POOL_SIZE"]
+__all__ = ["POOL_SIZE", "OrbitClient"]
 
 logger = logging.getLogger(__name__)
 

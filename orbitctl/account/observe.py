@@ -58,8 +58,8 @@ def observe(
     # by id: a number listed twice (pages shifting under the cursor) is one number
     listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
     position = {record.id: index for index, record in enumerate(listed)}
-    records = [record for record in listed if COMPARED_FIELDS <= record.fields.keys()]
-    partial = [record for record in listed if not COMPARED_FIELDS <= record.fields.keys()]
+    records = [record for record in listed if record.fields.keys() >= COMPARED_FIELDS]
+    partial = [record for record in listed if not record.fields.keys() >= COMPARED_FIELDS]
     total, done = len(partial), 0
 
     def detail(record: NumberRecord) -> NumberRecord | None:

@@ -13,9 +13,9 @@ import email.utils
 import math
 import random
 import time
-from datetime import timezone
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 
 #: Methods safe to send twice: a second PUT sets the same values, a second DELETE finds nothing.
 RETRYABLE_METHODS = frozenset({"GET", "PUT", "DELETE"})
@@ -81,5 +81,5 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # "-0000": a UTC time from a source that does not say where it is
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now())

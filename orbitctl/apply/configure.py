@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from orbitctl.plan.diff import EMPTY_MEANS_NONE
+from orbitctl.apply.outcome import Mismatch
 from orbitctl.frozen import thaw
 from orbitctl.model import REGULATORY_HOLD, SET_VALUED_KEYS, Action, ActionKind, Owner
-from orbitctl.apply.outcome import Mismatch
+from orbitctl.plan.diff import EMPTY_MEANS_NONE
 
 #: What a number bought in regulatory hold must not be sent: the API decides when it is active.
 _HELD_SKIP_KEYS = frozenset({"status"})

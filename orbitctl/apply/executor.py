@@ -20,11 +20,11 @@ from decimal import Decimal
 from typing import Any
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
-from orbitctl.apply.configure import existing_number_body, rewrites_tags
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
 from orbitctl.account.observe import live_number
+from orbitctl.apply.configure import existing_number_body, rewrites_tags
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Status
 from orbitctl.apply.purchase import OfferBook, check_returned, purchase_and_configure
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
 
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]
@@ -70,7 +70,7 @@ class _Run:
     def configure(self, action: Action) -> ActionOutcome:
         """Adopt, update, move, orphan: one PUT, then the read-back. A PUT that rewrites the tags
         (and so who owns the number) is sent only if a fresh read shows the number as planned."""
-        found = dict(id=action.id, number=action.number)
+        found = {"id": action.id, "number": action.number}
         try:
             live_tags = None
             if rewrites_tags(action):
@@ -84,12 +84,16 @@ class _Run:
             returned = self.client.configure(action.id, **body)
             mismatches = check_returned(self.client, action.id, body, returned)
         except NotFoundError:
-            return ActionOutcome(action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found)
+            return ActionOutcome(
+                action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found
+            )
         except OrbitError as problem:
             return ActionOutcome(action, Status.FAILED, str(problem), **found)
         if mismatches:
             listed = "; ".join(str(mismatch) for mismatch in mismatches)
-            return ActionOutcome(action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found)
+            return ActionOutcome(
+                action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found
+            )
         if action.tag and action.id:
             self.journal.clear(action.id)  # it carries its tag now
         return ActionOutcome(action, Status.OK, **found)
@@ -99,7 +103,7 @@ class _Run:
         counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
-        found = dict(id=action.id, number=action.number)
+        found = {"id": action.id, "number": action.number}
         try:
             if self.unchanged_since_plan(action) is None:
                 return _changed_since_plan(action, "released")
@@ -133,10 +137,12 @@ class _Run:
 
 def _changed_since_plan(action: Action, verb: str) -> ActionOutcome:
     return ActionOutcome(
-        action, Status.FAILED,
+        action,
+        Status.FAILED,
         f"not {verb}: {action.number or action.id} changed on the account since the plan was made "
         "(its tags or configuration); plan again",
-        id=action.id, number=action.number,
+        id=action.id,
+        number=action.number,
     )
 
 
@@ -152,7 +158,7 @@ def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionO
     """Run one step; a bug in it fails that action only, never the others."""
     try:
         return step(action)
-    except Exception as problem:  # noqa: BLE001 - one action's failure must not stop the rest
+    except Exception as problem:  # one action's failure must not stop the rest
         return ActionOutcome(action, Status.FAILED, f"unexpected error: {type(problem).__name__}: {problem}")
 
 
@@ -216,8 +222,14 @@ def execute(
     # 3. replaces' old numbers, releases
     run_group(
         [
-            (i, a, (lambda action, b=bought[i]: run.release_replaced(action, b))
-             if a.kind is ActionKind.REPLACE else run.release, True)
+            (
+                i,
+                a,
+                (lambda action, b=bought[i]: run.release_replaced(action, b))
+                if a.kind is ActionKind.REPLACE
+                else run.release,
+                True,
+            )
             for i, a in indexed
             if a.kind in RELEASING_KINDS
         ]

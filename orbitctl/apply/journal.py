@@ -12,12 +12,13 @@ The file is small JSON, rewritten atomically (temporary file + rename) on every 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import threading
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -122,7 +123,7 @@ class Journal:
             number=number,
             name=name,
             stack=stack,
-            time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             reason=reason,
             account=account,
         )
@@ -204,8 +205,6 @@ class Journal:
                 os.fsync(stream.fileno())
             os.replace(temporary, self.path)
         except BaseException:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
-            except FileNotFoundError:
-                pass
             raise

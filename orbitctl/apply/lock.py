@@ -24,7 +24,7 @@ def apply_lock(directory: Path) -> Iterator[None]:
     path = directory / LOCK_FILENAME
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a")
+        handle = open(path, "a")  # noqa: SIM115 - closed by the `with` below, once an OSError is worded
     except OSError as problem:
         raise OrbitctlError(f"cannot take the apply lock {path}: {problem.strerror}") from None
     with handle:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter, deque
@@ -22,12 +23,20 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orbitctl.account.api import LIST_PAGE_MAX, ConflictError, NumberRecord, OrbitError, RateLimitedError, ServerError, TransportError
-from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.account.api import (
+    LIST_PAGE_MAX,
+    ConflictError,
+    NumberRecord,
+    OrbitError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
 from orbitctl.account.inventory import search_offers
+from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.apply.journal import account_of
-from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
 from orbitctl.plan.pricing import candidates, describe, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
@@ -135,7 +144,9 @@ def _outcome_unknown(problem: OrbitError) -> bool:
     return isinstance(problem, (TransportError, ServerError)) or getattr(problem, "outcome_unknown", False)
 
 
-def buy(client: Any, book: OfferBook, selection: Selection, *, compliance_profile_id: str | None = None) -> tuple[NumberRecord, Offer]:
+def buy(
+    client: Any, book: OfferBook, selection: Selection, *, compliance_profile_id: str | None = None
+) -> tuple[NumberRecord, Offer]:
     """Buy one number for ``selection``: the record the API (or the account) gave, and the row.
 
     Raises PurchaseFailed when nothing could be bought."""
@@ -211,7 +222,9 @@ def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
         return fallback or Decimal("0")
 
 
-def _untagged(journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, what: str) -> tuple[str, bool]:
+def _untagged(
+    journal: Any, client: Any, action: Action, stack: str, *, id: str, number: str, what: str
+) -> tuple[str, bool]:
     """Journal ``number``, bought (or maybe bought: ``id`` "") for ``action`` and not tagged.
     Returns the message saying ``what`` happened and how the number will be adopted, and whether
     the journal holds it."""
@@ -221,7 +234,10 @@ def _untagged(journal: Any, client: Any, action: Action, stack: str, *, id: str,
         journal.record(id=id, number=number, name=action.name, stack=stack, reason=what, account=account_of(client))
     except OSError as problem:
         unwritable = f"{journal.path}: {problem.strerror or problem}"
-        return f"{what}; it could not be recorded in the journal ({unwritable}): {held}{pin} so that apply adopts it", False
+        return (
+            f"{what}; it could not be recorded in the journal ({unwritable}): {held}{pin} so that apply adopts it",
+            False,
+        )
     adopts = f"{held}the next `orbitctl apply` from this checkout adopts it instead of buying another (or {pin})"
     return f"{what}; it is recorded in {journal.path}, and {adopts}", True
 
@@ -238,12 +254,14 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     try:
         record, offer = buy(client, book, selection, compliance_profile_id=compliance)
     except PurchaseUncertain as problem:
-        message, kept = _untagged(journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem))
+        message, kept = _untagged(
+            journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem)
+        )
         return ActionOutcome(action, Status.FAILED, message, journaled=kept, number=problem.number, id=problem.id)
     except PurchaseFailed as problem:
         return ActionOutcome(action, Status.FAILED, str(problem))
 
-    bought: dict[str, Any] = dict(id=record.id, number=record.number)
+    bought: dict[str, Any] = {"id": record.id, "number": record.number}
 
     def journaled(reason: str, mismatches: tuple[Mismatch, ...] = ()) -> ActionOutcome:
         what = f"bought {record.number} ({record.id}) for '{action.name}' but could not configure it: {reason}"
@@ -264,30 +282,38 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
         mismatches = check_returned(client, record.id, body, returned)
     except OrbitError as problem:
         return journaled(str(problem))
-    except Exception as problem:  # noqa: BLE001 - a bug must not lose track of a bought number
+    except Exception as problem:  # a bug must not lose track of a bought number
         return journaled(f"unexpected error: {type(problem).__name__}: {problem}")
 
     held = bought["held"] = held or is_held(returned.fields)
     if any(mismatch.key == "tags" for mismatch in mismatches):
         return journaled("the API did not take its tags", mismatches)
-    try:
-        journal.clear(record.id)  # it carries its ownership tag
-    except OSError:
-        pass  # the next apply forgets it: the journal keeps no number that carries its tag
+    # It carries its ownership tag; if the journal cannot be written now, the next apply forgets
+    # it: the journal keeps no number that carries its tag.
+    with contextlib.suppress(OSError):
+        journal.clear(record.id)
     if mismatches:
         listed = "; ".join(str(mismatch) for mismatch in mismatches)
-        return ActionOutcome(action, Status.FAILED, f"bought {record.number}, but the API did not take: {listed}", mismatches=mismatches, **bought)
-    message = f"bought {record.number}" + (" (in regulatory hold: it activates once the carrier approves it)" if held else "")
+        return ActionOutcome(
+            action,
+            Status.FAILED,
+            f"bought {record.number}, but the API did not take: {listed}",
+            mismatches=mismatches,
+            **bought,
+        )
+    message = f"bought {record.number}" + (
+        " (in regulatory hold: it activates once the carrier approves it)" if held else ""
+    )
     return ActionOutcome(action, Status.OK, message, **bought)
 
 
-def check_returned(client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord) -> tuple[Mismatch, ...]:
+def check_returned(
+    client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord
+) -> tuple[Mismatch, ...]:
     """Read-back: compare what the PUT returned with what was asked; keys the response lacks are
     read with a GET of the number."""
     fields = dict(returned.fields)
     if missing_keys(asked, fields):
-        try:
+        with contextlib.suppress(OrbitError):  # still missing: read_back reports them as not taken
             fields.update(client.get_number(number_id).fields)
-        except OrbitError:
-            pass  # still missing: read_back reports those keys as not taken
     return read_back(asked, fields)

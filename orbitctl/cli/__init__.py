@@ -14,7 +14,6 @@ from orbitctl.account.api import OrbitError
 from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
 
-
 #: Exit code of every error (SPEC section 4); click's usage errors would otherwise exit 2, which
 #: `plan --detailed-exitcode` reserves for "changes present".
 EXIT_ERROR = 1

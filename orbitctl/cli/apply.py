@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from orbitctl.apply import executor, gates
+from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
+from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
-from orbitctl.apply.journal import Journal, account_of
 from orbitctl.model import Live, Plan
-from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
@@ -116,7 +116,9 @@ def command(
         raise click.exceptions.Exit(1)
 
 
-def _checked_saved_plan(source: str, client, *, parallelism: int, journal: Journal, progress: bool) -> tuple[Plan, Live]:
+def _checked_saved_plan(
+    source: str, client, *, parallelism: int, journal: Journal, progress: bool
+) -> tuple[Plan, Live]:
     """The plan saved in ``source`` and the account as read now, once the plan is checked against
     a fresh plan of the manifests it names (``gates.check_saved_plan``, ``check_prevent_release``)."""
     plan = load_plan(source)
@@ -126,7 +128,11 @@ def _checked_saved_plan(source: str, client, *, parallelism: int, journal: Journ
         client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress
     )
     gates.check_saved_plan(
-        plan, desired=desired, live=live, fresh=fresh, source=source,
+        plan,
+        desired=desired,
+        live=live,
+        fresh=fresh,
+        source=source,
         journaled=journal.pending(plan.stack, live),
     )
     gates.check_prevent_release(plan, desired)
@@ -148,7 +154,9 @@ def _confirm(plan: Plan) -> None:
     click.echo("", err=True)
     answer = click.prompt(
         f"Apply these changes to stack '{plan.stack}'? Only '{CONFIRM_WORD}' will be accepted",
-        default="", show_default=False, err=True,
+        default="",
+        show_default=False,
+        err=True,
     )
     if answer.strip() != CONFIRM_WORD:
         raise OrbitctlError("apply cancelled; nothing was changed")
@@ -167,7 +175,9 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
                 click.echo(f"Warning: {outcome.message}", err=True)
 
         try:
-            return executor.execute(plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live)
+            return executor.execute(
+                plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live
+            )
         except KeyboardInterrupt:
             raise OrbitctlError(
                 f"interrupted after {done} of {total} actions (those under way were finished). "

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from orbitctl.account.observe import observe
+from orbitctl.atomicfile import write_atomically
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import one_line_text, parallelism_option
-from orbitctl.atomicfile import write_atomically
 from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
 from orbitctl.model import Live
-from orbitctl.account.observe import observe
 from orbitctl.progress import progress
 
 
@@ -62,9 +62,8 @@ def command(
         one_line_text(schema_ref, "--schema")
     if stack is not None:
         choose_stack(Live(numbers=()), stack)  # a bad --stack fails before the account is read
-    with obj.make_client() as client:
-        with progress("Reading the account") as bar:
-            live = observe(client, parallelism=parallelism, on_progress=bar.update)
+    with obj.make_client() as client, progress("Reading the account") as bar:
+        live = observe(client, parallelism=parallelism, on_progress=bar.update)
     result = export_manifest(
         live,
         choose_stack(live, stack),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from orbitctl.errors import OrbitctlError
 from orbitctl.account.api import DEFAULT_PARALLELISM
+from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.yamlload import lone_surrogate
 
 manifest_arguments = click.argument(

@@ -7,10 +7,10 @@ import sys
 
 import click
 
+from orbitctl.apply.journal import Journal
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
-from orbitctl.apply.journal import Journal
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import save_plan

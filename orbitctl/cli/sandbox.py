@@ -60,7 +60,10 @@ def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float,
     url = f"http://{bound_host}:{bound_port}"
     try:
         click.echo(f"Orbit sandbox listening on {url} (state: {state or 'in memory'}, seed {seed})")
-        click.echo(f"Try: curl -H 'X-API-Key: dv_test_sk_demo' '{url}/api/v1/numbers/available?country=US&area_code=415&limit=5'")
+        click.echo(
+            f"Try: curl -H 'X-API-Key: dv_test_sk_demo' "
+            f"'{url}/api/v1/numbers/available?country=US&area_code=415&limit=5'"
+        )
         click.echo("Press Ctrl-C to stop.", err=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -82,13 +82,13 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
             path = path + tuple(error.validator_value.get("required", ())[:1])
         return [document.problem(path, custom[keyword], key=True)]
     if "propertyNames" in error.absolute_schema_path:
-        path = path + (str(error.instance),)
+        path = (*path, str(error.instance))
         message = f"{error.instance!r} is not allowed as a name ({_allowed(schema)})"
         return [document.problem(path, message, key=True)]
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [
-            document.problem(path + (key,), f"unknown key {key!r} (allowed: {', '.join(known)})",
+            document.problem((*path, key), f"unknown key {key!r} (allowed: {', '.join(known)})",
                              key=True)
             for key in error.instance
             if key not in known
@@ -96,7 +96,7 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
     if keyword == "required":
         required = ", ".join(error.validator_value)
         return [
-            document.problem(path + (key,), f"the key {key!r} is missing (required: {required})", key=True)
+            document.problem((*path, key), f"the key {key!r} is missing (required: {required})", key=True)
             for key in error.validator_value
             if key not in error.instance
         ]

@@ -35,7 +35,7 @@ def check_meaning(merged: Merged) -> list[Problem]:
         if not isinstance(entry.value, dict):
             continue
         for key, value in entry.value.items():
-            problems.extend(_check_value(key, Placed(value, entry.document, entry.path + (key,))))
+            problems.extend(_check_value(key, Placed(value, entry.document, (*entry.path, key))))
         problems.extend(_check_selection(entry, merged.defaults))
         problems.extend(_check_pinned_once(entry, pinned))
     problems.extend(_check_moved_and_removed(merged))
@@ -65,7 +65,7 @@ def _check_value(key: str, placed: Placed) -> list[Problem]:
 
 def _effective(entry: Placed, defaults: dict[str, Placed], key: str) -> tuple[Any, Placed | None]:
     if key in entry.value:
-        return entry.value[key], Placed(entry.value[key], entry.document, entry.path + (key,))
+        return entry.value[key], Placed(entry.value[key], entry.document, (*entry.path, key))
     default = defaults.get(key)
     return (default.value, default) if default else (None, None)
 
@@ -124,7 +124,7 @@ def _check_pinned_once(entry: Placed, pinned: dict[str, Placed]) -> list[Problem
     if number is None:
         return []
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    here = Placed(text, entry.document, entry.path + ("number",))
+    here = Placed(text, entry.document, (*entry.path, "number"))
     first = pinned.setdefault(e164, here)
     if first is here:
         return []

@@ -30,9 +30,9 @@ def substitute(document: Document, environ: Mapping[str, str]) -> list[Problem]:
 
 def _walk(value: Any, path: KeyPath, document: Document, environ, problems) -> Any:
     if isinstance(value, dict):
-        return {key: _walk(item, path + (key,), document, environ, problems) for key, item in value.items()}
+        return {key: _walk(item, (*path, key), document, environ, problems) for key, item in value.items()}
     if isinstance(value, list):
-        return [_walk(item, path + (index,), document, environ, problems) for index, item in enumerate(value)]
+        return [_walk(item, (*path, index), document, environ, problems) for index, item in enumerate(value)]
     if isinstance(value, str) and "$" in value:
         return _expand(value, path, document, environ, problems)
     return value

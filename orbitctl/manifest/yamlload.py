@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,7 +34,7 @@ _WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, list
 class _CoreLoader(yaml.SafeLoader):
     """SafeLoader whose implicit types are those of the YAML 1.2 core schema."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}
 
 
 for _tag, _pattern, _first in (
@@ -222,7 +222,7 @@ class _Converter:
     def sequence(self, node: SequenceNode, path: KeyPath) -> list:
         if node.tag != _TAG + "seq":
             self.problem(node, path, f"the YAML tag {_short(node.tag)} is not supported ({_WHAT_IS_ALLOWED})")
-        return [self.value(item, path + (index,)) for index, item in enumerate(node.value)]
+        return [self.value(item, (*path, index)) for index, item in enumerate(node.value)]
 
     def mapping(self, node: MappingNode, path: KeyPath) -> dict:
         if node.tag != _TAG + "map":
@@ -235,7 +235,7 @@ class _Converter:
                              "(allowed: name: value)")
                 continue
             key = key_node.value
-            key_path = path + (key,)
+            key_path = (*path, key)
             if key == "<<" and key_node.style is None:
                 self.problem(key_node, key_path, "YAML merge keys ('<<') are not supported "
                              "(allowed: put the keys entries share in defaults, or state them in each entry)")

@@ -13,21 +13,21 @@ never one the next plan wants to replace.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import phonenumbers
 
 from orbitctl.model import Selection
 
 
-@lru_cache(maxsize=None)
+@cache
 def _calling_code_prefix(country: str) -> str:
     """``"+1"`` for US; ``""`` for a region libphonenumber does not know."""
     code = phonenumbers.country_code_for_region(country)
     return f"+{code}" if code else ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trunk_prefix(country: str) -> str:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
     return (metadata.national_prefix or "") if metadata is not None else ""

@@ -25,7 +25,8 @@ Members and replacement
   numbers ``moved`` to it. They are ranked: numbers that satisfy the selection first, then oldest
   (``created_at``, whole seconds; then the account's listing order, which is purchase order;
   then id). The first ``count`` are kept (a single entry keeps one); the rest are released, so a
-  pool shrinks newest first and a surplus that no longer fits goes before a good one. A number moved to an entry that already has enough numbers is simply a surplus member.
+  pool shrinks newest first and a surplus that no longer fits goes before a good one. A number
+  moved to an entry that already has enough numbers is simply a surplus member.
 - A kept number that no longer satisfies the selection (``matching.unmet_keys``) is replaced; the
   reason names every selection key that fails. ``max_monthly_cost`` never forces a replace.
 - A pinned number that is on the account but contradicts the entry's other selection keys (say
@@ -57,9 +58,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from orbitctl.plan.diff import config_changes, user_tags_after
 from orbitctl.errors import PlanError
-from orbitctl.plan.matching import unmet_keys
 from orbitctl.model import (
     ACTION_KINDS,
     DEFAULT_CURRENCY,
@@ -73,6 +72,8 @@ from orbitctl.model import (
     Plan,
     ownership_tag,
 )
+from orbitctl.plan.diff import config_changes, user_tags_after
+from orbitctl.plan.matching import unmet_keys
 from orbitctl.plan.pricing import cost_delta, mixed_currencies_problem
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})
@@ -131,8 +132,7 @@ class _Planner:
                 continue
             if pin in self.pins:
                 self.problems.append(
-                    f"entries {self.pins[pin]!r} and {name!r} both pin {pin}: "
-                    "a number can belong to one entry only"
+                    f"entries {self.pins[pin]!r} and {name!r} both pin {pin}: a number can belong to one entry only"
                 )
             else:
                 self.pins[pin] = name
@@ -214,13 +214,9 @@ class _Planner:
                     "remove the entry or the moved: line"
                 )
             elif new not in self.entries:
-                self.problems.append(
-                    f"moved: {old} -> {new}, but {new!r} is not an entry of the manifest"
-                )
+                self.problems.append(f"moved: {old} -> {new}, but {new!r} is not an entry of the manifest")
             elif old in removed:
-                self.problems.append(
-                    f"{old!r} is both in moved: and in removed: conflicting claims; keep one"
-                )
+                self.problems.append(f"{old!r} is both in moved: and in removed: conflicting claims; keep one")
             else:
                 for live in self.owned.get(old, ()):
                     self._claim(new, live, _MOVED, old)
@@ -282,7 +278,7 @@ class _Planner:
         count = entry.count
         for _, (live, how, previous_name), unmet in ranked[:count]:
             self._keep(entry, live, how, previous_name, unmet)
-        for _, (live, how, previous_name), _ in ranked[count:]:
+        for _, (live, _how, previous_name), _ in ranked[count:]:
             self._surplus(entry, live, previous_name)
         for _ in range(count - len(ranked)):
             self.actions.append(
@@ -372,9 +368,7 @@ class _Planner:
             self._prevent_release_problem(entry.name, live, "release", reason)
         self.actions.append(self._release(entry.name, live, reason, previous_name))
 
-    def _release(
-        self, name: str, live: LiveNumber, reason: str, previous_name: str | None = None
-    ) -> Action:
+    def _release(self, name: str, live: LiveNumber, reason: str, previous_name: str | None = None) -> Action:
         self.currencies.add(live.currency)
         return Action(
             kind=ActionKind.RELEASE,

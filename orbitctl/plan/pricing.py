@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from orbitctl.errors import PlanError
-from orbitctl.plan.matching import unmet_keys
 from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection
+from orbitctl.plan.matching import unmet_keys
 
 #: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
 #: provisioning time"): a number that has one cannot be configured without it, so it is never

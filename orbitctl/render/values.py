@@ -259,7 +259,7 @@ def _raw_leaves(before: Any, after: Any, path: tuple) -> Iterator[tuple[tuple, A
             old = before.get(key, _ABSENT)
             new = after.get(key, _ABSENT)
             if old != new:
-                yield from _raw_leaves(old, new, path + (key,))
+                yield from _raw_leaves(old, new, (*path, key))
         return
     yield path, before, after
 
@@ -269,7 +269,7 @@ def change_leaves(change: Change) -> list[Leaf]:
     anything else as one leaf with an empty path."""
     leaves = []
     for path, old, new in _raw_leaves(change.before, change.after, ()):
-        full = (change.key,) + path
+        full = (change.key, *path)
         masked_old = None if old is _ABSENT else mask_at(full, old)
         masked_new = None if new is _ABSENT else mask_at(full, new)
         sign = "+" if old is _ABSENT else "-" if new is _ABSENT else "~"

@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from orbitctl.sandbox import countries, porting, records, validation
@@ -57,7 +57,7 @@ def create_app(
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Request:
@@ -91,7 +91,9 @@ class Request:
         try:  # what is stored must be echoable as strict JSON
             json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except ValueError:  # NaN or an infinity; an unpaired surrogate (UnicodeEncodeError)
-            raise invalid([("body", "holds NaN, an infinity or an unpaired surrogate, which JSON cannot carry")]) from None
+            raise invalid(
+                [("body", "holds NaN, an infinity or an unpaired surrogate, which JSON cannot carry")]
+            ) from None
         return body
 
 
@@ -146,8 +148,8 @@ class SandboxApp:
 
     def _send(self, start_response, status: int, body: bytes, headers: list) -> list[bytes]:
         if body:
-            headers = headers + [("Content-Type", "application/json")]
-        headers = headers + [("Content-Length", str(len(body)))]
+            headers = [*headers, ("Content-Type", "application/json")]
+        headers = [*headers, ("Content-Length", str(len(body)))]
         start_response(f"{status} {REASONS.get(status, '')}".rstrip(), headers)
         return [body]
 
@@ -210,10 +212,14 @@ class SandboxApp:
             raise invalid([("id", f"{wanted.id} is not the inventory row of {number}")])
         unsupported = [c for c in wanted.capabilities if c not in row.capabilities]
         if unsupported:
-            raise invalid([(
-                "capabilities",
-                f"{number} cannot provide {', '.join(unsupported)} (it offers {', '.join(row.capabilities)})",
-            )])
+            raise invalid(
+                [
+                    (
+                        "capabilities",
+                        f"{number} cannot provide {', '.join(unsupported)} (it offers {', '.join(row.capabilities)})",
+                    )
+                ]
+            )
         regulated = country in countries.REGULATED
         hold = regulated and not validation.profile_covers(wanted.compliance_profile_id, country)
         with self.store.write() as draft:
@@ -240,7 +246,9 @@ class SandboxApp:
                 entry["response_lost"] = True
             draft.record(entry)
         if lost:
-            raise ApiError(503, "Service unavailable (the sandbox dropped this purchase's response after it committed).")
+            raise ApiError(
+                503, "Service unavailable (the sandbox dropped this purchase's response after it committed)."
+            )
         return Response(201, records.shape(record, records.PURCHASE_FIELDS))
 
     # --- the account -----------------------------------------------------------------------
@@ -355,17 +363,21 @@ class SandboxApp:
                     if draft.owns(number):  # bought while the port was pending
                         continue
                     record = draft.add_number(
-                        porting.ported_record(number, _new_id("num", draft.next_seq, number), port["estimated_completion"])
+                        porting.ported_record(
+                            number, _new_id("num", draft.next_seq, number), port["estimated_completion"]
+                        )
                     )
-                    draft.record({
-                        "method": "EVENT",
-                        "path": "number.ported",
-                        "number_id": record["id"],
-                        "number": number,
-                        "status": 200,
-                        "timestamp": request.stamp,
-                        "port_id": port["id"],
-                    })
+                    draft.record(
+                        {
+                            "method": "EVENT",
+                            "path": "number.ported",
+                            "number_id": record["id"],
+                            "number": number,
+                            "status": 200,
+                            "timestamp": request.stamp,
+                            "port_id": port["id"],
+                        }
+                    )
                 draft.put_port({**port, "_applied": True})
 
 
@@ -386,9 +398,7 @@ def _configured(record: dict, changes: dict) -> dict:
             problems.append("fax is fixed at provisioning and this number was provisioned without it")
         others = [c for c in unsupported if c != "fax"]
         if others:
-            problems.append(
-                f"this number cannot provide {', '.join(others)} (it supports {', '.join(provisioned)})"
-            )
+            problems.append(f"this number cannot provide {', '.join(others)} (it supports {', '.join(provisioned)})")
         if problems:
             raise invalid([("capabilities", problem) for problem in problems])
         updated["capabilities"] = list(wanted)

@@ -8,7 +8,7 @@ as active local/mobile/toll-free numbers, as if the ``number.ported`` event had 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from phonenumbers import PhoneNumberType, geocoder
@@ -23,17 +23,17 @@ COMPLETION_DAYS = 14
 
 def iso(moment: datetime) -> str:
     """``2026-03-08T12:00:00Z``: the API's timestamp format."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def new_port(port_id: str, numbers: tuple[str, ...], carrier: str, authorization_name: str,
              account_number: str | None, now: datetime) -> dict:
     """The stored request. The PIN is never kept."""
-    day = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return {
         "id": port_id,
         "numbers": list(numbers),

@@ -7,6 +7,7 @@ One thread per connection, so slow (``--latency-ms``) requests overlap.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -15,7 +16,7 @@ import socket
 import socketserver
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import unquote
@@ -57,10 +58,8 @@ class SandboxHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class WSGIHandler(BaseHTTPRequestHandler):
@@ -161,7 +160,7 @@ class WSGIHandler(BaseHTTPRequestHandler):
         envelope too, not the standard library's HTML page."""
         text = message or self.responses.get(code, ("Error",))[0]
         kind = "bad_request" if code < 500 else "not_implemented"
-        body = json.dumps(envelope(kind, text, [], new_request_id(), iso(datetime.now(timezone.utc)))).encode()
+        body = json.dumps(envelope(kind, text, [], new_request_id(), iso(datetime.now(UTC)))).encode()
         self.close_connection = True
         self.send_response(code, message)
         self.send_header("Content-Type", "application/json")
@@ -176,7 +175,7 @@ class WSGIHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _call_app
 
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+    def log_message(self, format, *args):  # the stdlib's signature
         """Access log on stderr unless quiet: method, path, status (the key is never logged)."""
         if not self.server.quiet:
             super().log_message(format, *args)

@@ -237,7 +237,7 @@ class Store:
         lock_path = self.path.with_name(self.path.name + ".lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(lock_path, "a+b")
+            handle = open(lock_path, "a+b")  # noqa: SIM115 - closed by the `with` below
         except OSError as problem:
             raise StateFileError(f"cannot lock sandbox state {self.path}: {problem}") from None
         with handle:

@@ -160,7 +160,8 @@ def _capability_filter(value: str | None, errors: list[tuple[str, str]]) -> tupl
     items = [item.strip() for item in value.split(",")]
     bad = [item for item in items if item not in FILTER_CAPABILITIES]
     if bad:
-        errors.append(("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of {', '.join(FILTER_CAPABILITIES)}"))
+        allowed = ", ".join(FILTER_CAPABILITIES)
+        errors.append(("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of {allowed}"))
         return ()
     return tuple(dict.fromkeys(items))
 
@@ -210,7 +211,9 @@ def purchase_body(body: Any) -> PurchaseRequest:
     else:
         bad = [c for c in capabilities if c not in PURCHASE_CAPABILITIES]
         if bad:
-            errors.append(("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of sms, voice, whatsapp, rcs"))
+            errors.append(
+                ("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of sms, voice, whatsapp, rcs")
+            )
     profile = body.get("compliance_profile_id")
     if profile is not None and (not isinstance(profile, str) or not PROFILE_PATTERN.fullmatch(profile)):
         errors.append(("compliance_profile_id", "must be the id of an approved compliance profile, e.g. cp_de_acme"))
@@ -219,9 +222,7 @@ def purchase_body(body: Any) -> PurchaseRequest:
         errors.append(("id", "must be an inventory row id (inv_...) from GET /api/v1/numbers/available"))
     if errors:
         raise invalid(errors)
-    return PurchaseRequest(
-        phone_number, country_code, tuple(dict.fromkeys(capabilities)), profile or None, row_id
-    )
+    return PurchaseRequest(phone_number, country_code, tuple(dict.fromkeys(capabilities)), profile or None, row_id)
 
 
 def configure_body(body: Any) -> dict[str, Any]:

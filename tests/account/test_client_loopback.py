@@ -80,10 +80,12 @@ def _url(server: _CountingServer) -> str:
 def test_64_requests_run_at_once_and_their_connections_are_reused(counting_server):
     server = counting_server(POOL_SIZE)
     ids = [f"num_{i}" for i in range(POOL_SIZE)]
-    with OrbitClient(TEST_API_KEY, _url(server), max_retries=0, timeout=15) as client:
-        with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
-            first = [record.id for record in pool.map(client.get_number, ids)]
-            second = [record.id for record in pool.map(client.get_number, ids)]
+    with (
+        OrbitClient(TEST_API_KEY, _url(server), max_retries=0, timeout=15) as client,
+        ThreadPoolExecutor(max_workers=POOL_SIZE) as pool,
+    ):
+        first = [record.id for record in pool.map(client.get_number, ids)]
+        second = [record.id for record in pool.map(client.get_number, ids)]
     assert first == ids and second == ids
     assert server.connections == POOL_SIZE
 

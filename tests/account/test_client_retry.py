@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
@@ -11,8 +11,8 @@ from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryP
 
 
 def test_only_idempotent_methods_and_transient_statuses_are_retryable():
-    assert RETRYABLE_METHODS == {"GET", "PUT", "DELETE"}
-    assert RETRYABLE_STATUSES == {429, 500, 502, 503, 504}
+    assert {"GET", "PUT", "DELETE"} == RETRYABLE_METHODS
+    assert {429, 500, 502, 503, 504} == RETRYABLE_STATUSES
 
 
 def test_backoff_ceiling_doubles_from_the_base_until_the_cap():
@@ -64,13 +64,13 @@ def test_parse_retry_after_seconds(header, seconds):
 
 
 def test_parse_retry_after_http_date_counts_from_now():
-    now = datetime(2026, 3, 8, 12, 0, 0, tzinfo=timezone.utc).timestamp()
-    later = format_datetime(datetime(2026, 3, 8, 12, 0, 42, tzinfo=timezone.utc), usegmt=True)
-    earlier = format_datetime(datetime(2026, 3, 8, 11, 0, 0, tzinfo=timezone.utc), usegmt=True)
+    now = datetime(2026, 3, 8, 12, 0, 0, tzinfo=UTC).timestamp()
+    later = format_datetime(datetime(2026, 3, 8, 12, 0, 42, tzinfo=UTC), usegmt=True)
+    earlier = format_datetime(datetime(2026, 3, 8, 11, 0, 0, tzinfo=UTC), usegmt=True)
     assert parse_retry_after(later, now=lambda: now) == 42.0
     assert parse_retry_after(earlier, now=lambda: now) == 0.0
 
 
 def test_parse_retry_after_http_date_without_a_zone_is_utc():
-    now = datetime(2026, 3, 8, 12, 0, 0, tzinfo=timezone.utc).timestamp()
+    now = datetime(2026, 3, 8, 12, 0, 0, tzinfo=UTC).timestamp()
     assert parse_retry_after("Sun, 08 Mar 2026 12:00:05 -0000", now=lambda: now) == 5.0

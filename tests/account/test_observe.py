@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from orbitctl.account.api import NumberRecord
-from orbitctl.model import Owner
 from orbitctl.account.observe import COMPARED_FIELDS, live_number, observe, split_ownership
+from orbitctl.model import Owner
 
 
 def record(id_, number="+14155550100", **fields):
@@ -54,7 +54,7 @@ def test_fetches_detail_for_list_items_missing_compared_fields():
 
 
 def test_skips_detail_when_list_item_carries_every_compared_field():
-    full = {key: None for key in COMPARED_FIELDS} | {"tags": [], "capabilities": ["sms"]}
+    full = dict.fromkeys(COMPARED_FIELDS) | {"tags": [], "capabilities": ["sms"]}
     listed = [record("num_1", **full)]
     client = FakeClient(listed, {})
     live = observe(client)

@@ -19,7 +19,6 @@ from tests.helpers import (
 )
 from tests.seed import seed_numbers
 
-
 # --- converge ---------------------------------------------------------------------------------
 
 
@@ -173,7 +172,9 @@ def test_regulatory_hold_is_done_and_not_fought_and_placeholders_are_bought(chec
 # --- replace and adopt ------------------------------------------------------------------------
 
 
-def test_a_replace_buys_the_new_number_moves_the_configuration_then_releases_the_old(checkout, sandbox_server, orbit_env):
+def test_a_replace_buys_the_new_number_moves_the_configuration_then_releases_the_old(
+    checkout, sandbox_server, orbit_env
+):
     server = sandbox_server()
     orbit_env(server.url)
     entry = "  main:\n    country: US\n    area_code: '{area}'\n    label: Main\n    tags: [front]\n"
@@ -198,7 +199,9 @@ def test_a_pinned_unmanaged_number_is_adopted_keeping_its_user_tags(checkout, sa
     server = sandbox_server()
     [legacy] = seed_numbers(server.url, 1, label="Old", tags=["billing"])
     orbit_env(server.url)
-    manifest = write_manifest(checkout / "m.yaml", f"  legacy:\n    number: '{legacy.number}'\n    country: US\n    label: Legacy\n")
+    manifest = write_manifest(
+        checkout / "m.yaml", f"  legacy:\n    number: '{legacy.number}'\n    country: US\n    label: Legacy\n"
+    )
     mark = len(audit(server))
 
     result = run("apply", str(manifest), "--auto-approve")

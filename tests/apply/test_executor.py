@@ -20,12 +20,12 @@ from orbitctl.account.api import (
     TransportError,
     ValidationError,
 )
-from orbitctl.apply.executor import execute
-from orbitctl.frozen import freeze, thaw
-from orbitctl.apply.journal import Journal
-from orbitctl.model import REGULATORY_HOLD, Action, ActionKind, Change, Live, Plan, Selection, ownership_tag
 from orbitctl.account.observe import live_number
+from orbitctl.apply.executor import execute
+from orbitctl.apply.journal import Journal
 from orbitctl.apply.outcome import Status
+from orbitctl.frozen import freeze, thaw
+from orbitctl.model import REGULATORY_HOLD, Action, ActionKind, Change, Live, Plan, Selection, ownership_tag
 
 STACK = "prod"
 US_LOCAL = Selection(country="US", type="local", capabilities=("sms",))
@@ -257,7 +257,9 @@ def test_one_failure_does_not_stop_the_others(journal):
     fake = FakeOrbit()
     ids = [fake.add_number(f"+1415555900{i}", tags=[ownership_tag(STACK, f"n{i}")], label="x") for i in range(3)]
     fake.configure_errors[ids[1]] = ValidationError("label too long", status=422)
-    plan = make_plan(*[existing(ActionKind.UPDATE, fake, i, f"n{k}", [Change("label", "x", "y")]) for k, i in enumerate(ids)])
+    plan = make_plan(
+        *[existing(ActionKind.UPDATE, fake, i, f"n{k}", [Change("label", "x", "y")]) for k, i in enumerate(ids)]
+    )
     result = run(plan, fake, journal)
     assert [o.status for o in result.outcomes] == [Status.OK, Status.FAILED, Status.OK]
     assert fake.numbers[ids[0]]["label"] == "y" and fake.numbers[ids[2]]["label"] == "y"
@@ -444,8 +446,15 @@ def test_without_the_observation_the_executor_reads_the_tags(journal):
 def test_replace_keeps_the_old_number_when_the_new_one_cannot_be_bought(journal):
     fake = FakeOrbit(inventory_size=0)
     old = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "a")])
-    action = Action(kind=ActionKind.REPLACE, name="a", id=old, number="+14155559001", selection=US_LOCAL,
-                    config=freeze({}), tag=ownership_tag(STACK, "a"))
+    action = Action(
+        kind=ActionKind.REPLACE,
+        name="a",
+        id=old,
+        number="+14155559001",
+        selection=US_LOCAL,
+        config=freeze({}),
+        tag=ownership_tag(STACK, "a"),
+    )
     result = run(make_plan(action), fake, journal)
     assert result.outcomes[0].status is Status.FAILED
     assert "kept" in result.outcomes[0].message
@@ -455,8 +464,16 @@ def test_replace_keeps_the_old_number_when_the_new_one_cannot_be_bought(journal)
 def test_replace_buys_configures_then_releases_and_reports_both_numbers(journal):
     fake = FakeOrbit()
     old = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "a")], monthly_cost="3.00")
-    action = Action(kind=ActionKind.REPLACE, name="a", id=old, number="+14155559001", selection=US_LOCAL,
-                    config=freeze({"label": "A"}), tag=ownership_tag(STACK, "a"), previous_monthly_cost=Decimal("3.00"))
+    action = Action(
+        kind=ActionKind.REPLACE,
+        name="a",
+        id=old,
+        number="+14155559001",
+        selection=US_LOCAL,
+        config=freeze({"label": "A"}),
+        tag=ownership_tag(STACK, "a"),
+        previous_monthly_cost=Decimal("3.00"),
+    )
     result = run(make_plan(action), fake, journal)
     outcome = result.outcomes[0]
     assert outcome.ok and outcome.released_id == old and outcome.number == "+14155550000"
@@ -478,8 +495,6 @@ def test_progress_is_called_once_per_action(journal):
     seen = []
     run(make_plan(purchase("a"), purchase("b")), fake, journal, progress=seen.append)
     assert sorted(o.action.name for o in seen) == ["a", "b"]
-
-
 
 
 def test_a_purchase_interrupted_before_it_is_configured_stays_in_the_journal(journal):
@@ -551,12 +566,15 @@ def test_a_number_unchanged_since_planning_is_released(journal):
     assert number_id not in fake.numbers
 
 
-@pytest.mark.parametrize("kind, changes", [
-    (ActionKind.ADOPT, ()),
-    (ActionKind.UPDATE, (Change("tags", ("a",), ("b",)),)),
-    (ActionKind.MOVE, ()),
-    (ActionKind.ORPHAN, ()),
-])
+@pytest.mark.parametrize(
+    "kind, changes",
+    [
+        (ActionKind.ADOPT, ()),
+        (ActionKind.UPDATE, (Change("tags", ("a",), ("b",)),)),
+        (ActionKind.MOVE, ()),
+        (ActionKind.ORPHAN, ()),
+    ],
+)
 def test_a_number_another_stack_took_after_planning_keeps_its_tags(journal, kind, changes):
     fake = FakeOrbit()
     number_id = fake.add_number("+14155559001", tags=["a", ownership_tag(STACK, "x")])
@@ -575,8 +593,14 @@ def test_a_label_update_needs_no_fresh_read(journal):
     fake = FakeOrbit()
     number_id = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "x")])
     planned = live_of(fake)
-    action = existing(ActionKind.UPDATE, fake, number_id, "x", (Change("label", "", "X"),),
-                      live_fingerprint=planned.numbers[0].fingerprint)
+    action = existing(
+        ActionKind.UPDATE,
+        fake,
+        number_id,
+        "x",
+        (Change("label", "", "X"),),
+        live_fingerprint=planned.numbers[0].fingerprint,
+    )
     assert execute(make_plan(action), fake, journal=journal, live=planned).outcomes[0].ok
     assert not fake.calls_of("get") and fake.numbers[number_id]["label"] == "X"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from orbitctl.model import Action, ActionKind
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
+from orbitctl.model import Action, ActionKind
 
 
 def outcome(kind: ActionKind, status: Status = Status.OK, **fields) -> ActionOutcome:

@@ -25,7 +25,10 @@ from orbitctl.model import (
 STACK = "prod"
 
 
-def number(number_id: str, owner: Owner | None = Owner(STACK, "old")) -> LiveNumber:
+OLD_OWNER = Owner(STACK, "old")
+
+
+def number(number_id: str, owner: Owner | None = OLD_OWNER) -> LiveNumber:
     return LiveNumber(
         id=number_id, number=f"+1415555{number_id[-4:]}", country="US", type="local", status="active",
         monthly_cost=Decimal("1"), currency="USD", created_at="", config={}, owner=owner,
@@ -55,7 +58,9 @@ def test_a_release_needs_allow_release():
 
 
 def test_a_replace_needs_allow_release_too():
-    replacing = Action(kind=ActionKind.REPLACE, name="old", id="num_1", number="+14155550001", selection=Selection("US"))
+    replacing = Action(
+        kind=ActionKind.REPLACE, name="old", id="num_1", number="+14155550001", selection=Selection("US")
+    )
     with pytest.raises(GateError, match="--allow-release"):
         check_release_gates(plan(replacing), allow_release=False)
 
@@ -108,7 +113,7 @@ def test_a_fresh_saved_plan_passes():
 def test_a_changed_manifest_makes_the_plan_stale():
     live_number = number("num_0001")
     saved = plan(release(live_number))
-    with pytest.raises(GateError, match="p.json is stale: the manifest changed"):
+    with pytest.raises(GateError, match=r"p\.json is stale: the manifest changed"):
         check_saved_plan(saved, desired=desired("f2"), live=Live((live_number,)), fresh=saved, source="p.json")
 
 
@@ -144,8 +149,14 @@ def test_a_plan_whose_purchases_were_made_meanwhile_is_stale():
 
 def test_a_saved_plan_may_release_a_surplus_moved_in_from_another_name():
     moved_in = number("num_0001", owner=Owner(STACK, "old-name"))
-    action = Action(kind=ActionKind.RELEASE, name="pool", id=moved_in.id, number=moved_in.number,
-                    previous_name="old-name", live_fingerprint=moved_in.fingerprint)
+    action = Action(
+        kind=ActionKind.RELEASE,
+        name="pool",
+        id=moved_in.id,
+        number=moved_in.number,
+        previous_name="old-name",
+        live_fingerprint=moved_in.fingerprint,
+    )
     saved = plan(action)
     check_saved_plan(saved, desired=desired(), live=Live((moved_in,)), fresh=saved, source="p.json")
 
@@ -156,4 +167,6 @@ def test_a_saved_plan_may_release_a_journaled_surplus_of_its_entry_only():
     live = Live((bought,))
     check_saved_plan(saved, desired=desired(), live=live, fresh=saved, source="p.json", journaled={bought.id: "pool"})
     with pytest.raises(GateError, match="no stack"):
-        check_saved_plan(saved, desired=desired(), live=live, fresh=saved, source="p.json", journaled={bought.id: "other"})
+        check_saved_plan(
+            saved, desired=desired(), live=live, fresh=saved, source="p.json", journaled={bought.id: "other"}
+        )

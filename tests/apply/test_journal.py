@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from orbitctl.errors import OrbitctlError
 from orbitctl.apply.journal import Journal
+from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, LiveNumber, ownership_tag
 
 
@@ -61,7 +61,7 @@ def test_prune_forgets_tagged_and_vanished_numbers_only(tmp_path):
 def test_concurrent_records_all_land(tmp_path):
     journal = Journal(tmp_path / "j.json")
     threads = [
-        threading.Thread(target=journal.record, kwargs=dict(id=f"num_{i}", number=f"+{i}", name="p", stack="s"))
+        threading.Thread(target=journal.record, kwargs={"id": f"num_{i}", "number": f"+{i}", "name": "p", "stack": "s"})
         for i in range(20)
     ]
     for thread in threads:
@@ -75,7 +75,7 @@ def test_concurrent_records_all_land(tmp_path):
 def test_a_damaged_journal_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "j.json"
     path.write_text("{not json")
-    with pytest.raises(OrbitctlError, match="j.json: the purchase journal is not valid"):
+    with pytest.raises(OrbitctlError, match=r"j\.json: the purchase journal is not valid"):
         Journal(path).pending()
 
 

@@ -11,10 +11,12 @@ from orbitctl.errors import OrbitctlError
 
 
 def test_a_second_holder_is_refused_at_once_and_the_lock_is_free_after(tmp_path):
-    with apply_lock(tmp_path):
-        with pytest.raises(OrbitctlError, match="another 'orbitctl apply' is running"):
-            with apply_lock(tmp_path):
-                pass  # pragma: no cover - never reached
+    with (
+        apply_lock(tmp_path),
+        pytest.raises(OrbitctlError, match="another 'orbitctl apply' is running"),
+        apply_lock(tmp_path),
+    ):
+        pass  # pragma: no cover - never reached
     with apply_lock(tmp_path):  # released: taken again
         assert (tmp_path / LOCK_FILENAME).exists()
 

@@ -4,15 +4,15 @@ review; each failed before its fix."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from orbitctl.model import ownership_tag
-from tests.seed import seed_numbers
 from tests.helpers import STACK, account, owned, plan_is_empty, purchases, run, write_manifest
+from tests.seed import seed_numbers
 
 
 def _frozen_clock():
-    moment = datetime(2026, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
     return lambda: moment
 
 
@@ -45,7 +45,9 @@ def test_an_entry_leaving_out_fax_never_buys_a_number_whose_fax_is_fixed(checkou
     assert "Traceback" not in result.stderr
     assert purchases(server) == []
 
-    write_manifest(manifest, "  de:\n    country: DE\n    capabilities: [voice, fax]\n    compliance_profile_id: cp_de_x\n")
+    write_manifest(
+        manifest, "  de:\n    country: DE\n    capabilities: [voice, fax]\n    compliance_profile_id: cp_de_x\n"
+    )
     assert run("apply", str(manifest), "--auto-approve").exit_code == 0
     assert len(owned(server, "de")) == 1 and plan_is_empty(manifest)
 
@@ -73,7 +75,9 @@ def test_applying_to_another_account_never_forgets_a_journaled_number(checkout, 
     assert [fields["id"] for fields in owned(server, "a")] == [bought.id]
 
 
-def test_a_number_taken_over_while_apply_waits_for_yes_is_not_released(checkout, sandbox_server, orbit_env, monkeypatch):
+def test_a_number_taken_over_while_apply_waits_for_yes_is_not_released(
+    checkout, sandbox_server, orbit_env, monkeypatch
+):
     import click
 
     from orbitctl.account.client import OrbitClient

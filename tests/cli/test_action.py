@@ -347,7 +347,8 @@ def test_long_logs_are_clipped_to_whole_lines_saying_how_many_are_left_out(tmp_p
     def clip(max_chars: int) -> str:
         script = f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" {max_chars} {keep}'
         env = {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}
-        done = subprocess.run(["bash", "-c", script, "-", str(log)], env=env, capture_output=True, text=True, timeout=30)
+        command = ["bash", "-c", script, "-", str(log)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

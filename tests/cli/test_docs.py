@@ -219,7 +219,7 @@ def test_ci_recipes_use_the_action_with_inputs_it_has(name):
     assert set(inputs) <= set(ACTION["inputs"])
     assert inputs["mode"] == name.removesuffix(".yml")
     for job in workflow["jobs"].values():
-        assert "${{ secrets.ORBIT_API_KEY }}" == job["env"]["ORBIT_API_KEY"]
+        assert job["env"]["ORBIT_API_KEY"] == "${{ secrets.ORBIT_API_KEY }}"
 
 
 @pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])

@@ -84,7 +84,9 @@ CASES = [
     ),
     (
         "apply-a-truncated-plan",
-        lambda folder: (folder / "plan.json").write_text('{\n  "kind": "orbitctl-plan",\n  "format_version": 1,\n  "st'),
+        lambda folder: (folder / "plan.json").write_text(
+            '{\n  "kind": "orbitctl-plan",\n  "format_version": 1,\n  "st'
+        ),
         ["--sandbox", "--sandbox-state", "s.json", "apply", "plan.json", "--auto-approve"],
         1,
         ["plan.json:1:1: this looks like a plan saved by 'orbitctl plan --out' that was cut short or damaged"],
@@ -92,24 +94,53 @@ CASES = [
     (
         "port-number-with-spaces",
         None,
-        ["--sandbox", "--sandbox-state", "s.json", "port", "+1 415 555 0123",
-         "--carrier", "Old", "--authorization-name", "Ann"],
+        [
+            "--sandbox",
+            "--sandbox-state",
+            "s.json",
+            "port",
+            "+1 415 555 0123",
+            "--carrier",
+            "Old",
+            "--authorization-name",
+            "Ann",
+        ],
         1,
         ["'+1 415 555 0123' is not in E.164 form", "write it as +14155550123"],
     ),
     (
         "port-carrier-not-utf8",
         None,
-        ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123",
-         "--carrier", b"Caf\xe9".decode("utf-8", "surrogateescape"), "--authorization-name", "Ann"],
+        [
+            "--sandbox",
+            "--sandbox-state",
+            "s.json",
+            "port",
+            "+14155550123",
+            "--carrier",
+            b"Caf\xe9".decode("utf-8", "surrogateescape"),
+            "--authorization-name",
+            "Ann",
+        ],
         1,
         ["--carrier: the value holds bytes that are not UTF-8 text"],
     ),
     (
         "port-account-number-with-a-line-break",
         None,
-        ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123",
-         "--carrier", "Old", "--authorization-name", "Ann", "--account-number", "12\n34"],
+        [
+            "--sandbox",
+            "--sandbox-state",
+            "s.json",
+            "port",
+            "+14155550123",
+            "--carrier",
+            "Old",
+            "--authorization-name",
+            "Ann",
+            "--account-number",
+            "12\n34",
+        ],
         1,
         ["--account-number '12\\n34': line breaks and control characters are not allowed"],
     ),
@@ -199,18 +230,32 @@ def test_plan_with_a_non_utf8_variable_is_an_error_not_a_traceback(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     (tmp_path / "m.yaml").write_text(MANIFEST.replace("label: One", "label: ${LABEL}"))
     monkeypatch.setenv("LABEL", b"caf\xe9".decode("utf-8", "surrogateescape"))
-    result = CliRunner().invoke(cli, ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--sandbox", "--sandbox-state", "s.json", "plan", "m.yaml"], catch_exceptions=False
+    )
     assert result.exit_code == 1
     assert "LABEL holds bytes that are not UTF-8" in result.stderr
 
 
-@pytest.mark.parametrize("pin", [b"12\xff".decode("utf-8", "surrogateescape"), "1234\n"], ids=["not-utf8", "line-break"])
+@pytest.mark.parametrize(
+    "pin", [b"12\xff".decode("utf-8", "surrogateescape"), "1234\n"], ids=["not-utf8", "line-break"]
+)
 def test_a_bad_pin_is_refused_without_showing_it(tmp_path, monkeypatch, pin):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CARRIER_PIN", pin)
-    arguments = ["--sandbox", "--sandbox-state", "s.json", "port", "+14155550123", "--carrier", "Old",
-                 "--authorization-name", "Ann", "--pin-env", "CARRIER_PIN"]
+    arguments = [
+        "--sandbox",
+        "--sandbox-state",
+        "s.json",
+        "port",
+        "+14155550123",
+        "--carrier",
+        "Old",
+        "--authorization-name",
+        "Ann",
+        "--pin-env",
+        "CARRIER_PIN",
+    ]
     result = CliRunner().invoke(cli, arguments, catch_exceptions=False)
     assert result.exit_code == 1
     assert "--pin-env CARRIER_PIN" in result.stderr
@@ -259,7 +304,11 @@ def test_a_full_disk_under_stdout_is_an_error_not_a_traceback(tmp_path):
     with open("/dev/full", "w") as full:
         finished = subprocess.run(
             [sys.executable, "-m", "orbitctl", "validate", "m.yaml"],
-            cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
         )
     assert finished.returncode == 1
     assert finished.stderr.strip() == "Error: No space left on device", finished.stderr
@@ -268,9 +317,9 @@ def test_a_full_disk_under_stdout_is_an_error_not_a_traceback(tmp_path):
 def test_a_fifo_in_a_manifest_folder_is_skipped_not_waited_on(tmp_path):
     """Only files (and links, so a broken one is reported) are read from a folder: a named pipe
     would block the read forever."""
-    from orbitctl.manifest import load_manifests
-
     import threading
+
+    from orbitctl.manifest import load_manifests
 
     (tmp_path / "m.yaml").write_text(MANIFEST)
     os.mkfifo(tmp_path / "pipe.yaml")
@@ -289,7 +338,10 @@ def test_manifest_from_process_substitution_is_read(tmp_path):
 
     finished = subprocess.run(
         ["bash", "-c", f'"{sys.executable}" -m orbitctl validate <(printf "%s" "$M")'],
-        env={**os.environ, "M": MANIFEST}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "M": MANIFEST},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("Valid: stack prod, 1 entry")

@@ -3,8 +3,8 @@ Desired or raises ManifestError with marked problems: never any other exception.
 
 from __future__ import annotations
 
-import yaml
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +30,7 @@ json_like = st.recursive(
 entry_keys = st.sampled_from(list(SELECTION_KEYS) + list(CONFIG_KEYS) + ["count", "lifecycle", "junk"])
 lifecycles = st.fixed_dictionaries(
     {}, optional={"prevent_release": st.booleans() | scalars,
-                  "ignore_changes": st.lists(st.sampled_from(list(CONFIG_KEYS) + ["number"]), max_size=3)},
+                  "ignore_changes": st.lists(st.sampled_from([*list(CONFIG_KEYS), "number"]), max_size=3)},
 )
 entries = st.dictionaries(entry_keys, json_like | lifecycles | st.lists(st.sampled_from(["sms", "voice", "x"])),
                           max_size=6)

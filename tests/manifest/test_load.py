@@ -170,7 +170,8 @@ def test_split_files_fingerprint_like_one_file(tmp_path):
     (tmp_path / "d").mkdir()
     write(tmp_path / "d" / "1.yaml", "version: 1\nstack: s\nnumbers:\n  a: {country: US}\n")
     write(tmp_path / "d" / "2.yaml", "version: 1\nstack: s\nnumbers:\n  b: {country: GB}\n")
-    assert load_manifests([together], environ={}).fingerprint == load_manifests([tmp_path / "d"], environ={}).fingerprint
+    folder = load_manifests([tmp_path / "d"], environ={})
+    assert load_manifests([together], environ={}).fingerprint == folder.fingerprint
 
 
 def test_the_same_file_given_twice_is_loaded_once():

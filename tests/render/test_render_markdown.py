@@ -25,7 +25,7 @@ def outside_code_fences(markdown: str) -> list[str]:
                 fence = opening.group(1)
             else:
                 outside.append(line)
-        elif re.fullmatch(r"`{%d,}\s*" % len(fence), line):
+        elif re.fullmatch(rf"`{{{len(fence)},}}\s*", line):
             fence = None
     assert fence is None, "a code fence is left open"
     return outside
@@ -71,7 +71,7 @@ def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(act
 
     text_lines, diff_lines = action_lines(action, "USD"), _diff_lines(action, "USD")
     assert len(text_lines) == len(diff_lines)
-    for text_line, diff_line in zip(text_lines, diff_lines):
+    for text_line, diff_line in zip(text_lines, diff_lines, strict=True):
         assert content(diff_line, "!+-/") == content(text_line, "~+-/"), (text_line, diff_line)
         if text_line.lstrip().startswith(("+ ", "- ", "~ ", "-/+ ")):
             assert diff_line[0] in "+-!", diff_line

@@ -8,12 +8,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from tests import sample_plans as sp
 
 from orbitctl.frozen import freeze
 from orbitctl.model import Action, ActionKind, Change, Selection
 from orbitctl.render import render, should_color
 from orbitctl.render.text import render_plan
+from tests import sample_plans as sp
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -118,7 +118,11 @@ def test_purchase_masks_secrets_in_its_configuration():
 @pytest.mark.parametrize(
     ("actions", "delta", "last_line"),
     [
-        ((sp.purchase(), sp.update(), sp.update()), "1.50", "Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month)."),
+        (
+            (sp.purchase(), sp.update(), sp.update()),
+            "1.50",
+            "Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).",
+        ),
         ((sp.release(),), "-0.75", "Plan: 0 to purchase, 0 to update, 1 to release (-0.75 USD/month)."),
         ((sp.orphan(),), "0", "Plan: 0 to purchase, 0 to update, 0 to release, 1 to orphan (+0.00 USD/month)."),
         (
@@ -129,7 +133,8 @@ def test_purchase_masks_secrets_in_its_configuration():
         (
             tuple(make() for make in sp.ALL_KINDS.values()),
             "1.50",
-            "Plan: 1 to purchase, 1 to adopt, 1 to update, 1 to replace, 1 to release, 1 to orphan, 1 to move (+1.50 USD/month).",
+            "Plan: 1 to purchase, 1 to adopt, 1 to update, 1 to replace, 1 to release, 1 to orphan, 1 to move"
+            " (+1.50 USD/month).",
         ),
     ],
 )

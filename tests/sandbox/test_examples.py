@@ -7,13 +7,13 @@ page's examples exactly.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 PAGE_KEY = "dv_live_sk_your_key_here"
-PAGE_MOMENT = datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
+PAGE_MOMENT = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 SEARCH_ROW_FIELDS = {"number", "country", "type", "region", "capabilities", "monthly_cost", "currency"}

@@ -74,7 +74,7 @@ def test_injected_errors_change_nothing(tmp_path, sandbox_server):
     assert set(outcomes) <= {201, 500, 503} and 201 in outcomes and len(set(outcomes)) > 1
     state = read_state(server.state_path)
     assert sorted(r["number"] for r in state["numbers"].values()) == sorted(
-        row["number"] for row, status in zip(rows, outcomes) if status == 201
+        row["number"] for row, status in zip(rows, outcomes, strict=True) if status == 201
     )
     assert [entry["status"] for entry in state["audit"]] == [201] * outcomes.count(201)
 

@@ -8,7 +8,6 @@ import pytest
 from tests.helpers import sandbox_api
 
 
-
 @pytest.fixture
 def api():
     with sandbox_api() as client:

@@ -3,13 +3,13 @@ numbers join the account."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.helpers import sandbox_api
 
-START = datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 REQUEST = {
     "numbers": ["+14155551234", "+447400123456"],
     "current_carrier": "Acme Telecom",
@@ -47,7 +47,7 @@ def test_status_moves_on_and_numbers_join_the_account(world):
     assert client.get(path).json()["data"]["status"] == "in_progress"
     assert client.get("/api/v1/numbers").json()["data"] == []
 
-    clock.now = datetime(2026, 3, 22, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 3, 22, tzinfo=UTC)
     assert client.get(path).json()["data"]["status"] == "completed"
     listed = client.get("/api/v1/numbers").json()["data"]
     assert {(item["number"], item["country"], item["status"]) for item in listed} == {
@@ -109,7 +109,9 @@ def test_a_ported_in_toll_free_number_cannot_be_bought_again_from_another_nanp_c
     clock.now = START + timedelta(days=15)
     assert [item["number"] for item in client.get("/api/v1/numbers").json()["data"]] == [number]
 
-    assert number not in [row["number"] for row in client.get("/api/v1/numbers/available", params=search).json()["data"]]
+    assert number not in [
+        row["number"] for row in client.get("/api/v1/numbers/available", params=search).json()["data"]
+    ]
     again = client.post("/api/v1/numbers/purchase", json={"phone_number": number, "country_code": "CA"})
     assert again.status_code == 409
     assert len(client.get("/api/v1/numbers").json()["data"]) == 1

@@ -71,7 +71,7 @@ def test_concurrent_purchases_through_two_servers_lose_nothing(sandbox_server, t
 
     def worker(slot: int) -> None:
         with api(servers[slot % 2].url) as client:
-            mine = [contested] + numbers[slot::8]
+            mine = [contested, *numbers[slot::8]]
             for number in mine:
                 status = purchase(client, number).status_code
                 with lock:
@@ -88,7 +88,7 @@ def test_concurrent_purchases_through_two_servers_lose_nothing(sandbox_server, t
     assert all(status == 201 for number, status in results if number != contested)
     snapshot = read_state(state)
     owned = sorted(record["number"] for record in snapshot["numbers"].values())
-    assert owned == sorted(numbers + [contested])
+    assert owned == sorted([*numbers, contested])
     purchases = [entry for entry in snapshot["audit"] if entry["method"] == "POST"]
     assert len(purchases) == 25
     assert not list(tmp_path.glob("*.tmp")), "no temp file is left behind"
@@ -144,10 +144,9 @@ def test_reads_reuse_the_parsed_state_until_the_file_changes(tmp_path):
 def test_a_failed_write_changes_nothing(tmp_path):
     path = tmp_path / "s.json"
     store = Store(path)
-    with pytest.raises(RuntimeError):
-        with store.write() as draft:
-            draft.put_port({"id": "port_x", "numbers": []})
-            raise RuntimeError("handler failed")
+    with pytest.raises(RuntimeError), store.write() as draft:
+        draft.put_port({"id": "port_x", "numbers": []})
+        raise RuntimeError("handler failed")
     assert not path.exists()
     assert store.current().porting == {}
 

@@ -54,7 +54,8 @@ def test_documented_key_forms_are_accepted(api, key):
 
 
 @pytest.mark.parametrize(
-    "key", ["", "dv_live_sk_", "dv_prod_sk_abc", "sk_live_abc", "Bearer dv_live_sk_abc", "dv_live_sk_a b", "dv_live_pk_abc"]
+    "key",
+    ["", "dv_live_sk_", "dv_prod_sk_abc", "sk_live_abc", "Bearer dv_live_sk_abc", "dv_live_sk_a b", "dv_live_pk_abc"],
 )
 def test_other_keys_are_refused(api, key):
     error_of(api.get("/api/v1/numbers", headers={"X-API-Key": key}), 401, "unauthorized")
@@ -186,7 +187,9 @@ def test_purchase_body_must_be_a_json_object(api, content):
 
 def test_purchase_country_code_defaults_to_us_and_must_match_the_number(api):
     row = first_row(api, country="GB", type="mobile")
-    error = error_of(api.post("/api/v1/numbers/purchase", json={"phone_number": row["number"]}), 422, "validation_error")
+    error = error_of(
+        api.post("/api/v1/numbers/purchase", json={"phone_number": row["number"]}), 422, "validation_error"
+    )
     assert error["details"][0]["field"] == "country_code"
     assert "GB" in error["details"][0]["message"]
     assert buy(api, row["number"], country_code="GB")["country"] == "GB"
@@ -200,7 +203,9 @@ def test_purchase_of_a_number_not_available_is_409(api):
 
 
 def test_purchase_of_an_unsupported_capability_is_422(api):
-    fields = fields_of(api.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100", "capabilities": ["whatsapp"]}))
+    fields = fields_of(
+        api.post("/api/v1/numbers/purchase", json={"phone_number": "+14155550100", "capabilities": ["whatsapp"]})
+    )
     assert fields == {"capabilities"}
 
 
@@ -209,7 +214,9 @@ def test_placeholder_rows_must_be_bought_by_id(api):
     assert row["placeholder"] is True
     body = {"phone_number": row["number"], "country_code": "IN"}
     assert fields_of(api.post("/api/v1/numbers/purchase", json=body)) == {"id"}
-    other = api.get("/api/v1/numbers/available", params={"country": "IN", "type": "mobile", "limit": 2}).json()["data"][1]
+    other = api.get("/api/v1/numbers/available", params={"country": "IN", "type": "mobile", "limit": 2}).json()["data"][
+        1
+    ]
     assert fields_of(api.post("/api/v1/numbers/purchase", json={**body, "id": other["id"]})) == {"id"}
     bought = buy(api, row["number"], country_code="IN", id=row["id"])
     assert (bought["number"], bought["status"]) == (row["number"], "active")
@@ -346,8 +353,13 @@ def test_put_clears(api, us_number):
     for webhook_clear in ("", None):
         data = api.put(
             f"/api/v1/numbers/{us_number}",
-            json={"webhook_url": webhook_clear, "forwarding_number": "", "sms_forwarding": "",
-                  "compliance_profile_id": webhook_clear, "tags": []},
+            json={
+                "webhook_url": webhook_clear,
+                "forwarding_number": "",
+                "sms_forwarding": "",
+                "compliance_profile_id": webhook_clear,
+                "tags": [],
+            },
         ).json()["data"]
         assert data["webhook_url"] is data["sms_webhook_url"] is data["voice_webhook_url"] is None
         assert (data["forwarding_number"], data["sms_forwarding"]) == ("", "")
@@ -366,7 +378,9 @@ def test_capability_toggles(api, us_number):
     assert data["capabilities"] == ["sms"]
     data = api.put(f"/api/v1/numbers/{us_number}", json={"capabilities": ["voice", "mms", "sms"]}).json()["data"]
     assert data["capabilities"] == ["voice", "mms", "sms"]
-    error = error_of(api.put(f"/api/v1/numbers/{us_number}", json={"capabilities": ["sms", "fax"]}), 422, "validation_error")
+    error = error_of(
+        api.put(f"/api/v1/numbers/{us_number}", json={"capabilities": ["sms", "fax"]}), 422, "validation_error"
+    )
     assert "fax is fixed at provisioning" in error["details"][0]["message"]
     assert fields_of(api.put(f"/api/v1/numbers/{us_number}", json={"capabilities": ["whatsapp"]})) == {"capabilities"}
 
@@ -511,8 +525,13 @@ def test_a_trailing_line_break_fails_the_number_patterns_of_purchase_and_port(ap
 
 def test_a_key_with_a_trailing_line_break_is_refused():
     app = create_app(None)
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/numbers", "QUERY_STRING": "",
-               "HTTP_X_API_KEY": KEY + "\n", "wsgi.input": None}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/v1/numbers",
+        "QUERY_STRING": "",
+        "HTTP_X_API_KEY": KEY + "\n",
+        "wsgi.input": None,
+    }
     statuses = []
     app(environ, lambda status, headers: statuses.append(status))
     assert statuses == ["401 Unauthorized"]
