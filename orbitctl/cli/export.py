@@ -108,7 +108,8 @@ def provide_schema(path: Path, *, write: bool) -> str | None:
         return (f"The schema comment points at {path.as_posix()}, which does not exist here: "
                 f"write it with: orbitctl schema --out {path.as_posix()}")
     write_atomically(path, current, what="the schema")
-    return f"Wrote this orbitctl's manifest schema to {path.as_posix()}, where the schema comment points (commit it too)."
+    return (f"Wrote this orbitctl's manifest schema to {path.as_posix()}, where the schema comment points "
+            "(commit it too).")
 
 
 def summary(result: ExportResult, out: str | None) -> str:
