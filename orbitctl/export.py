@@ -292,10 +292,10 @@ def stacks_on(live: Live) -> dict[str, int]:
 def choose_stack(live: Live, stack: str | None) -> str:
     """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
     if stack is not None:
-        return _checked_stack(stack)
+        return checked_stack(stack)
     stacks = sorted(stacks_on(live))
     if len(stacks) == 1:
-        return _checked_stack(stacks[0])
+        return checked_stack(stacks[0])
     if not stacks:
         raise OrbitctlError(
             "no stack manages a number on this account yet: name the new stack with --stack "
@@ -307,7 +307,8 @@ def choose_stack(live: Live, stack: str | None) -> str:
     )
 
 
-def _checked_stack(stack: str) -> str:
+def checked_stack(stack: str) -> str:
+    """``stack`` when it is a stack name; else an OrbitctlError for ``--stack`` saying what is allowed."""
     if not STACK_PATTERN.fullmatch(stack):
         raise OrbitctlError(
             f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
