@@ -314,6 +314,15 @@ class OrbitClient:
         response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
         return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
 
+    def get_port(self, port_id: str) -> PortingRequest:
+        """GET /porting/{id}: a porting request as it stands now (``status`` moves from
+        ``pending`` through ``in_progress`` to ``completed``)."""
+        if not isinstance(port_id, str) or not port_id:
+            raise ValueError(f"a porting request id (e.g. 'port_abc123') is needed, not {port_id!r}")
+        action = f"Reading porting request {port_id}"
+        response = self._send("GET", f"{API_PREFIX}/porting/{quote(port_id, safe='')}", action)
+        return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
+
     # --- one request, with retries ------------------------------------------------------------
 
     def _send(
