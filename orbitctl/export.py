@@ -171,6 +171,7 @@ _SCHEMA_DEFS = {
     "sms_forwarding": "forwarding",
     "compliance_profile_id": "compliance_profile_id",
     "channel_config": "channel_config",
+    "agent_id": "agent_id",
 }
 
 
@@ -224,7 +225,7 @@ def manifest_value(key: str, live: LiveNumber) -> Any:
             value = sorted(value or ())
         elif key in ("forwarding_number", "sms_forwarding"):
             value = value or ""
-        elif key == "compliance_profile_id":
+        elif key in ("compliance_profile_id", "agent_id"):
             value = value or None
         elif key == "webhook_url" and isinstance(value, dict):
             return _Unwritable("the SMS and voice webhooks differ")
@@ -296,10 +297,10 @@ def stacks_on(live: Live) -> dict[str, int]:
 def choose_stack(live: Live, stack: str | None) -> str:
     """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
     if stack is not None:
-        return _checked_stack(stack)
+        return checked_stack(stack)
     stacks = sorted(stacks_on(live))
     if len(stacks) == 1:
-        return _checked_stack(stacks[0])
+        return checked_stack(stacks[0])
     if not stacks:
         raise OrbitctlError(
             "no stack manages a number on this account yet: name the new stack with --stack "
@@ -311,7 +312,8 @@ def choose_stack(live: Live, stack: str | None) -> str:
     )
 
 
-def _checked_stack(stack: str) -> str:
+def checked_stack(stack: str) -> str:
+    """``stack`` when it is a stack name; else an OrbitctlError for ``--stack`` saying what is allowed."""
     if not STACK_PATTERN.fullmatch(stack):
         raise OrbitctlError(
             f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "

@@ -298,9 +298,9 @@ class _Converter:
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if self.libyaml and not (key_node.value and value_node.value):  # something empty
-                if self._marked_otherwise(node, key_node, value_node):
-                    raise _MarkedOtherwise
+            nothing_empty = key_node.value and value_node.value  # the usual case, cheaply
+            if self.libyaml and not nothing_empty and self._marked_otherwise(node, key_node, value_node):
+                raise _MarkedOtherwise
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_node, path, "a key must be a plain string, not a list or mapping "
                              "(allowed: name: value)")
