@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,7 +35,9 @@ _WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, list
 class _CoreLoader(yaml.SafeLoader):
     """SafeLoader whose implicit types are those of the YAML 1.2 core schema."""
 
-    yaml_implicit_resolvers: ClassVar[dict] = {}
+    # PyYAML keeps the resolvers per class (add_implicit_resolver is a classmethod); its stubs
+    # declare them an instance attribute.
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}  # type: ignore[misc]
 
 
 for _tag, _pattern, _first in (
@@ -134,10 +137,11 @@ def _codepoint(character: int | str) -> str:
 
 
 def _line_column(text: str | bytes, position: int) -> tuple[int, int]:
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, position) + 1
-    column = position - (text.rfind(newline, 0, position) + 1) + 1
-    return line, column
+    if isinstance(text, str):
+        line, line_start = text.count("\n", 0, position) + 1, text.rfind("\n", 0, position) + 1
+    else:
+        line, line_start = text.count(b"\n", 0, position) + 1, text.rfind(b"\n", 0, position) + 1
+    return line, position - line_start + 1
 
 
 def _syntax_problem(name: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -197,7 +201,7 @@ class _Converter:
         try:
             if isinstance(node, MappingNode):
                 return self.mapping(node, path)
-            return self.sequence(node, path)
+            return self.sequence(cast(SequenceNode, node), path)
         finally:
             self.active.discard(id(node))
 
@@ -282,7 +286,7 @@ def _float(text: str) -> float:
     return float(text)
 
 
-_SCALARS = {
+_SCALARS: dict[str, Callable[[str], Any]] = {
     _TAG + "str": str,
     _TAG + "null": lambda text: None,
     _TAG + "bool": _boolean,
