@@ -49,7 +49,8 @@ def load_manifests(
             continue
         if document.data.get("kind") == PLAN_FILE_KIND:
             message = ("this is a plan saved by 'orbitctl plan --out', not a manifest "
-                       "(allowed: a manifest; carry out a saved plan with 'orbitctl apply FILE')")
+                       "(allowed: a manifest; show a saved plan with 'orbitctl show FILE', carry it "
+                       "out with 'orbitctl apply FILE')")
             report.add([document.problem((), message)])
             continue
         report.add(substitute(document, environ))
