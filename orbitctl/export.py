@@ -169,6 +169,7 @@ _SCHEMA_DEFS = {
     "sms_forwarding": "forwarding",
     "compliance_profile_id": "compliance_profile_id",
     "channel_config": "channel_config",
+    "agent_id": "agent_id",
 }
 
 
@@ -221,7 +222,7 @@ def manifest_value(key: str, live: LiveNumber) -> Any:
             value = sorted(value or ())
         elif key in ("forwarding_number", "sms_forwarding"):
             value = value or ""
-        elif key == "compliance_profile_id":
+        elif key in ("compliance_profile_id", "agent_id"):
             value = value or None
         elif key == "webhook_url" and isinstance(value, dict):
             return _Unwritable("the SMS and voice webhooks differ")

@@ -23,7 +23,12 @@ from orbitctl.frozen import thaw
 #: live number no longer satisfies it is a ``replace``.
 SELECTION_KEYS = ("number", "country", "type", "area_code", "contains", "max_monthly_cost")
 
-#: Keys of an entry that are kept in sync with PUT /numbers/{id}.
+#: Configuration keys written through PUT /numbers/{phoneNumber}/routing (addressed by the
+#: phone number), not through the configure PUT.
+ROUTING_KEYS = ("agent_id",)
+
+#: Keys of an entry that are kept in sync with the API: by PUT /numbers/{id}, except the
+#: ROUTING_KEYS (last), which have an endpoint of their own.
 CONFIG_KEYS = (
     "label",
     "status",
@@ -34,6 +39,7 @@ CONFIG_KEYS = (
     "sms_forwarding",
     "compliance_profile_id",
     "channel_config",
+    *ROUTING_KEYS,
 )
 
 #: Configuration keys whose value is a set: order never makes a difference.
@@ -145,8 +151,8 @@ class DesiredEntry:
 
     ``config`` holds only the configuration keys the manifest states (a key left out is not
     managed), normalised: ``tags`` and ``capabilities`` are tuples, ``channel_config`` a frozen
-    mapping, ``webhook_url``/``compliance_profile_id`` may be ``None``, ``forwarding_number`` and
-    ``sms_forwarding`` may be ``""`` for none. ``tags`` never contains the ownership tag.
+    mapping, ``webhook_url``/``compliance_profile_id``/``agent_id`` may be ``None``,
+    ``forwarding_number`` and ``sms_forwarding`` may be ``""`` for none. ``tags`` never contains the ownership tag.
     """
 
     name: str

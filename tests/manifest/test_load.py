@@ -56,6 +56,7 @@ def test_full_manifest_merges_defaults_under_entries_and_normalises():
         "capabilities": ("sms", "voice"),
         "tags": (),
         "webhook_url": None,
+        "agent_id": None,
     }
     assert pinned.lifecycle == Lifecycle(prevent_release=True)
 
@@ -76,6 +77,7 @@ def test_full_manifest_merges_defaults_under_entries_and_normalises():
     assert norway.selection.country == "NO"  # YAML 1.2: NO is a string, not false
     assert norway.selection.area_code == "22"
     assert norway.config["forwarding_number"] == "+4722123456"
+    assert norway.config["agent_id"] == "agt_oslo-reception"
 
     assert dict(desired.moved) == {"old-pool": "pool"}
     assert dict(desired.removed) == {"retired": "orphan"}
@@ -112,6 +114,7 @@ def test_example_validates_and_shows_every_feature():
     assert any(entry.selection.number for entry in entries)
     assert any(entry.lifecycle.prevent_release for entry in entries)
     assert any(entry.lifecycle.ignore_changes for entry in entries)
+    assert len([entry for entry in entries if entry.config.get("agent_id")]) == 2
     assert desired.moved and desired.removed
     assert "defaults:" in (EXAMPLES / "numbers.yaml").read_text()
 
