@@ -47,12 +47,13 @@ class _CoreLoader(yaml.SafeLoader):
     # declare them an instance attribute.
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}  # type: ignore[misc]
 
-    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
+    # The anchor is the event's name for the node (str | None); types-PyYAML says a dict.
+    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:  # type: ignore[override]
         """A node of only the tag ``!`` is the empty string, as libyaml reads it (not null)."""
         event = self.peek_event()
         if event.tag == "!" and event.value == "" and event.style is None:
             event.implicit = (False, False)
-        return super().compose_scalar_node(anchor)
+        return super().compose_scalar_node(anchor)  # type: ignore[arg-type]
 
 
 def _libyaml_loader() -> type | None:
