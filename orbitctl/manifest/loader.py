@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from orbitctl.manifest.build import build_desired
@@ -32,7 +34,25 @@ def load_manifests(
     ``key_variables`` hold API keys, which no manifest may substitute. Raises
     :class:`ManifestError` with every problem found.
     """
-    environ = os.environ if environ is None else environ
+    with _without_collection_pauses():
+        return _load(paths, os.environ if environ is None else environ, key_variables)
+
+
+@contextmanager
+def _without_collection_pauses() -> Iterator[None]:
+    """Loading makes hundreds of thousands of objects and no garbage worth collecting; with the
+    cycle collector on, it would walk them all again and again (two thirds of the time for a
+    10,000-entry manifest). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(paths: Sequence[str | os.PathLike], environ: Mapping[str, str], key_variables: Collection[str]) -> Desired:
     report = _Report()
     files = _manifest_files(paths, report)
     documents: list[Document] = []
