@@ -12,7 +12,7 @@ import click
 
 from orbitctl import __version__
 from orbitctl.account.api import OrbitError
-from orbitctl.cli.context import CliContext
+from orbitctl.cli.context import SANDBOX_PORT_DAYS_ENV, CliContext
 from orbitctl.errors import OrbitctlError
 
 #: Exit code of every error (SPEC section 4); click's usage errors would otherwise exit 2, which
@@ -94,11 +94,20 @@ def _drop_unwritten_output() -> None:
     default=None,
     help="State file for --sandbox (default .orbitctl/sandbox.json).",
 )
+@click.option(
+    "--sandbox-port-days",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar=SANDBOX_PORT_DAYS_ENV,
+    show_envvar=True,
+    metavar="N",
+    help="Days --sandbox takes to complete a porting request submitted now (0: at once). Default: 14.",
+)
 @click.pass_context
-def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None) -> None:
+def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, sandbox_port_days: int | None) -> None:
     """Keep the phone numbers of an Orbit account in a Git repository."""
     _escape_what_the_terminal_cannot_show()
-    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state)
+    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state, sandbox_port_days=sandbox_port_days)
 
 
 def _escape_what_the_terminal_cannot_show() -> None:
