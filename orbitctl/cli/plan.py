@@ -9,7 +9,7 @@ import click
 
 from orbitctl.apply.journal import Journal
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
+from orbitctl.cli.options import detailed_option, manifest_arguments, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
@@ -30,6 +30,7 @@ EXIT_CHANGES = 2
     is_flag=True,
     help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
 )
+@detailed_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -38,6 +39,7 @@ def command(
     parallelism: int,
     out: str | None,
     detailed_exitcode: bool,
+    detailed: bool,
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
     if out:
@@ -47,7 +49,7 @@ def command(
         plan, _, _ = build_plan(
             client, manifests, parallelism=parallelism, journal=Journal()
         )
-    click.echo(render(plan, output, stream=sys.stdout), nl=False)
+    click.echo(render(plan, output, stream=sys.stdout, detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)

@@ -234,7 +234,7 @@ def test_when_every_number_has_fax_fixed_the_plan_says_to_add_fax():
 
 
 def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
-    from orbitctl.account.inventory import search_offers
+    from orbitctl.account.inventory import survey
 
     class Recorder:
         def search_available(self, country, **filters):
@@ -242,7 +242,7 @@ def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
             return []
 
     client = Recorder()
-    search_offers(client, Selection(country="DE", capabilities=("voice", "fax")))
+    survey(client, Selection(country="DE", capabilities=("voice", "fax")))
     assert client.filters["capabilities"] == ("voice",)
 
 

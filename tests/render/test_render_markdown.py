@@ -8,6 +8,7 @@ import pytest
 
 from orbitctl.frozen import freeze
 from orbitctl.model import Action, ActionKind, Change
+from orbitctl.render.blocks import Block
 from orbitctl.render.markdown import MAX_CHARS, escape_inline, fenced, marker, render_plan_markdown
 from tests import sample_plans as sp
 
@@ -59,17 +60,22 @@ def test_one_collapsible_section_per_kind_with_a_diff_block():
     assert "\n-   old-line\n" in text
 
 
-@pytest.mark.parametrize("action", sp.every_kind_plan().actions, ids=lambda action: action.kind.value)
-def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(action):
+BLOCKS = [Block((action,)) for action in sp.every_kind_plan().actions] + [
+    Block(sp.pool(kind, 3)) for kind in (ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE, ActionKind.REPLACE)
+]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda block: f"{block.kind.value}-{block.count}")
+def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(block):
     """Only the symbol moves (to column 1, ~ as !): every line's text stays in its column."""
     from orbitctl.render.markdown import _diff_lines
-    from orbitctl.render.text import action_lines
+    from orbitctl.render.text import block_lines
 
     def content(line: str, symbols: str) -> tuple[int, str]:
         rest = line.lstrip(symbols + " ")
         return len(line) - len(rest), rest
 
-    text_lines, diff_lines = action_lines(action, "USD"), _diff_lines(action, "USD")
+    text_lines, diff_lines = block_lines(block, "USD"), _diff_lines(block, "USD")
     assert len(text_lines) == len(diff_lines)
     for text_line, diff_line in zip(text_lines, diff_lines, strict=True):
         assert content(diff_line, "!+-/") == content(text_line, "~+-/"), (text_line, diff_line)
