@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from orbitctl.account import inventory
 from orbitctl.account.api import DEFAULT_PARALLELISM
-from orbitctl.account.inventory import search_cap, survey
 from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal
 from orbitctl.manifest import load_manifests
@@ -48,7 +48,7 @@ def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) ->
 
     def search(item):
         selection, count = item
-        found = survey(
+        found = inventory.survey(
             client,
             selection,
             wanted=count,
@@ -63,5 +63,5 @@ def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) ->
         plan,
         {key: found.offers for key, found in surveys.items()},
         partial={key for key, found in surveys.items() if not found.complete},
-        search_cap=search_cap(),
+        search_cap=inventory.search_cap(),
     )

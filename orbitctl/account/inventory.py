@@ -11,11 +11,14 @@ rows as it asked for) may hide more, and is narrowed where the selection allows:
 - with ``contains``: one more digit after it, or before it when it is the selection's own (which
   may sit anywhere in the number).
 
-The searches stop once enough numbers are found, when nothing is left to narrow, or after
-``search_budget`` searches. ``Survey.complete`` says whether they saw every number the inventory
-holds for the selection: only then is a shortage certain. Each search asks for at most the cap,
-which is read from ``api.SEARCH_LIMIT_MAX`` when the search runs (a test lowers it together with
-the sandbox's ``search_limit`` knob).
+Narrower searches come before the rest (depth first), the likeliest first: those matching the
+last row a full search showed, then those matching none of its rows, then the others. An API that
+lists numbers in order (as the sandbox does) shows the lowest ones, so what it did not show lies
+after its last row. The searches stop once enough numbers are found, when nothing is left to
+narrow, or after ``search_budget`` searches. ``Survey.complete`` says whether they saw every number the inventory
+holds for the selection: only then is a shortage certain. Each search asks for at most
+``search_cap()`` rows, the API's cap (a test lowers it together with the sandbox's
+``search_limit`` knob: a search cut short below what it asked for would look complete).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ class InventorySource(Protocol):
 
 
 def search_cap() -> int:
-    """The most rows one search shows (read when called, so a test can lower it)."""
+    """The most rows one search shows: the API's cap. Read through this module by every caller,
+    so that a test can lower it."""
     return api.SEARCH_LIMIT_MAX
 
 
@@ -127,7 +131,7 @@ def survey(
                 blind += not covers
                 fresh = [child for child in narrower if child not in asked]
                 asked.update(fresh)
-                pending += fresh
+                pending[:0] = _likeliest_first(fresh, offers)
     return Survey(tuple(found.values()), complete=not blind and not pending, searches=searches)
 
 
@@ -148,6 +152,24 @@ def _narrower(query: _Query, offers: Sequence[Offer]) -> tuple[list[_Query], boo
     if not query.anchored:
         longer += [digit + query.contains for digit in DIGITS]
     return [_Query(query.area_code, contains, query.anchored) for contains in longer], True
+
+
+def _likeliest_first(queries: list[_Query], offers: Sequence[Offer]) -> list[_Query]:
+    """``queries`` (narrower than a full search that showed ``offers``) in the order to try them:
+    those matching its last row, then those matching none of its rows, then the others."""
+    shown = [offer.number.lstrip("+") for offer in offers]
+
+    def rank(query: _Query) -> int:
+        def matches(digits: str) -> bool:
+            if query.contains is not None:
+                return query.contains in digits
+            return _area_code("+" + digits) == query.area_code
+
+        if matches(shown[-1]):
+            return 0
+        return 2 if any(matches(digits) for digits in shown) else 1
+
+    return sorted(queries, key=rank)
 
 
 def _search(client: InventorySource, selection: Selection, query: _Query, limit: int) -> list[Offer]:

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orbitctl.account import inventory
 from orbitctl.account.api import (
     LIST_PAGE_MAX,
     ConflictError,
@@ -35,7 +36,6 @@ from orbitctl.account.api import (
     ServerError,
     TransportError,
 )
-from orbitctl.account.inventory import search_cap, survey
 from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
 from orbitctl.apply.journal import account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
@@ -137,10 +137,10 @@ class OfferBook:
             with self._lock:
                 claimed = frozenset(self._claimed)
                 still = max(1, self._wanted.get(key, 1) - self._handed[key])
-            found = survey(
+            found = inventory.survey(
                 self._client,
                 selection,
-                wanted=min(still, search_cap()),
+                wanted=min(still, inventory.search_cap()),
                 keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
                 exclude=claimed,
                 parallelism=self._parallelism,

@@ -257,3 +257,37 @@ def test_a_number_another_entry_pins_is_never_priced_for_an_any_number_entry():
         PIN.key(): offers[:1], any_415.key(): offers[:1],
     })
     assert only_the_pin and "entry 'support'" in only_the_pin[0]
+
+
+# --- selections the searches could not count in full -------------------------------------------
+
+
+def test_too_few_found_where_the_searches_saw_everything_fails_the_plan():
+    offers = {POOL_SEL.key(): [offer("+14155550101"), offer("+14155550102")]}
+    [problem] = price_problems(make_plan(*[purchase("pool", POOL_SEL)] * 3), offers)
+    assert "needs 3 numbers" in problem and "only 2 are available" in problem
+
+
+def test_too_few_found_where_the_searches_could_not_see_everything_is_a_note_not_an_error():
+    found = [offer("+14155550101", "1.00"), offer("+14155550102", "1.00"), offer("+14155550103", "2.00")]
+    plan = make_plan(*[purchase("pool", POOL_SEL)] * 3, *[purchase("other", POOL_SEL)] * 2)
+    priced = price(plan, {POOL_SEL.key(): found}, partial={POOL_SEL.key()}, search_cap=3)
+    [note] = priced.availability
+    assert (note.names, note.needed, note.found, note.search_cap) == (("pool", "other"), 5, 3, 3)
+    assert note.selection == POOL_SEL
+    # the members beyond those found cost the median of the prices found
+    assert [a.monthly_cost for a in priced.actions] == [Decimal("1.00")] * 2 + [Decimal("2.00")] + [Decimal("1.00")] * 2
+    assert priced.monthly_cost_delta == Decimal("6.00")
+
+
+def test_enough_found_needs_no_note_even_when_the_searches_could_not_see_everything():
+    found = [offer("+14155550101"), offer("+14155550102")]
+    priced = price(make_plan(*[purchase("pool", POOL_SEL)] * 2), {POOL_SEL.key(): found}, partial={POOL_SEL.key()})
+    assert priced.availability == ()
+
+
+def test_nothing_affordable_fails_the_plan_even_when_the_searches_could_not_see_everything():
+    dear = [offer("+14155550101", "5.00")]
+    with pytest.raises(PlanError) as caught:
+        price(make_plan(purchase("pool", POOL_SEL)), {POOL_SEL.key(): dear}, partial={POOL_SEL.key()})
+    assert "costs more than max_monthly_cost 2.00" in caught.value.problems[0]
