@@ -7,10 +7,12 @@ API key or anything else from the environment, but it does hold the configuratio
 (webhook URLs with their tokens, channel_config secrets): it is written readable by its owner
 only (mode 0600), and should be kept like any credential-bearing build artefact.
 
-A ``checksum`` (sha256 of the rest of the document) catches a file edited or damaged after it
-was saved. ``load_plan`` raises ``OrbitctlError`` naming the file and what is wrong for a missing
-or unreadable file, invalid JSON, another format version, a wrong checksum or a malformed
-structure; it never lets a traceback through.
+A ``checksum`` (sha256 of the rest of the document) catches a file damaged or edited by
+accident after it was saved; anyone can recompute it, so what guards against a deliberate edit is
+``apply``'s comparison with a fresh plan (``apply/compare.py``). ``load_plan`` raises
+``OrbitctlError`` naming the file and what is wrong for a missing or unreadable file, invalid
+JSON, another format version, a wrong checksum or a malformed structure; it never lets a
+traceback through.
 """
 
 from __future__ import annotations

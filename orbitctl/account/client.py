@@ -30,6 +30,7 @@ import httpx
 from orbitctl import __version__
 from orbitctl.account.api import (
     API_KEY_HEADER,
+    API_KEY_VARIABLE,
     API_PREFIX,
     CONFIGURE_KEYS,
     DEFAULT_BASE_URL,
@@ -43,10 +44,13 @@ from orbitctl.account.api import (
     OrbitError,
     PortingRequest,
     RateLimitedError,
+    RoutingRecord,
     ServerError,
     TransportError,
     ValidationError,
+    routing_body,
 )
+from orbitctl.account.redact import redact
 from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
@@ -79,8 +83,8 @@ class _ApiKeyAuth(httpx.Auth):
         yield request
 
     def redact(self, text: str) -> str:
-        """``text`` with the key masked, should a server ever echo it back."""
-        return text.replace(self._api_key, "***")
+        """``text`` with the key masked, should a server ever echo it back (in part, in any case)."""
+        return redact(text, self._api_key)
 
     def __repr__(self) -> str:
         return "<API key (hidden)>"
@@ -139,7 +143,7 @@ class OrbitClient:
         Keyword arguments go to the constructor; an explicit ``base_url`` wins over the environment.
         """
         env = os.environ if environ is None else environ
-        api_key = (env.get("ORBIT_API_KEY") or "").strip()
+        api_key = (env.get(API_KEY_VARIABLE) or "").strip()
         if not api_key:
             raise OrbitctlError(
                 "ORBIT_API_KEY is not set: export your Orbit API key first "
@@ -280,6 +284,26 @@ class OrbitClient:
         response = self._send("PUT", path, action, body={key: thaw(value) for key, value in fields.items()})
         return self._read_number(response, action)
 
+    def route(self, phone_number: str, agent_id: str | None) -> RoutingRecord:
+        """PUT /numbers/{phoneNumber}/routing: the AI agent that answers ``phone_number``'s calls
+        and messages (``None``: no agent). Addressed by the phone number (``+`` URL-encoded), not
+        the id. The body is :func:`orbitctl.account.api.routing_body` (``{"agent_id": ...}``): the
+        page names the field, not the body. Retried like any PUT (setting an agent twice is
+        harmless). The page documents no response: the record holds whatever object came back,
+        empty for none; read the number back when it lacks ``agent_id``."""
+        if agent_id is not None and (not isinstance(agent_id, str) or not agent_id):
+            raise ValueError(f"route() needs an agent id (a non-empty string) or None, not {agent_id!r}")
+        if not isinstance(phone_number, str) or not phone_number:
+            raise ValueError(f"route() needs the phone number (e.g. '+14155550100'), not {phone_number!r}")
+        path = f"{API_PREFIX}/{quote(phone_number, safe='')}/routing"
+        action = f"Routing {phone_number} to agent {agent_id!r}" if agent_id else f"Removing {phone_number}'s agent"
+        response = self._send("PUT", path, action, body=routing_body(agent_id))
+        if response is None or not response.content.strip():  # 204 No Content, or an empty 200
+            return RoutingRecord(number=phone_number)
+        return self._read(
+            response, action, dict, lambda envelope: RoutingRecord(number=phone_number, fields=freeze(envelope["data"]))
+        )
+
     def release(self, number_id: str) -> None:
         """DELETE /numbers/{id}. A 404 on a retry after an attempt whose outcome was unknown
         counts as done: that attempt released the number."""
@@ -310,6 +334,15 @@ class OrbitClient:
         count = len(body["numbers"])
         action = f"Submitting a port request for {count} number{'s' if count != 1 else ''}"
         response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
+        return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
+
+    def get_port(self, port_id: str) -> PortingRequest:
+        """GET /porting/{id}: a porting request as it stands now (``status`` moves from
+        ``pending`` through ``in_progress`` to ``completed``)."""
+        if not isinstance(port_id, str) or not port_id:
+            raise ValueError(f"a porting request id (e.g. 'port_abc123') is needed, not {port_id!r}")
+        action = f"Reading porting request {port_id}"
+        response = self._send("GET", f"{API_PREFIX}/porting/{quote(port_id, safe='')}", action)
         return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
 
     # --- one request, with retries ------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Buying a number: pick, purchase, configure, read back — and never buy the same thing twice.
+"""Buying a number: pick, purchase, configure (then route to its agent), read back — and never
+buy the same thing twice.
 
 - Picks come from fresh inventory searches at apply time, in the planner's pick order
   (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number), bought in waves:
@@ -14,6 +15,8 @@
 - A bought number is recorded in the journal as soon as the purchase returns, and cleared once the
   read-back shows its ownership tag; one left there (the PUT failed, the tag was not taken, the
   run was interrupted) is adopted by the next plan instead of buying another.
+- An entry's ``agent_id`` is set once the number carries its tag (``routing.py``); when that
+  request fails the number is kept and tagged, and the next plan shows the agent to set.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ from orbitctl.account.api import (
     ServerError,
     TransportError,
 )
-from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.apply.configure import check_returned, is_held, new_number_body
 from orbitctl.apply.journal import account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
+from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
 from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
 from orbitctl.plan.pricing import candidates, describe, is_candidate, pinned_numbers
 
@@ -353,6 +357,19 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     # it: the journal keeps no number that carries its tag.
     with contextlib.suppress(OSError):
         journal.clear(record.id)
+    routing = new_number_routing(action)
+    if routing:
+        try:
+            mismatches += send_routing(client, number_id=record.id, phone_number=record.number, wanted=routing)
+        except OrbitError as problem:
+            return ActionOutcome(
+                action,
+                Status.FAILED,
+                f"bought and configured {record.number}, but {ROUTING_REQUEST} failed: {problem}; the "
+                "next apply sets its agent",
+                mismatches=mismatches,
+                **bought,
+            )
     if mismatches:
         listed = "; ".join(str(mismatch) for mismatch in mismatches)
         return ActionOutcome(
@@ -366,15 +383,3 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
         " (in regulatory hold: it activates once the carrier approves it)" if held else ""
     )
     return ActionOutcome(action, Status.OK, message, **bought)
-
-
-def check_returned(
-    client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord
-) -> tuple[Mismatch, ...]:
-    """Read-back: compare what the PUT returned with what was asked; keys the response lacks are
-    read with a GET of the number."""
-    fields = dict(returned.fields)
-    if missing_keys(asked, fields):
-        with contextlib.suppress(OrbitError):  # still missing: read_back reports them as not taken
-            fields.update(client.get_number(number_id).fields)
-    return read_back(asked, fields)

@@ -20,6 +20,7 @@ from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
+from orbitctl.render.values import format_delta
 from orbitctl.statedir import STATE_DIR
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
@@ -121,8 +122,12 @@ def command(
 def _checked_saved_plan(
     source: str, client, *, parallelism: int, journal: Journal, progress: bool
 ) -> tuple[Plan, Live]:
-    """The plan saved in ``source`` and the account as read now, once the plan is checked against
-    a fresh plan of the manifests it names (``gates.check_saved_plan``, ``check_prevent_release``)."""
+    """The plan to carry out for the saved plan in ``source``, and the account as read now.
+
+    The saved plan is checked against a fresh plan of the manifests it names
+    (``gates.check_saved_plan``: identical in every action and value, ``check_prevent_release``);
+    what is carried out is then the fresh plan, so that the costs (re-priced from the inventory)
+    and the account counts the gates use come from the account, never from the file."""
     plan = load_plan(source)
     if not plan.manifest_paths:
         raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
@@ -138,7 +143,14 @@ def _checked_saved_plan(
         journaled=journal.pending(plan.stack, live),
     )
     gates.check_prevent_release(plan, desired)
-    return plan, live
+    if fresh.monthly_cost_delta != plan.monthly_cost_delta:
+        click.echo(
+            f"Note: the monthly cost changed since the plan was made: "
+            f"{format_delta(plan.monthly_cost_delta, plan.currency)} then, "
+            f"{format_delta(fresh.monthly_cost_delta, fresh.currency)} now.",
+            err=True,
+        )
+    return fresh, live
 
 
 def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:

@@ -8,6 +8,12 @@ from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.yamlload import lone_surrogate
 
+
+def example(*command_lines: str) -> str:
+    """The ``--help`` epilog of a command: ``Example:`` and its command lines, kept as written."""
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in command_lines)
+
+
 manifest_arguments = click.argument(
     "manifests", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST..."
 )

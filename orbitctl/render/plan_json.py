@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
+import orbitctl
 from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, Selection
 from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
+
+#: The JSON Schema of the document, packaged with orbitctl.
+PLAN_SCHEMA_PATH = Path(orbitctl.__file__).parent / "schemas" / "plan.schema.json"
 
 #: Digits after the point of ``drift.managed_share``.
 SHARE_PLACES = Decimal("0.0001")

@@ -44,6 +44,12 @@ def ownership_key(country: str, number: str) -> str:
     return number if number.startswith("+") else f"{country}:{number}"
 
 
+def _number_id(owned: dict[str, str], numbers: dict[str, dict], number: str) -> str | None:
+    if number.startswith("+"):
+        return owned.get(number)
+    return next((record["id"] for record in numbers.values() if record["number"] == number), None)
+
+
 def _empty() -> dict:
     return {"format": FORMAT, "next_seq": 1, "numbers": {}, "porting": {}, "audit": []}
 
@@ -70,6 +76,10 @@ class AccountState:
     def owns(self, number: str, country: str = "") -> bool:
         """Is ``number`` on the account? (``country`` matters only for a short code.)"""
         return ownership_key(country, number) in self.owned
+
+    def number_id(self, number: str) -> str | None:
+        """The id of ``number`` (E.164, or a short code of any country) if the account holds it."""
+        return _number_id(self.owned, self.numbers, number)
 
     def records_after(self, seq: int) -> list[dict]:
         """The records bought after ``seq``, in purchase order (where a cursor resumes)."""
@@ -102,6 +112,10 @@ class Draft:
     def owns(self, number: str, country: str = "") -> bool:
         """Is ``number`` on the account? (``country`` matters only for a short code.)"""
         return ownership_key(country, number) in self.owned
+
+    def number_id(self, number: str) -> str | None:
+        """The id of ``number`` (E.164, or a short code of any country) if the account holds it."""
+        return _number_id(self.owned, self.numbers, number)
 
     def replace_number(self, record: dict) -> None:
         self.numbers[record["id"]] = record
