@@ -114,6 +114,10 @@ class SourceMark:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+#: What ``Selection.key()`` returns: the fields that decide an inventory search.
+SelectionKey = tuple[object, ...]
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which number to buy. ``number`` set means pinned: adopt it if on the account, else buy it."""
@@ -127,7 +131,7 @@ class Selection:
     #: capabilities asked for by the entry, used as a search filter when buying
     capabilities: tuple[str, ...] = ()
 
-    def key(self) -> tuple:
+    def key(self) -> SelectionKey:
         """Identity of the search this selection needs (one inventory search per distinct key)."""
         return (
             self.country,
@@ -369,6 +373,8 @@ class Plan:
     manifest_paths: tuple[str, ...] = ()
     #: selections the plan buys more numbers for than the inventory searches could count
     availability: tuple[Availability, ...] = ()
+    #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
+    targets: tuple[str, ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

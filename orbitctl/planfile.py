@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +52,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "stack": plan.stack,
         "desired_fingerprint": plan.desired_fingerprint,
         "manifest_paths": list(plan.manifest_paths),
+        "targets": list(plan.targets),
         "unchanged": plan.unchanged,
         "monthly_cost_delta": str(plan.monthly_cost_delta),
         "currency": plan.currency,
@@ -224,6 +225,8 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
             _availability_from_document(item, f"availability[{index}]")
             for index, item in enumerate(read.array("availability") if "availability" in document else ())
         ),
+        # absent from the files of orbitctl before --target: a plan of every entry
+        targets=tuple(read.strings("targets")) if "targets" in document else (),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
@@ -363,7 +366,7 @@ class _Reader:
             return None
         return self.decimal(key)
 
-    def done(self, also_allowed: set[str] = frozenset()) -> None:
+    def done(self, also_allowed: Collection[str] = frozenset()) -> None:
         unknown = sorted(set(self.value) - self.seen - set(also_allowed))
         if unknown:
             raise _Invalid(self._path(unknown[0]), "unknown key")

@@ -276,4 +276,5 @@ plans = st.builds(
         ),
         max_size=2,
     ).map(tuple),
+    targets=st.lists(st.from_regex(r"^[a-z0-9][a-z0-9-]{0,35}$", fullmatch=True), max_size=2, unique=True).map(tuple),
 )

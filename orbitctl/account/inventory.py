@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import phonenumbers
 
@@ -49,7 +49,7 @@ DIGITS = "0123456789"
 
 
 class InventorySource(Protocol):
-    def search_available(self, country: str, **filters) -> list[api.AvailableNumber]: ...
+    def search_available(self, country: str, **filters: Any) -> list[api.AvailableNumber]: ...
 
 
 def search_cap() -> int:

@@ -12,13 +12,14 @@ others. Gates (``gates.py``) are checked before this runs; the executor only exe
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
@@ -26,7 +27,17 @@ from orbitctl.apply.configure import check_returned, existing_number_body, rewri
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
 from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
 from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.model import (
+    BUYING_KINDS,
+    RELEASING_KINDS,
+    Action,
+    ActionKind,
+    Live,
+    LiveNumber,
+    Plan,
+    Selection,
+    SelectionKey,
+)
 
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]
@@ -83,7 +94,8 @@ class _Run:
         tags (and so who owns the number) is sent only if a fresh read shows the number as
         planned; the routing request is not sent when the PUT failed or its tags were not taken.
         When an action makes both requests and one fails, the outcome says which."""
-        found = {"id": action.id, "number": action.number}
+        assert action.id is not None and action.number is not None, "the planner names the live number"
+        found = _Found(id=action.id, number=action.number)
         routing = existing_number_routing(action)
         try:
             live_tags = None
@@ -138,7 +150,7 @@ class _Run:
         counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
-        found = {"id": action.id, "number": action.number}
+        found = _Found(id=action.id, number=action.number)
         try:
             if self.unchanged_since_plan(action) is None:
                 return _changed_since_plan(action, "released")
@@ -170,6 +182,13 @@ class _Run:
         return replace(merged, message=f"{bought.message}; released {action.number}")
 
 
+class _Found(TypedDict):
+    """The number an outcome is about, as ``ActionOutcome`` keywords."""
+
+    id: str | None
+    number: str | None
+
+
 def _listed(mismatches: tuple[Mismatch, ...]) -> str:
     return "; ".join(str(mismatch) for mismatch in mismatches)
 
@@ -196,16 +215,19 @@ def _release_saving(action: Action, number: LiveNumber | None) -> Decimal:
 def _count_out_of_stock(plan: Plan, *groups: dict[int, ActionOutcome]) -> None:
     """Say in each purchase that found no number how many of its selection's are missing in all,
     known once every purchase has ended (``groups``: the outcomes by action index, rewritten)."""
-    short: dict[tuple, list[tuple[int, dict[int, ActionOutcome]]]] = {}
+    short: dict[SelectionKey, list[tuple[int, dict[int, ActionOutcome]]]] = {}
+    selections: dict[SelectionKey, Selection] = {}
     for outcomes in groups:
         for index, outcome in outcomes.items():
-            if outcome.out_of_stock and outcome.action.selection is not None:
-                short.setdefault(outcome.action.selection.key(), []).append((index, outcomes))
+            selection = outcome.action.selection
+            if outcome.out_of_stock and selection is not None:
+                selections[selection.key()] = selection
+                short.setdefault(selection.key(), []).append((index, outcomes))
     wanted = buys_by_selection(plan.actions)
     for key, found in short.items():
         found.sort(key=lambda item: item[0])
-        actions = [outcomes[index].action for index, outcomes in found]
-        message = out_of_stock_message(actions[0].selection, Counter(a.name for a in actions), wanted[key])
+        names = Counter(outcomes[index].action.name for index, outcomes in found)
+        message = out_of_stock_message(selections[key], names, wanted[key])
         for index, outcomes in found:
             outcomes[index] = replace(outcomes[index], message=message)
 
@@ -282,7 +304,7 @@ def execute(
             (
                 i,
                 a,
-                (lambda action, b=bought[i]: run.release_replaced(action, b))
+                functools.partial(run.release_replaced, bought=bought[i])
                 if a.kind is ActionKind.REPLACE
                 else run.release,
                 True,

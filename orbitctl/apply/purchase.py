@@ -43,7 +43,7 @@ from orbitctl.apply.configure import check_returned, is_held, new_number_body
 from orbitctl.apply.journal import account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
-from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey
 from orbitctl.plan.pricing import candidates, describe, is_candidate, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
@@ -92,7 +92,7 @@ class OfferBook:
         self,
         client: Any,
         *,
-        wanted: Mapping[tuple, int] | None = None,
+        wanted: Mapping[SelectionKey, int] | None = None,
         reserved: frozenset[str] = frozenset(),
         parallelism: int = 1,
     ):
@@ -101,11 +101,11 @@ class OfferBook:
         self._reserved = reserved
         self._parallelism = parallelism
         self._lock = threading.Lock()
-        self._key_locks: dict[tuple, threading.Lock] = {}
-        self._queues: dict[tuple, deque[Offer]] = {}
+        self._key_locks: dict[SelectionKey, threading.Lock] = {}
+        self._queues: dict[SelectionKey, deque[Offer]] = {}
         self._claimed: set[str] = set()
-        self._handed: Counter[tuple] = Counter()
-        self._out_of_stock: set[tuple] = set()
+        self._handed: Counter[SelectionKey] = Counter()
+        self._out_of_stock: set[SelectionKey] = set()
 
     @classmethod
     def for_actions(cls, client: Any, actions: Iterable[Action], *, parallelism: int = 1) -> OfferBook:
@@ -114,11 +114,11 @@ class OfferBook:
         actions = tuple(actions)
         return cls(client, wanted=buys_by_selection(actions), reserved=pinned_numbers(actions), parallelism=parallelism)
 
-    def _key_lock(self, key: tuple) -> threading.Lock:
+    def _key_lock(self, key: SelectionKey) -> threading.Lock:
         with self._lock:
             return self._key_locks.setdefault(key, threading.Lock())
 
-    def _claim_next(self, key: tuple) -> Offer | None:
+    def _claim_next(self, key: SelectionKey) -> Offer | None:
         with self._lock:
             queue = self._queues.get(key, ())
             while queue:
@@ -161,7 +161,7 @@ class OfferBook:
             return offer
 
 
-def buys_by_selection(actions: Iterable[Action]) -> Counter[tuple]:
+def buys_by_selection(actions: Iterable[Action]) -> Counter[SelectionKey]:
     """How many numbers ``actions`` buy with each selection (by ``Selection.key()``)."""
     return Counter(
         action.selection.key() for action in actions if action.selection is not None and action.kind in BUYING_KINDS

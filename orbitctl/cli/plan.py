@@ -9,7 +9,15 @@ import click
 
 from orbitctl.apply.journal import Journal
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import detailed_option, manifest_arguments, output_option, parallelism_option
+from orbitctl.cli.options import (
+    detailed_option,
+    example,
+    manifest_arguments,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
@@ -20,7 +28,7 @@ from orbitctl.render import OUTPUT_FORMATS, render
 EXIT_CHANGES = 2
 
 
-@click.command("plan")
+@click.command("plan", epilog=example("orbitctl plan numbers.yaml --out plan.json"))
 @manifest_arguments
 @output_option(OUTPUT_FORMATS)
 @parallelism_option
@@ -31,6 +39,7 @@ EXIT_CHANGES = 2
     help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
 )
 @detailed_option
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -40,6 +49,7 @@ def command(
     out: str | None,
     detailed_exitcode: bool,
     detailed: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
     if out:
@@ -47,8 +57,9 @@ def command(
 
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal()
+            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
         )
+    warn_if_targeted(plan)
     click.echo(render(plan, output, stream=sys.stdout, detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)

@@ -40,6 +40,7 @@ from orbitctl.model import (
     Offer,
     Plan,
     Selection,
+    SelectionKey,
     cost_delta,
 )
 from orbitctl.plan.matching import unmet_keys
@@ -71,12 +72,14 @@ def describe(selection: Selection) -> str:
 
 def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
     """One (selection, how many numbers) per distinct selection key, in action order."""
-    needed: dict[tuple, list] = {}
+    selections: dict[SelectionKey, Selection] = {}
+    counts: dict[SelectionKey, int] = {}
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
-            slot = needed.setdefault(action.selection.key(), [action.selection, 0])
-            slot[1] += 1
-    return [(selection, count) for selection, count in needed.values()]
+            key = action.selection.key()
+            selections.setdefault(key, action.selection)
+            counts[key] = counts.get(key, 0) + 1
+    return [(selection, counts[key]) for key, selection in selections.items()]
 
 
 def _fixed_extras(selection: Selection, offer: Offer) -> list[str]:
@@ -195,9 +198,9 @@ def _availability_problem(
 
 def price(
     plan: Plan,
-    offers: Mapping[tuple, Sequence[Offer]],
+    offers: Mapping[SelectionKey, Sequence[Offer]],
     *,
-    partial: Collection[tuple] = frozenset(),
+    partial: Collection[SelectionKey] = frozenset(),
     search_cap: int = 0,
 ) -> Plan:
     """``plan`` with the expected cost of each purchase and replace and the monthly cost delta.
@@ -206,12 +209,12 @@ def price(
     nothing was found; keys in ``partial`` are selections whose searches could not see the whole
     inventory (each shows at most ``search_cap`` rows). Raises PlanError listing every selection
     that cannot be served."""
-    names: dict[tuple, list[str]] = {}
+    names: dict[SelectionKey, list[str]] = {}
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
             names.setdefault(action.selection.key(), []).append(action.name)
     problems = []
-    picks: dict[tuple, list[Offer]] = {}
+    picks: dict[SelectionKey, list[Offer]] = {}
     availability = []
     reserved = pinned_numbers(plan.actions)
     for selection, count in searches_needed(plan):
@@ -229,7 +232,7 @@ def price(
     if problems:
         raise PlanError(problems)
 
-    used: dict[tuple, int] = {}
+    used: dict[SelectionKey, int] = {}
     currencies = {plan.currency} if any(a.kind in RELEASING_KINDS for a in plan.actions) else set()
     actions = []
     for action in plan.actions:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from orbitctl.errors import PlanError
-from orbitctl.model import Action, ActionKind, Offer, Plan, Selection
-from orbitctl.plan.pricing import candidates, cost_delta, describe, price, searches_needed
+from orbitctl.model import Action, ActionKind, Offer, Plan, Selection, cost_delta
+from orbitctl.plan.pricing import candidates, describe, price, searches_needed
 
 US_SMS = Selection(country="US", area_code="415", capabilities=("sms",))
 POOL_SEL = Selection(country="US", max_monthly_cost=Decimal("2.00"), capabilities=("sms",))
