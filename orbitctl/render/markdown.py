@@ -89,13 +89,14 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         lines.append(f"{text_render.count_numbers(plan.unchanged, 'managed ')} unchanged.")
         return "\n".join(lines)
 
-    lines += ["| Action | Count |", "| --- | ---: |"]
+    table = ["| Action | Count |", "| --- | ---: |"]
     for kind in ACTION_KINDS:
         if kind in ALWAYS_SUMMARISED or plan.count(kind):
-            lines.append(f"| {kind.value} | {plan.count(kind)} |")
-    lines.append(f"| unchanged | {plan.unchanged} |")
-    lines.append("")
-    lines.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
+            table.append(f"| {kind.value} | {plan.count(kind)} |")
+    table.append(f"| unchanged | {plan.unchanged} |")
+    table.append("")
+    table.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
+    lines += table
     if plan.count(ActionKind.RELEASE) or plan.count(ActionKind.REPLACE):
         lines.append("")
         lines.append(
@@ -103,17 +104,25 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
             "go to another customer."
         )
 
+    if plan.suggested_moves:
+        yaml = fenced("\n".join(text_render.moved_lines(plan)), "yaml")
+        hint = escape_inline(text_render.rename_hint(plan).removeprefix("Hint: "))
+        lines += ["", f"> [!TIP]\n> {hint}\n>",
+                  *(f"> {line}" for line in yaml.splitlines())]
+
     closing = f"**{escape_inline(text_render.summary_line(plan))}**"
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
     sections = [(kind, group((a for a in plan.actions if a.kind is kind), detailed=detailed)) for kind in kinds]
     notes = [f"> [!NOTE]\n> {escape_inline(availability_note(note, plan.currency))}" for note in plan.availability]
     # what every section needs besides its blocks (tags, fences, a "more" note)
     budget = MAX_CHARS - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
-    while True:  # the overheads are estimates: shrink the budget until the comment fits
+    while budget > 0:  # the overheads are estimates: shrink the budget until the comment fits
         text = "\n".join([*lines, *_body(notes, sections, plan.currency, budget), "", closing])
-        if len(text) <= MAX_CHARS or budget <= 0:
+        if len(text) <= MAX_CHARS:
             return text
-        budget = max(0, budget - (len(text) - MAX_CHARS))
+        budget -= len(text) - MAX_CHARS
+    # what comes before the actions alone is too long (warnings and hints naming many entries)
+    return "\n".join([*lines[:3], *table, "", f"The plan is too long for a comment; {FULL_PLAN}.", "", closing])
 
 
 def _body(notes: list[str], sections: list[tuple[ActionKind, list[Block]]], currency: str, budget: int) -> list[str]:

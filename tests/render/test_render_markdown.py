@@ -226,3 +226,11 @@ def test_the_cap_holds_for_many_inventory_notes():
     assert len(text) <= MAX_CHARS
     assert "more notes on the inventory" in text
     assert "> [!NOTE]\n> pool\\-0pool\\-0pool\\-0 buys 9000 numbers" in text
+
+
+def test_the_cap_holds_when_the_hints_before_the_actions_are_too_long():
+    renames = tuple((f"old-{index:05d}" + "x" * 20, f"new-{index:05d}" + "y" * 20) for index in range(3000))
+    text = render_plan_markdown(sp.plan_of(*sp.pool(ActionKind.RELEASE, 3), suggested_moves=renames))
+    assert len(text) <= MAX_CHARS
+    assert "The plan is too long for a comment; run `orbitctl plan --detailed` to see every number." in text
+    assert "| release | 3 |" in text
