@@ -38,6 +38,7 @@ def create_app(
     rate_limit: float | None = None,
     lose_purchase_responses: int = 0,
     fail_configure: int = 0,
+    search_limit: int = validation.SEARCH_LIMIT_MAX,
     clock: Clock | None = None,
     port_days: int = porting.COMPLETION_DAYS,
 ) -> SandboxApp:
@@ -56,6 +57,7 @@ def create_app(
         rate_limit=rate_limit,
         lose_purchase_responses=lose_purchase_responses,
         fail_configure=fail_configure,
+        search_limit=search_limit,
     )
     if port_days < 0:
         raise ValueError("port_days must be >= 0")
@@ -202,7 +204,7 @@ class SandboxApp:
             contains=query.contains,
             capabilities=query.capabilities,
             is_owned=lambda number: state.owns(number, query.country),
-            limit=query.limit,
+            limit=min(query.limit, self.faults.search_limit),
         )
         return Response(200, [row.as_json() for row in rows])
 
