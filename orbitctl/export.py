@@ -20,11 +20,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 import yaml
-from jsonschema import Draft202012Validator
 
 from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
@@ -33,6 +32,9 @@ from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
 from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 #: Stack and entry-name slugs, from the schema (the one source of the structural rules).
 STACK_PATTERN = re.compile(manifest_schema()["$defs"]["stack"]["pattern"])
@@ -175,6 +177,8 @@ _SCHEMA_DEFS = {
 
 @cache
 def _definition_validator(definition: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # here: importing it costs every command's start-up
+
     root = manifest_schema()
     return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{definition}"})
 
@@ -293,10 +297,10 @@ def stacks_on(live: Live) -> dict[str, int]:
 def choose_stack(live: Live, stack: str | None) -> str:
     """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
     if stack is not None:
-        return _checked_stack(stack)
+        return checked_stack(stack)
     stacks = sorted(stacks_on(live))
     if len(stacks) == 1:
-        return _checked_stack(stacks[0])
+        return checked_stack(stacks[0])
     if not stacks:
         raise OrbitctlError(
             "no stack manages a number on this account yet: name the new stack with --stack "
@@ -308,7 +312,8 @@ def choose_stack(live: Live, stack: str | None) -> str:
     )
 
 
-def _checked_stack(stack: str) -> str:
+def checked_stack(stack: str) -> str:
+    """``stack`` when it is a stack name; else an OrbitctlError for ``--stack`` saying what is allowed."""
     if not STACK_PATTERN.fullmatch(stack):
         raise OrbitctlError(
             f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "

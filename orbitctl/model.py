@@ -15,8 +15,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from orbitctl.frozen import thaw
-
 # --- constants: one place for each ------------------------------------------------------------
 
 #: Keys of an entry that decide which number is bought. Changing one on an existing entry whose
@@ -100,8 +98,15 @@ class Owner:
 
 def fingerprint(value: Any) -> str:
     """A stable sha256 of a JSON-like value (frozen or not), used to refuse stale saved plans."""
-    text = json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_thawed_or_text)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _thawed_or_text(value: Any) -> Any:
+    """For :func:`fingerprint`: a frozen mapping as a dict (tuples are lists to JSON already),
+    anything else not JSON (a Decimal) as its text; the same text as ``thaw`` would give, without
+    copying the whole value first."""
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 # --- Desired: what the manifest asks for ------------------------------------------------------
@@ -340,6 +345,8 @@ class Plan:
     foreign: int = 0
     #: the manifest files the plan was made from, so ``apply PLANFILE`` can check them for changes
     manifest_paths: tuple[str, ...] = ()
+    #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
+    targets: tuple[str, ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

@@ -16,6 +16,8 @@ API_PREFIX = "/api/v1/numbers"
 
 #: The header that carries the API key.
 API_KEY_HEADER = "X-API-Key"
+#: The environment variable that holds the API key.
+API_KEY_VARIABLE = "ORBIT_API_KEY"
 
 #: How many API requests orbitctl runs at once unless told (``--parallelism``).
 DEFAULT_PARALLELISM = 16

@@ -30,6 +30,7 @@ import httpx
 from orbitctl import __version__
 from orbitctl.account.api import (
     API_KEY_HEADER,
+    API_KEY_VARIABLE,
     API_PREFIX,
     CONFIGURE_KEYS,
     DEFAULT_BASE_URL,
@@ -49,6 +50,7 @@ from orbitctl.account.api import (
     ValidationError,
     routing_body,
 )
+from orbitctl.account.redact import redact
 from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
@@ -81,8 +83,8 @@ class _ApiKeyAuth(httpx.Auth):
         yield request
 
     def redact(self, text: str) -> str:
-        """``text`` with the key masked, should a server ever echo it back."""
-        return text.replace(self._api_key, "***")
+        """``text`` with the key masked, should a server ever echo it back (in part, in any case)."""
+        return redact(text, self._api_key)
 
     def __repr__(self) -> str:
         return "<API key (hidden)>"
@@ -141,7 +143,7 @@ class OrbitClient:
         Keyword arguments go to the constructor; an explicit ``base_url`` wins over the environment.
         """
         env = os.environ if environ is None else environ
-        api_key = (env.get("ORBIT_API_KEY") or "").strip()
+        api_key = (env.get(API_KEY_VARIABLE) or "").strip()
         if not api_key:
             raise OrbitctlError(
                 "ORBIT_API_KEY is not set: export your Orbit API key first "

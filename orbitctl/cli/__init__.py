@@ -105,9 +105,9 @@ def _escape_what_the_terminal_cannot_show() -> None:
 
 
 def _register() -> None:
-    from orbitctl.cli import apply, export, plan, port, sandbox, schema, show, validate
+    from orbitctl.cli import apply, export, listing, plan, port, sandbox, schema, show, validate
 
-    for module in (validate, plan, show, apply, export, port, schema, sandbox):
+    for module in (validate, plan, show, apply, export, listing, port, schema, sandbox):
         cli.add_command(module.command)
 
 

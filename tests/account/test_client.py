@@ -983,6 +983,23 @@ def test_the_key_is_in_no_message_exception_or_traceback_even_when_echoed(answer
     assert "***" in str(problem)  # the echoed key was masked, not dropped with its message
 
 
+@pytest.mark.parametrize(
+    "echoed", [TEST_API_KEY.lower(), TEST_API_KEY.upper(), TEST_API_KEY[-8:], TEST_API_KEY[-8:].upper()]
+)
+def test_a_key_echoed_in_another_case_or_in_part_is_masked(echoed):
+    message = f"key {echoed} has no access"
+    for answer in (
+        error(401, "unauthorized", message),
+        error(422, "validation_error", message, details=[{"field": "label", "message": message}]),
+    ):
+        client, _, _ = scripted_client(answer, max_retries=0)
+        with pytest.raises(OrbitError) as caught:
+            client.get_number("num_abc123")
+        problem = caught.value
+        shown = str(problem) + repr(getattr(problem, "field_errors", ""))
+        assert echoed not in shown and "key *** has no access" in str(problem)
+
+
 def test_the_key_is_in_no_log_record_of_a_retried_exchange(caplog):
     caplog.set_level(logging.DEBUG)
     client, _, _ = scripted_client(

@@ -256,3 +256,26 @@ def test_problem_and_error_text():
     assert str(Problem("m.yaml", 1, 1, "", "empty (allowed: a mapping)")) == "m.yaml:1:1: empty (allowed: a mapping)"
     error = ManifestError([problem, problem, Problem("m.yaml", 1, 1, "", "e (allowed: x)")])
     assert str(error).splitlines() == [str(problem), "m.yaml:1:1: e (allowed: x)"]
+
+
+@pytest.mark.parametrize("valid", [True, False])
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_is_paused_while_loading_and_left_as_it_was(tmp_path, monkeypatch, valid, collecting):
+    import gc
+
+    from orbitctl.manifest import loader
+
+    during = []
+    check_meaning = loader.check_meaning
+    monkeypatch.setattr(loader, "check_meaning", lambda merged: during.append(gc.isenabled()) or check_meaning(merged))
+    country = "US" if valid else "ZZ"
+    manifest = write(tmp_path / "m.yaml", f"version: 1\nstack: s\nnumbers:\n  a: {{country: {country}}}\n")
+    (gc.enable if collecting else gc.disable)()
+    try:
+        if valid:
+            load_manifests([manifest], environ={})
+        else:
+            problems_of([manifest])
+        assert (during, gc.isenabled()) == ([False], collecting)
+    finally:
+        gc.enable()
