@@ -93,7 +93,10 @@ def check_structure(document: Document) -> list[Problem]:
 def _problems(document: Document, error: ValidationError) -> list[Problem]:
     path: KeyPath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    keyword = error.validator
+    keyword = str(error.validator)
+    # Set on every error a validator yields (the stubs allow Unset for hand-made ones).
+    instance: Any = error.instance
+    rule: Any = error.validator_value
     custom = schema.get("x-error-messages")
     if isinstance(custom, dict) and keyword in custom:
         if keyword == "not" and isinstance(error.validator_value, dict):
@@ -108,21 +111,22 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
         return [
             document.problem((*path, key), f"unknown key {key!r} (allowed: {', '.join(known)})",
                              key=True)
-            for key in error.instance
+            for key in instance
             if key not in known
         ]
     if keyword == "required":
-        required = ", ".join(error.validator_value)
+        required = ", ".join(rule)
         return [
             document.problem((*path, key), f"the key {key!r} is missing (required: {required})", key=True)
-            for key in error.validator_value
-            if key not in error.instance
+            for key in rule
+            if key not in instance
         ]
     return [document.problem(path, _message(keyword, error, schema))]
 
 
 def _message(keyword: str, error: ValidationError, schema: dict) -> str:
-    value, rule = error.instance, error.validator_value
+    value: Any = error.instance
+    rule: Any = error.validator_value
     if keyword == "type":
         wanted = " or ".join(_TYPE_WORDS.get(name, name) for name in _as_list(rule))
         hint = ""
