@@ -335,6 +335,8 @@ class Plan:
     foreign: int = 0
     #: the manifest files the plan was made from, so ``apply PLANFILE`` can check them for changes
     manifest_paths: tuple[str, ...] = ()
+    #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
+    targets: tuple[str, ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

@@ -13,7 +13,7 @@ from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.plan import planner, pricing
+from orbitctl.plan import planner, pricing, targeting
 from orbitctl.progress import progress as progress_bar
 
 
@@ -24,16 +24,20 @@ def build_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     journal: Journal | None = None,
     progress: bool | None = None,
+    targets: Sequence[str] = (),
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests, read the account, diff, and check availability and cost.
 
     Numbers ``journal`` holds for this stack (bought, not configured) are adopted, not bought
-    again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    again. ``targets`` (``--target``) limits the plan to those entries before it is priced.
+    Raises ManifestError, PlanError or an OrbitError; never changes the account."""
     desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
+    if targets:
+        plan = targeting.restrict(plan, desired, live, targets)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
 

@@ -52,6 +52,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "stack": plan.stack,
         "desired_fingerprint": plan.desired_fingerprint,
         "manifest_paths": list(plan.manifest_paths),
+        "targets": list(plan.targets),
         "unchanged": plan.unchanged,
         "monthly_cost_delta": str(plan.monthly_cost_delta),
         "currency": plan.currency,
@@ -209,6 +210,8 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
         unmanaged=read.count("unmanaged"),
         foreign=read.count("foreign"),
         manifest_paths=tuple(read.strings("manifest_paths")),
+        # absent from the files of orbitctl before --target: a plan of every entry
+        targets=tuple(read.strings("targets")) if "targets" in document else (),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan

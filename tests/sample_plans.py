@@ -228,4 +228,5 @@ plans = st.builds(
     unmanaged=st.integers(0, 50),
     foreign=st.integers(0, 50),
     manifest_paths=st.lists(st.text(min_size=1, max_size=10), max_size=2).map(tuple),
+    targets=st.lists(st.from_regex(r"^[a-z0-9][a-z0-9-]{0,35}$", fullmatch=True), max_size=2, unique=True).map(tuple),
 )

@@ -13,7 +13,7 @@ from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import output_option, parallelism_option
+from orbitctl.cli.options import output_option, parallelism_option, target_option, warn_if_targeted
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, Plan
 from orbitctl.pipeline import build_plan
@@ -68,6 +68,7 @@ def is_plan_file(path: str) -> bool:
 @output_option(
     ("text", "json"), help="text: the plan and one line per action; json: the outcomes as one JSON document."
 )
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -78,6 +79,7 @@ def command(
     force: bool,
     parallelism: int,
     output: str,
+    targets: tuple[str, ...],
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
 
@@ -89,6 +91,11 @@ def command(
         raise OrbitctlError(
             f"{plan_files[0]} is a saved plan: apply takes either one saved plan or manifests, not both"
         )
+    if plan_files and targets:
+        raise OrbitctlError(
+            f"--target cannot be given with the saved plan {plan_files[0]}: a saved plan keeps the targets "
+            "it was made with (orbitctl plan --target NAME --out FILE)"
+        )
     journal = Journal()
     show_progress = sys.stderr.isatty()
     with apply_lock(STATE_DIR), obj.make_client() as client:
@@ -98,8 +105,9 @@ def command(
             )
         else:
             plan, _, live = build_plan(
-                client, sources, parallelism=parallelism, journal=journal, progress=show_progress
+                client, sources, parallelism=parallelism, journal=journal, progress=show_progress, targets=targets
             )
+        warn_if_targeted(plan)
         journal.prune(live, account_of(client))
 
         _show_plan(plan, output)
@@ -113,6 +121,9 @@ def command(
             _confirm(plan)
         result = _execute(plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress)
     _finish(result, output)
+    if plan.targets:
+        click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
+                   "Run orbitctl plan without --target to see what else the manifests ask for.", err=True)
     if result.failed:
         raise click.exceptions.Exit(1)
 
@@ -130,7 +141,7 @@ def _checked_saved_plan(
     if not plan.manifest_paths:
         raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
     fresh, desired, live = build_plan(
-        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress
+        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, targets=plan.targets
     )
     gates.check_saved_plan(
         plan,

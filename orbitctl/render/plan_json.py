@@ -2,7 +2,8 @@
 ``schemas/plan.schema.json``.
 
 The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
-``drift`` object (driftctl-style counts and the share of the account under management) and, per
+``drift`` object (driftctl-style counts and the share of the account under management),
+``targets`` when ``--target`` limited the plan, and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
 masked as in the text output (``values.py``); a change whose values masking touched carries
@@ -34,7 +35,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The JSON document of ``plan`` as plain dicts, lists, strings and numbers."""
     summary: dict[str, int] = {kind.value: plan.count(kind) for kind in ACTION_KINDS}
     summary["unchanged"] = plan.unchanged
-    return {
+    document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "orbitctl_version": __version__,
         "stack": plan.stack,
@@ -44,6 +45,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
     }
+    if plan.targets:
+        document["targets"] = list(plan.targets)
+    return document
 
 
 def render_plan_json(plan: Plan) -> str:

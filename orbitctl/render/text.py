@@ -20,6 +20,25 @@ from orbitctl.render.values import (
 
 NO_CHANGES = "No changes. Your numbers match the manifest."
 
+#: What a plan limited by ``--target`` says, as Terraform's "Resource targeting is in effect".
+TARGETING_WARNING = (
+    "--target is not for routine use: it is for exceptional cases, such as recovering from an error "
+    "or a mistake. Run plan without --target afterwards to see every change the manifests ask for."
+)
+
+
+def targeting_note(plan: Plan) -> str:
+    """``Targeting is in effect: this plan covers only --target a, b; ...`` (empty: no targets)."""
+    if not plan.targets:
+        return ""
+    return (f"Targeting is in effect: this plan covers only --target {', '.join(plan.targets)}, so it may "
+            "not show every change the manifests ask for.")
+
+
+def targeting_warning(plan: Plan) -> str:
+    """The whole warning of a targeted plan, for stderr and the markdown (empty: no targets)."""
+    return f"{targeting_note(plan)}\n{TARGETING_WARNING}" if plan.targets else ""
+
 SYMBOLS = {
     ActionKind.PURCHASE: "+",
     ActionKind.ADOPT: "+",
@@ -93,6 +112,8 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     """The plan as text (no trailing newline); ANSI colour only when ``color``."""
     paint = _Painter(color)
     lines: list[str] = []
+    if plan.targets:
+        lines += [paint(printable(targeting_note(plan)), "yellow"), ""]
     if not plan.has_changes:
         lines.append(paint(NO_CHANGES, "bold green"))
         footer = _account_footer(plan)
