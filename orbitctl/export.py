@@ -7,7 +7,9 @@ its label (slugged, de-duplicated oldest first), else after the number. Configur
 as it is live; empty values are left out (an omitted key is not managed, so it cannot show as a
 change); a value most entries share is lifted into ``defaults``, and an entry that differs states
 its own value, or ``lifecycle.ignore_changes`` when its live value cannot be written in a manifest
-(a status of ``regulatory_hold``, differing SMS and voice webhooks, ...). Planning the result
+(a status of ``regulatory_hold``, differing SMS and voice webhooks, ...). Secrets are never
+written: every value a plan would mask is a ``${VARIABLE}`` placeholder (``placeholders.py``),
+and ``ExportResult.variables`` says which variables to set. With them set, planning the result
 shows only adopts; after apply, it shows nothing.
 """
 
@@ -32,6 +34,8 @@ from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
 from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
+from orbitctl.placeholders import DEFAULTS_OWNER, Placeholders, SecretVariable, secret_non_text
+from orbitctl.render.values import SENSITIVE, SENSITIVE_TEXT, mask_at
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -92,6 +96,8 @@ class ExportResult:
     foreign_left_out: Mapping[str, int]
     #: one line each: numbers left out or keys left unmanaged, and why
     warnings: tuple[str, ...] = ()
+    #: the environment variables the manifest reads its secrets from
+    variables: tuple[SecretVariable, ...] = ()
 
 
 @dataclass
@@ -203,7 +209,9 @@ def _writable_problem(key: str, value: Any) -> str | None:
     if not _definition_validator(definition).is_valid(value):
         rule = manifest_schema()["$defs"][definition]
         allowed = ", ".join(map(str, rule["enum"])) if "enum" in rule else rule.get("description")
-        return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
+        masked = mask_at((key,), value)  # warnings are printed: no secret in them
+        shown = SENSITIVE_TEXT if masked is SENSITIVE else repr(masked)
+        return f"{key} {shown} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
     if key in PHONE_KEYS and value and parse_number(value) is None:
         return f"{key} {value!r} is not a valid phone number for libphonenumber"
     return None
@@ -231,6 +239,9 @@ def manifest_value(key: str, live: LiveNumber) -> Any:
             return _Unwritable("the SMS and voice webhooks differ")
         elif key == "status" and value == REGULATORY_HOLD:
             return _Unwritable("the number is in regulatory hold (attach a compliance profile)")
+        elif key == "channel_config" and (where := secret_non_text((key,), value)):
+            return _Unwritable(f"{where} is a secret that is not text, and a manifest takes secrets only "
+                               "as text from environment variables")
     problem = writable_problem(key, value)
     return _Unwritable(problem) if problem else _escape(value)
 
@@ -385,6 +396,10 @@ def export_manifest(
     defaults = _lift_defaults(entries)
     for entry in entries:
         _state_entry(entry, defaults, warnings, pin_problems)
+    placeholders = Placeholders(stack)
+    defaults = {key: placeholders.hide(value, (key,), DEFAULTS_OWNER) for key, value in defaults.items()}
+    for entry in entries:
+        entry.stated = {key: placeholders.hide(value, (key,), entry.name) for key, value in entry.stated.items()}
 
     text = _render(stack, defaults, entries, schema_ref=schema_ref)
     adopted = len(adoptable)
@@ -398,6 +413,7 @@ def export_manifest(
         unmanaged_left_out=unmanaged_left_out,
         foreign_left_out=dict(sorted(foreign.items())),
         warnings=tuple(warnings),
+        variables=tuple(placeholders.variables),
     )
 
 

@@ -78,6 +78,8 @@ def command(
         click.echo(result.text, nl=False)
     for line in result.warnings:
         click.echo(f"Warning: {line}", err=True)
+    if result.variables:
+        click.echo(secrets_note(result), err=True)
     note = provide_schema(Path(DEFAULT_SCHEMA_REF), write=out is not None) if schema_ref is None else None
     if note:
         click.echo(note, err=True)
@@ -110,6 +112,17 @@ def provide_schema(path: Path, *, write: bool) -> str | None:
     write_atomically(path, current, what="the schema")
     return (f"Wrote this orbitctl's manifest schema to {path.as_posix()}, where the schema comment points "
             "(commit it too).")
+
+
+def secrets_note(result: ExportResult) -> str:
+    """Which environment variables the manifest reads its secrets from, one a line."""
+    count = len(result.variables)
+    lines = [
+        f"The manifest reads {count} secret{'s' * (count != 1)} from environment variables (the secrets "
+        "are not written to it); set each before plan or apply, with the value the account holds now:"
+    ]
+    lines += [f"  {variable.describe()}" for variable in result.variables]
+    return "\n".join(lines)
 
 
 def summary(result: ExportResult, out: str | None) -> str:
