@@ -219,6 +219,7 @@ def _writable_problem(key: str, value: Any) -> str | None:
 
 def manifest_value(key: str, live: LiveNumber) -> Any:
     """What an entry states for ``key``: a value, ``_EMPTY`` (nothing live) or ``_Unwritable``."""
+    value: Any
     if key == "country":
         value = live.country
     elif key == "type":
@@ -475,7 +476,13 @@ def _state_entry(
 # --- text -------------------------------------------------------------------------------------
 
 
-class _ManifestDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's when built with it
+if TYPE_CHECKING:  # the same interface either way
+    _BaseDumper = yaml.SafeDumper
+else:  # libyaml's when PyYAML is built with it
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _ManifestDumper(_BaseDumper):
     """Block style, except lists of scalars, which read best inline: ``[sms, voice]``."""
 
 

@@ -114,6 +114,10 @@ class SourceMark:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+#: What ``Selection.key()`` returns: the fields that decide an inventory search.
+SelectionKey = tuple[object, ...]
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which number to buy. ``number`` set means pinned: adopt it if on the account, else buy it."""
@@ -127,7 +131,7 @@ class Selection:
     #: capabilities asked for by the entry, used as a search filter when buying
     capabilities: tuple[str, ...] = ()
 
-    def key(self) -> tuple:
+    def key(self) -> SelectionKey:
         """Identity of the search this selection needs (one inventory search per distinct key)."""
         return (
             self.country,

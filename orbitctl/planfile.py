@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -338,7 +338,7 @@ class _Reader:
             return None
         return self.decimal(key)
 
-    def done(self, also_allowed: set[str] = frozenset()) -> None:
+    def done(self, also_allowed: Collection[str] = frozenset()) -> None:
         unknown = sorted(set(self.value) - self.seen - set(also_allowed))
         if unknown:
             raise _Invalid(self._path(unknown[0]), "unknown key")

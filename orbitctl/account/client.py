@@ -20,9 +20,9 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -59,6 +59,9 @@ __all__ = ["POOL_SIZE", "OrbitClient"]
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=OrbitError)
+
 #: Connections kept per client: enough for the largest parallelism orbitctl allows (64).
 POOL_SIZE = 64
 
@@ -78,7 +81,7 @@ class _ApiKeyAuth(httpx.Auth):
     def __init__(self, api_key: str):
         self._api_key = api_key
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[API_KEY_HEADER] = self._api_key
         yield request
 
@@ -356,8 +359,8 @@ class OrbitClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         absent_means_done: bool = False,
-    ) -> httpx.Response | None:
-        """Send one request, retrying per the policy. Returns the successful response, or None
+    ) -> httpx.Response:
+        """Send one request, retrying per the policy. Returns the successful response, or the 404
         when ``absent_means_done`` and a retry found nothing after an uncertain attempt. Raises
         the typed error of the final status, or TransportError when no response came at all."""
         retryable = method in RETRYABLE_METHODS
@@ -380,7 +383,7 @@ class OrbitClient:
             status = response.status_code
             if absent_means_done and uncertain and status == 404:
                 logger.info("%s %s: 404 after an uncertain attempt; counted as done", method, path)
-                return None
+                return response
             if status in RETRYABLE_STATUSES and retry < max_retries:
                 uncertain = uncertain or status != 429
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -404,7 +407,9 @@ class OrbitClient:
     def _read_number(self, response: httpx.Response, action: str) -> NumberRecord:
         return self._read(response, action, dict, lambda envelope: _number_record(envelope["data"]))
 
-    def _read(self, response: httpx.Response, action: str, expected: type, build: Callable[[dict], Any]) -> Any:
+    def _read(
+        self, response: httpx.Response, action: str, expected: type, build: Callable[[dict[str, Any]], _T]
+    ) -> _T:
         """``build(envelope)`` of a successful response whose ``data`` is of the ``expected`` JSON
         type; else OrbitError, saying what came instead."""
         try:
@@ -440,6 +445,7 @@ class OrbitClient:
         after = f" after {attempts} attempts" if attempts > 1 else ""
         field_errors: dict[str, str] = {}
         extra: dict[str, Any] = {}
+        cls: type[OrbitError]
 
         if status in (401, 403):
             cls, what = AuthenticationError, "Orbit refused the API key; check ORBIT_API_KEY"
@@ -502,7 +508,7 @@ class OrbitClient:
             message += "; the request was not sent, so nothing changed"
         return self._error(TransportError, message, outcome_unknown=outcome_unknown)
 
-    def _error(self, cls: type, message: str, *, response: httpx.Response | None = None, **kw: Any) -> Any:
+    def _error(self, cls: type[_E], message: str, *, response: httpx.Response | None = None, **kw: Any) -> _E:
         """An exception of ``cls`` whose message is free of the key and names the request id."""
         request_id = _request_id(response) if response is not None else None
         if request_id:
@@ -672,7 +678,8 @@ def _request_id(response: httpx.Response) -> str | None:
 
 
 def _content_type(response: httpx.Response) -> str:
-    return response.headers.get("Content-Type", "no content type").split(";")[0]
+    content_type: str = response.headers.get("Content-Type", "no content type")
+    return content_type.split(";")[0]
 
 
 def _preview(response: httpx.Response) -> str:

@@ -12,12 +12,13 @@ others. Gates (``gates.py``) are checked before this runs; the executor only exe
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
@@ -74,7 +75,8 @@ class _Run:
         tags (and so who owns the number) is sent only if a fresh read shows the number as
         planned; the routing request is not sent when the PUT failed or its tags were not taken.
         When an action makes both requests and one fails, the outcome says which."""
-        found = {"id": action.id, "number": action.number}
+        assert action.id is not None and action.number is not None, "the planner names the live number"
+        found = _Found(id=action.id, number=action.number)
         routing = existing_number_routing(action)
         try:
             live_tags = None
@@ -129,7 +131,7 @@ class _Run:
         counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
-        found = {"id": action.id, "number": action.number}
+        found = _Found(id=action.id, number=action.number)
         try:
             if self.unchanged_since_plan(action) is None:
                 return _changed_since_plan(action, "released")
@@ -159,6 +161,13 @@ class _Run:
                 message=f"{bought.message}; releasing the old number {action.number} failed: {released.message}",
             )
         return replace(merged, message=f"{bought.message}; released {action.number}")
+
+
+class _Found(TypedDict):
+    """The number an outcome is about, as ``ActionOutcome`` keywords."""
+
+    id: str | None
+    number: str | None
 
 
 def _listed(mismatches: tuple[Mismatch, ...]) -> str:
@@ -255,7 +264,7 @@ def execute(
             (
                 i,
                 a,
-                (lambda action, b=bought[i]: run.release_replaced(action, b))
+                functools.partial(run.release_replaced, bought=bought[i])
                 if a.kind is ActionKind.REPLACE
                 else run.release,
                 True,

@@ -95,7 +95,10 @@ def check_structure(document: Document) -> list[Problem]:
 def _problems(document: Document, error: ValidationError) -> list[Problem]:
     path: KeyPath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    keyword = error.validator
+    keyword = str(error.validator)
+    # Set on every error a validator yields (the stubs allow Unset for hand-made ones).
+    instance: Any = error.instance
+    rule: Any = error.validator_value
     custom = schema.get("x-error-messages")
     if isinstance(custom, dict) and keyword in custom:
         if keyword == "not" and isinstance(error.validator_value, dict):
@@ -107,7 +110,7 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
         return [document.problem(path, message, key=True, suggestion=_suggestion(error, schema))]
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
-        unknown = [key for key in error.instance if key not in known]
+        unknown = [key for key in instance if key not in known]
         document.unknown_keys.update((*path, key) for key in unknown)
         return [
             document.problem((*path, key), f"unknown key {key!r} (allowed: {', '.join(known)})",
@@ -115,11 +118,11 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
             for key in unknown
         ]
     if keyword == "required":
-        required = ", ".join(error.validator_value)
+        required = ", ".join(rule)
         return [
             document.problem((*path, key), f"the key {key!r} is missing (required: {required})", key=True)
-            for key in error.validator_value
-            if key not in error.instance and not _misspelled(key, error.instance, schema)
+            for key in rule
+            if key not in instance and not _misspelled(key, instance, schema)
         ]
     return [document.problem(path, _message(keyword, error, schema), suggestion=_suggestion(error, schema))]
 
@@ -135,7 +138,8 @@ def _suggestion(error: ValidationError, schema: dict) -> str | None:
     """What a mistyped string most likely meant: the closest of an ``enum`` or ``const``; for a
     ``pattern``, the value mended (case, spaces, separators) so that this whole part of the
     schema takes it, and it is a country where the part is ``country``."""
-    value, rule = error.instance, error.validator_value
+    value: Any = error.instance
+    rule: Any = error.validator_value
     if not isinstance(value, str):
         return None
     if error.validator == "enum":
@@ -143,21 +147,24 @@ def _suggestion(error: ValidationError, schema: dict) -> str | None:
     if error.validator == "const":
         return closest(value, [rule]) if isinstance(rule, str) else None
     if error.validator == "pattern":
-        fits = _fits(id(schema))
+        name = _definition_names().get(id(schema))
+        fits = _fits(name) if name else None
         return mended(value, fits) if fits else None
     return None
 
 
 @cache
-def _fits(part_id: int) -> Check | None:
-    """Whether a value is certainly valid against the part of the schema with this id (a
-    ``$defs`` entry, compiled once), and a known value where the manifest has a closed set."""
-    defs = manifest_schema()["$defs"]
-    name, part = next(((name, part) for name, part in defs.items() if id(part) == part_id), (None, None))
-    if part is None:
-        return None
+def _definition_names() -> dict[int, str]:
+    """The name of each ``$defs`` part, by the part's id (a failing part is found by identity)."""
+    return {id(part): name for name, part in manifest_schema()["$defs"].items()}
+
+
+@cache
+def _fits(name: str) -> Check | None:
+    """Whether a value is certainly valid against the ``$defs`` part ``name`` (compiled once),
+    and a known value where the manifest has a closed set."""
     try:
-        valid = compile_validity(part, _compiled, root=manifest_schema())
+        valid = compile_validity(manifest_schema()["$defs"][name], _compiled, root=manifest_schema())
     except Unsupported:  # pragma: no cover - the shipped schema compiles
         return None
     known = _CLOSED_SETS.get(name)
@@ -169,7 +176,8 @@ _CLOSED_SETS = {"country": COUNTRIES}
 
 
 def _message(keyword: str, error: ValidationError, schema: dict) -> str:
-    value, rule = error.instance, error.validator_value
+    value: Any = error.instance
+    rule: Any = error.validator_value
     if keyword == "type":
         wanted = " or ".join(_TYPE_WORDS.get(name, name) for name in _as_list(rule))
         hint = ""

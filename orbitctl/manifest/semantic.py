@@ -136,12 +136,16 @@ def _check_selection(entry: Placed, defaults: dict[str, Placed], missing_is_a_ty
 
 @lru_cache(maxsize=4096)
 def _region(text: str) -> str | None:
-    """The region of the valid number ``text``."""
-    return phonenumbers.region_code_for_number(parse_number(text))
+    """The region of the valid number ``text`` (None for an invalid one)."""
+    number = parse_number(text)
+    return phonenumbers.region_code_for_number(number) if number is not None else None
 
 
 def _in_country(text: str, country: str) -> bool:
-    return _region(text) == country or phonenumbers.is_valid_number_for_region(parse_number(text), country)
+    if _region(text) == country:
+        return True
+    number = parse_number(text)
+    return number is not None and phonenumbers.is_valid_number_for_region(number, country)
 
 
 def _inherited(entry: Placed, placed: Placed | None) -> str:

@@ -19,8 +19,9 @@ between a key and its value); a tab that indents is refused by both.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -42,14 +43,17 @@ _WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, list
 class _CoreLoader(yaml.SafeLoader):
     """SafeLoader whose implicit types are those of the YAML 1.2 core schema."""
 
-    yaml_implicit_resolvers: ClassVar[dict] = {}
+    # PyYAML keeps the resolvers per class (add_implicit_resolver is a classmethod); its stubs
+    # declare them an instance attribute.
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}  # type: ignore[misc]
 
-    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
+    # The anchor is the event's name for the node (str | None); types-PyYAML says a dict.
+    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:  # type: ignore[override]
         """A node of only the tag ``!`` is the empty string, as libyaml reads it (not null)."""
         event = self.peek_event()
         if event.tag == "!" and event.value == "" and event.style is None:
             event.implicit = (False, False)
-        return super().compose_scalar_node(anchor)
+        return super().compose_scalar_node(anchor)  # type: ignore[arg-type]
 
 
 def _libyaml_loader() -> type | None:
@@ -192,10 +196,11 @@ def _codepoint(character: int | str) -> str:
 
 
 def _line_column(text: str | bytes, position: int) -> tuple[int, int]:
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, position) + 1
-    column = position - (text.rfind(newline, 0, position) + 1) + 1
-    return line, column
+    if isinstance(text, str):
+        line, line_start = text.count("\n", 0, position) + 1, text.rfind("\n", 0, position) + 1
+    else:
+        line, line_start = text.count(b"\n", 0, position) + 1, text.rfind(b"\n", 0, position) + 1
+    return line, position - line_start + 1
 
 
 def _syntax_problem(name: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -265,7 +270,7 @@ class _Converter:
         try:
             if isinstance(node, MappingNode):
                 return self.mapping(node, path)
-            return self.sequence(node, path)
+            return self.sequence(cast(SequenceNode, node), path)
         finally:
             self.active.discard(id(node))
 
@@ -364,7 +369,7 @@ def _float(text: str) -> float:
     return float(text)
 
 
-_SCALARS = {
+_SCALARS: dict[str, Callable[[str], Any]] = {
     _TAG + "str": str,
     _TAG + "null": lambda text: None,
     _TAG + "bool": _boolean,

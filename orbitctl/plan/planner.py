@@ -94,7 +94,7 @@ def _age(live: LiveNumber) -> tuple[str, int, str]:
     return (live.created_at, live.position, live.id)
 
 
-def _sort_key(action: Action) -> tuple:
+def _sort_key(action: Action) -> tuple[int, str, str, str]:
     return (_KIND_ORDER[action.kind], action.name, action.number or "", action.id or "")
 
 
@@ -262,7 +262,7 @@ class _Planner:
     def entry(self, entry: DesiredEntry) -> None:
         name = entry.name
         # numbers tagged for an entry of the manifest are never claimed by another entry
-        members = [(live, _TAGGED, None) for live in self.owned.get(name, ())]
+        members: list[tuple[LiveNumber, str, str | None]] = [(live, _TAGGED, None) for live in self.owned.get(name, ())]
         members.extend(self.extra.get(name, ()))
         selection = entry.selection
         pin = selection.number
@@ -310,9 +310,9 @@ class _Planner:
                     f"match the entry's selection ({'; '.join(unmet)}): fix the entry to match it"
                 )
                 return
-            reason = "selection no longer holds: " + "; ".join(unmet)
+            unmet_reason = "selection no longer holds: " + "; ".join(unmet)
             if entry.lifecycle.prevent_release:
-                self._prevent_release_problem(name, live, "replace", reason)
+                self._prevent_release_problem(name, live, "replace", unmet_reason)
             self.actions.append(
                 Action(
                     kind=ActionKind.REPLACE,
@@ -323,7 +323,7 @@ class _Planner:
                     config=entry.config,
                     tag=tag,
                     previous_name=previous_name,
-                    reason=reason,
+                    reason=unmet_reason,
                     live_fingerprint=live.fingerprint,
                     previous_monthly_cost=live.monthly_cost,
                 )

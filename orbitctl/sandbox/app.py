@@ -138,7 +138,7 @@ class SandboxApp:
         else:
             if response.status == 204:
                 return self._send(start_response, 204, b"", headers)
-            meta = {"request_id": request_id, "timestamp": request.stamp}
+            meta: dict[str, object] = {"request_id": request_id, "timestamp": request.stamp}
             if response.pagination is not None:
                 meta["pagination"] = response.pagination
             return self._send(start_response, response.status, _encode({"data": response.data, "meta": meta}), headers)
