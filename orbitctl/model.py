@@ -341,6 +341,9 @@ class Plan:
     manifest_paths: tuple[str, ...] = ()
     #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
     targets: tuple[str, ...] = ()
+    #: ``(old, new)`` entry names whose release and purchase look like a rename without
+    #: ``moved:`` (``plan/renames.py``): a hint to the user, never acted upon
+    suggested_moves: tuple[tuple[str, str], ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

@@ -53,6 +53,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "desired_fingerprint": plan.desired_fingerprint,
         "manifest_paths": list(plan.manifest_paths),
         "targets": list(plan.targets),
+        "suggested_moves": [list(pair) for pair in plan.suggested_moves],
         "unchanged": plan.unchanged,
         "monthly_cost_delta": str(plan.monthly_cost_delta),
         "currency": plan.currency,
@@ -212,6 +213,7 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
         manifest_paths=tuple(read.strings("manifest_paths")),
         # absent from the files of orbitctl before --target: a plan of every entry
         targets=tuple(read.strings("targets")) if "targets" in document else (),
+        suggested_moves=read.pairs("suggested_moves") if "suggested_moves" in document else (),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
@@ -316,6 +318,13 @@ class _Reader:
             if not isinstance(value, str):
                 raise _Invalid(f"{self._path(key)}[{index}]", f"expected a string, found {_json_type(value)}")
         return values
+
+    def pairs(self, key: str) -> tuple[tuple[str, str], ...]:
+        values = self.array(key)
+        for index, value in enumerate(values):
+            if not (isinstance(value, list) and len(value) == 2 and all(isinstance(item, str) for item in value)):
+                raise _Invalid(f"{self._path(key)}[{index}]", f"expected a pair of strings, found {_json_type(value)}")
+        return tuple((old, new) for old, new in values)
 
     def mapping(self, key: str) -> dict:
         return self._typed(key, dict, "an object")

@@ -75,6 +75,7 @@ from orbitctl.model import (
 from orbitctl.plan.diff import config_changes, user_tags_after
 from orbitctl.plan.matching import unmet_keys
 from orbitctl.plan.pricing import cost_delta, mixed_currencies_problem
+from orbitctl.plan.renames import suggested_moves
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})
 
@@ -422,6 +423,7 @@ class _Planner:
             managed=self.managed,
             unmanaged=self.unmanaged,
             foreign=self.foreign,
+            suggested_moves=suggested_moves(self.desired, self.owned, actions),
         )
 
 
@@ -429,5 +431,6 @@ def plan(desired: Desired, live: Live, *, journal: Mapping[str, str] = _NO_JOURN
     """Diff ``desired`` against ``live``: the actions that make the account match the manifest.
 
     ``journal`` maps live number ids to the entry an earlier apply bought them for. Raises
-    PlanError listing every problem at once."""
+    PlanError listing every problem at once. ``suggested_moves`` holds the rename hints
+    (``renames.py``)."""
     return _Planner(desired, live, journal).run()

@@ -96,6 +96,12 @@ def render_plan_markdown(plan: Plan) -> str:
             "go to another customer."
         )
 
+    if plan.suggested_moves:
+        yaml = fenced("\n".join(text_render.moved_lines(plan)), "yaml")
+        hint = escape_inline(text_render.rename_hint(plan).removeprefix("Hint: "))
+        lines += ["", f"> [!TIP]\n> {hint}\n>",
+                  *(f"> {line}" for line in yaml.splitlines())]
+
     closing = f"**{escape_inline(text_render.summary_line(plan))}**"
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
     # what every section needs besides its action blocks (tags, fences, a "more" note)

@@ -3,7 +3,8 @@
 
 The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
 ``drift`` object (driftctl-style counts and the share of the account under management),
-``targets`` when ``--target`` limited the plan, and, per
+``targets`` when ``--target`` limited the plan, ``suggested_moved`` (``{old: new}``, to paste as
+``moved:``) when a release and a purchase look like a rename, and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
 masked as in the text output (``values.py``); a change whose values masking touched carries
@@ -47,6 +48,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     }
     if plan.targets:
         document["targets"] = list(plan.targets)
+    if plan.suggested_moves:
+        document["suggested_moved"] = dict(plan.suggested_moves)
     return document
 
 
