@@ -19,8 +19,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from orbitctl.errors import PlanError
-from orbitctl.model import Action, Desired, Live, Plan
-from orbitctl.plan.pricing import cost_delta
+from orbitctl.model import Action, Desired, Live, Plan, cost_delta
 
 
 def known_names(desired: Desired, live: Live) -> set[str]:
@@ -56,7 +55,8 @@ def restrict(plan: Plan, desired: Desired, live: Live, targets: Sequence[str]) -
     """``plan`` (made from ``desired`` and ``live``) with only the actions of ``targets``.
 
     ``unchanged`` counts the targeted entries' numbers that need nothing; the account counts
-    (managed, unmanaged, foreign) still describe the whole account."""
+    (managed, unmanaged, foreign) still describe the whole account; a rename hint stays when both
+    its names are targeted."""
     chosen = checked_targets(targets, desired, live)
     wanted = frozenset(chosen)
     actions = tuple(action for action in plan.actions if is_targeted(action, wanted))
@@ -70,6 +70,13 @@ def restrict(plan: Plan, desired: Desired, live: Live, targets: Sequence[str]) -
         and number.owner.name in desired.entries
         and number.id not in touched
     )
+    names = {action.name for action in actions}
+    moves = tuple(pair for pair in plan.suggested_moves if set(pair) <= names)
     return dataclasses.replace(
-        plan, actions=actions, unchanged=unchanged, monthly_cost_delta=cost_delta(actions), targets=chosen
+        plan,
+        actions=actions,
+        unchanged=unchanged,
+        monthly_cost_delta=cost_delta(actions),
+        targets=chosen,
+        suggested_moves=moves,
     )
