@@ -13,7 +13,14 @@ from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import example, output_option, parallelism_option, target_option, warn_if_targeted
+from orbitctl.cli.options import (
+    detailed_option,
+    example,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, Plan
 from orbitctl.pipeline import build_plan
@@ -71,6 +78,7 @@ def is_plan_file(path: str) -> bool:
 @output_option(
     ("text", "json"), help="text: the plan and one line per action; json: the outcomes as one JSON document."
 )
+@detailed_option
 @target_option
 @click.pass_obj
 def command(
@@ -82,6 +90,7 @@ def command(
     force: bool,
     parallelism: int,
     output: str,
+    detailed: bool,
     targets: tuple[str, ...],
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
@@ -113,7 +122,7 @@ def command(
         warn_if_targeted(plan)
         journal.prune(live, account_of(client))
 
-        _show_plan(plan, output)
+        _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
             _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
             return
@@ -165,11 +174,11 @@ def _checked_saved_plan(
     return fresh, live
 
 
-def _show_plan(plan: Plan, output: str) -> None:
+def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
     color = click.get_current_context().find_object(CliContext).colors(stream)
-    click.echo(render(plan, "text", stream=stream, color=color), nl=False, err=output != "text")
+    click.echo(render(plan, "text", stream=stream, color=color, detailed=detailed), nl=False, err=output != "text")
 
 
 def _confirm(plan: Plan) -> None:

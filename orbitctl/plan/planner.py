@@ -70,11 +70,12 @@ from orbitctl.model import (
     Live,
     LiveNumber,
     Plan,
+    cost_delta,
     ownership_tag,
 )
 from orbitctl.plan.diff import config_changes, user_tags_after
 from orbitctl.plan.matching import unmet_keys
-from orbitctl.plan.pricing import cost_delta, mixed_currencies_problem
+from orbitctl.plan.pricing import mixed_currencies_problem
 from orbitctl.plan.renames import suggested_moves
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})

@@ -38,6 +38,7 @@ def create_app(
     rate_limit: float | None = None,
     lose_purchase_responses: int = 0,
     fail_configure: int = 0,
+    search_limit: int = validation.SEARCH_LIMIT_MAX,
     clock: Clock | None = None,
 ) -> SandboxApp:
     """The sandbox as a WSGI callable. ``state_path`` None keeps the account in memory.
@@ -52,6 +53,7 @@ def create_app(
         rate_limit=rate_limit,
         lose_purchase_responses=lose_purchase_responses,
         fail_configure=fail_configure,
+        search_limit=search_limit,
     )
     return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now)
 
@@ -192,7 +194,7 @@ class SandboxApp:
             contains=query.contains,
             capabilities=query.capabilities,
             is_owned=lambda number: state.owns(number, query.country),
-            limit=query.limit,
+            limit=min(query.limit, self.faults.search_limit),
         )
         return Response(200, [row.as_json() for row in rows])
 

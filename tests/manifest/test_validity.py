@@ -50,9 +50,9 @@ def entry(**keys) -> dict:
     "document, valid",
     [
         (entry(count=1), True),
-        (entry(count=1000), True),
+        (entry(count=10000), True),
         (entry(count=0), False),
-        (entry(count=1001), False),
+        (entry(count=10001), False),
         (entry(count=2.0), False),  # integer: a whole number as written
         (entry(count=True), False),
         (entry(label="x" * 100), True),
