@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.render import should_color
 from orbitctl.statedir import STATE_DIR
 
 DEFAULT_SANDBOX_STATE = STATE_DIR / "sandbox.json"
@@ -20,6 +22,12 @@ SANDBOX_BASE_URL = "http://sandbox.orbitctl.invalid"
 class CliContext:
     sandbox: bool = False
     sandbox_state: str | None = None
+    #: ``--color``: auto, always or never
+    color: str = "auto"
+
+    def colors(self, stream: IO | None) -> bool:
+        """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""
+        return should_color(stream, self.color)
 
     @property
     def sandbox_state_path(self) -> Path:

@@ -74,6 +74,7 @@ class _PortGroup(click.Group):
 @click.group(
     "port",
     cls=_PortGroup,
+    short_help="Port numbers in from another carrier, and follow the request.",
     epilog=example("orbitctl port +14155551234 --carrier 'Acme Telecom' --authorization-name 'Jo Doe'"),
 )
 def command() -> None:
