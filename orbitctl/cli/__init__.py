@@ -11,13 +11,8 @@ from typing import NoReturn
 import click
 
 from orbitctl import __version__
-<<<<<<< HEAD
-from orbitctl.account.api import OrbitError
-from orbitctl.cli.context import SANDBOX_PORT_DAYS_ENV, CliContext
-=======
 from orbitctl.account.api import DEFAULT_BASE_URL, OrbitError
-from orbitctl.cli.context import CliContext
->>>>>>> main
+from orbitctl.cli.context import SANDBOX_PORT_DAYS_ENV, CliContext
 from orbitctl.errors import OrbitctlError
 from orbitctl.render import COLOR_MODES, forced_color
 
@@ -116,7 +111,6 @@ Example:
     help="State file for --sandbox (default .orbitctl/sandbox.json).",
 )
 @click.option(
-<<<<<<< HEAD
     "--sandbox-port-days",
     type=click.IntRange(min=0),
     default=None,
@@ -125,12 +119,7 @@ Example:
     metavar="N",
     help="Days --sandbox takes to complete a porting request submitted now (0: at once). Default: 14.",
 )
-@click.pass_context
-def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, sandbox_port_days: int | None) -> None:
-    """Keep the phone numbers of an Orbit account in a Git repository."""
-    _escape_what_the_terminal_cannot_show()
-    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state, sandbox_port_days=sandbox_port_days)
-=======
+@click.option(
     "--color",
     type=click.Choice(COLOR_MODES),
     default="auto",
@@ -138,15 +127,18 @@ def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, sandbox_po
     help="Colour the plan: auto (on a terminal, unless NO_COLOR; always with FORCE_COLOR), always, never.",
 )
 @click.pass_context
-def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, color: str) -> None:
+def cli(
+    ctx: click.Context, sandbox: bool, sandbox_state: str | None, sandbox_port_days: int | None, color: str
+) -> None:
     """Keep the phone numbers of an Orbit account in a Git repository.
 
     Give a command --help for its options and an example."""
     _escape_what_the_terminal_cannot_show()
-    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state, color=color)
+    ctx.obj = CliContext(
+        sandbox=sandbox, sandbox_state=sandbox_state, sandbox_port_days=sandbox_port_days, color=color
+    )
     # what click.echo then keeps or strips of the escape codes (None: keep them on a terminal)
     ctx.color = forced_color(color)
->>>>>>> main
 
 
 def _escape_what_the_terminal_cannot_show() -> None:

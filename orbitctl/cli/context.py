@@ -32,17 +32,14 @@ def port_days_knob(days: int | None) -> dict[str, int]:
 class CliContext:
     sandbox: bool = False
     sandbox_state: str | None = None
-<<<<<<< HEAD
     #: days the embedded sandbox takes to complete a porting request (None: its default)
     sandbox_port_days: int | None = None
-=======
     #: ``--color``: auto, always or never
     color: str = "auto"
 
     def colors(self, stream: IO | None) -> bool:
         """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""
         return should_color(stream, self.color)
->>>>>>> main
 
     @property
     def sandbox_state_path(self) -> Path:
