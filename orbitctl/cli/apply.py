@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from orbitctl.apply import executor, gates
 from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -109,18 +112,21 @@ def command(
             "it was made with (orbitctl plan --target NAME --out FILE)"
         )
     journal = Journal()
+    ports = PortBook()
     show_progress = sys.stderr.isatty()
     with apply_lock(STATE_DIR), obj.make_client() as client:
         if plan_files:
             plan, live = _checked_saved_plan(
-                plan_files[0], client, parallelism=parallelism, journal=journal, progress=show_progress
+                plan_files[0], client, parallelism=parallelism, journal=journal, progress=show_progress, ports=ports
             )
         else:
             plan, _, live = build_plan(
-                client, sources, parallelism=parallelism, journal=journal, progress=show_progress, targets=targets
+                client, sources, parallelism=parallelism, journal=journal, progress=show_progress, targets=targets,
+                ports=ports,
             )
         warn_if_targeted(plan)
         journal.prune(live, account_of(client))
+        ports.prune(live, account_of(client))
 
         _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
@@ -129,9 +135,14 @@ def command(
         gates.check_release_gates(
             plan, allow_release=allow_release, max_release_percent=max_release_percent, force=force
         )
+        missing = pin_problems(plan, os.environ)
+        if missing:
+            raise OrbitctlError("\n".join([*missing, "Nothing was changed."]))
         if not auto_approve:
             _confirm(plan)
-        result = _execute(plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress)
+        result = _execute(
+            plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress, ports=ports
+        )
     _finish(result, output)
     if plan.targets:
         click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
@@ -141,7 +152,7 @@ def command(
 
 
 def _checked_saved_plan(
-    source: str, client, *, parallelism: int, journal: Journal, progress: bool
+    source: str, client, *, parallelism: int, journal: Journal, progress: bool, ports: PortBook
 ) -> tuple[Plan, Live]:
     """The plan to carry out for the saved plan in ``source``, and the account as read now.
 
@@ -153,7 +164,8 @@ def _checked_saved_plan(
     if not plan.manifest_paths:
         raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
     fresh, desired, live = build_plan(
-        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, targets=plan.targets
+        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, targets=plan.targets,
+        ports=ports,
     )
     gates.check_saved_plan(
         plan,
@@ -198,7 +210,7 @@ def _confirm(plan: Plan) -> None:
         raise OrbitctlError("apply cancelled; nothing was changed")
 
 
-def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: bool) -> ApplyResult:
+def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: bool, ports: PortBook) -> ApplyResult:
     total = len(plan.actions)
     done = 0
     with progress_bar("Applying", enabled=progress) as bar:
@@ -212,7 +224,7 @@ def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: b
 
         try:
             return executor.execute(
-                plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live
+                plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live, ports=ports
             )
         except KeyboardInterrupt:
             raise OrbitctlError(

@@ -8,6 +8,8 @@ import sys
 import click
 
 from orbitctl.apply.journal import Journal
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -57,9 +59,11 @@ def command(
 
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
+            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets, ports=PortBook()
         )
     warn_if_targeted(plan)
+    for problem in pin_problems(plan, os.environ):
+        click.echo(f"Warning: {problem}; apply needs it to submit the port", err=True)
     click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)
