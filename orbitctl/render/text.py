@@ -79,7 +79,8 @@ def waiting_lines(plan: Plan) -> list[str]:
     lines = []
     width = max((len(printable(progress.name)) for progress in plan.waiting), default=0)
     for progress in plan.waiting:
-        lines.append(f"  {printable(progress.name).ljust(width)}  {printable(progress.number)}  {describe_progress(progress)}")
+        name = printable(progress.name).ljust(width)
+        lines.append(f"  {name}  {printable(progress.number)}  {describe_progress(progress)}")
         if progress.note:
             lines.append(f"      note: {printable(progress.note)}")
     return lines
