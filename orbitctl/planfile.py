@@ -77,7 +77,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
 
 
 def _action_to_document(action: Action) -> dict[str, Any]:
-    document: dict[str, Any] = {
+    return {
         "kind": action.kind.value,
         "name": action.name,
         "id": action.id,
@@ -94,10 +94,8 @@ def _action_to_document(action: Action) -> dict[str, Any]:
         "monthly_cost": _optional_money(action.monthly_cost),
         "live_fingerprint": action.live_fingerprint,
         "previous_monthly_cost": _optional_money(action.previous_monthly_cost),
+        "port_in": None if action.port_in is None else asdict(action.port_in),  # the PIN's variable, never the PIN
     }
-    if action.port_in is not None:
-        document["port_in"] = asdict(action.port_in)  # the PIN's variable, never the PIN
-    return document
 
 
 def _selection_to_document(selection: Selection) -> dict[str, Any]:
@@ -298,6 +296,7 @@ def _action_from_document(item: Any, where: str) -> Action:
         changes.append(Change(change.text("key"), freeze(change.raw("before")), freeze(change.raw("after"))))
         change.done()
     selection_doc = read.optional("selection", dict)
+    # absent from the files of orbitctl before porting
     port_in_doc = read.optional("port_in", dict) if "port_in" in item else None
     action = Action(
         kind=kind,

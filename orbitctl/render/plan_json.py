@@ -5,9 +5,9 @@ The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbit
 ``drift`` object (driftctl-style counts and the share of the account under management),
 ``targets`` when ``--target`` limited the plan, ``suggested_moved`` (``{old: new}``, to paste as
 ``moved:``) when a release and a purchase look like a rename, an ``availability`` list when the
-inventory searches could not count what the plan buys, ``waiting``: the numbers being ported in
-(each with its porting request's ``port_id``, ``status``, ``submitted`` and
-``estimated_completion``; counted in ``summary.waiting``, and no change), and, per
+inventory searches could not count what the plan buys, a ``waiting`` list of the numbers being
+ported in (each with its porting request's ``port_id``, ``status``, ``submitted`` and
+``estimated_completion``; no change, and counted in ``summary.waiting``), and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go), ``previous_monthly_cost`` (replace) and ``port_in``
 (port: ``current_carrier``, ``authorization_name``, ``account_number`` and ``pin_env``, the
@@ -54,8 +54,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "currency": plan.currency,
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
-        "waiting": [progress_to_dict(progress) for progress in plan.waiting],
     }
+    if plan.waiting:
+        document["waiting"] = [progress_to_dict(progress) for progress in plan.waiting]
     if plan.availability:
         document["availability"] = [
             {
