@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The action's apply step: `orbitctl apply --auto-approve`, its report in the job summary.
 # In (besides action-common.sh's): ORBITCTL_ALLOW_RELEASE (true|false).
-# Out: exitcode, journal=true (when .orbitctl/journal.json exists) in $GITHUB_OUTPUT; exits
+# Out: exitcode, journal=true (when .orbitctl/journal.json exists), ports=true (when
+# .orbitctl/ports.json exists) in $GITHUB_OUTPUT; exits
 #      with apply's exit code.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
@@ -29,4 +30,6 @@ rc=${PIPESTATUS[0]}
 echo "exitcode=$rc" >> "$outputs"
 # Whether there is a purchase journal for the action to keep in the cache.
 [[ -f .orbitctl/journal.json ]] && echo "journal=true" >> "$outputs"
+# Whether there are porting requests to remember (a second apply must not submit them again).
+[[ -f .orbitctl/ports.json ]] && echo "ports=true" >> "$outputs"
 exit $rc

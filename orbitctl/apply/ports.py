@@ -100,7 +100,8 @@ class PortBook:
     # --- reading ---------------------------------------------------------------------------
 
     def records(self, account: str | None = None) -> list[PortRecord]:
-        """The records (of ``account`` only, when given), oldest first."""
+        """The records (of ``account`` only, when given), in the order they were begun (the file
+        keeps that order)."""
         with self._lock:
             records = list(self._load().values())
         return [record for record in records if account is None or record.account == account]
@@ -171,7 +172,7 @@ class PortBook:
         gone = []
         with self._lock:
             records = self._load()
-            for record in sorted(records.values(), key=_age, reverse=True):
+            for record in reversed(list(records.values())):  # newest first
                 if record.account != account:
                     continue
                 if all(number in on_account or number in newer for number in record.numbers):
@@ -216,7 +217,7 @@ class PortBook:
 
     def _write(self, records: Mapping[str, PortRecord]) -> None:
         rows = []
-        for record in sorted(records.values(), key=_age):
+        for record in records.values():
             row = asdict(record)
             del row["numbers"]  # the keys of names
             rows.append(row)
@@ -231,10 +232,6 @@ def _record(row: Any) -> PortRecord:
     return PortRecord(**fields)
 
 
-def _age(record: PortRecord) -> tuple[str, str]:
-    return (record.recorded_at, record.key)
-
-
 # --- what the plan is told --------------------------------------------------------------------
 
 
@@ -246,7 +243,7 @@ def read_progress(
     be read (the note says why) or was never confirmed."""
     on_account = {number.number for number in live.numbers}
     latest: dict[str, PortRecord] = {}
-    for record in sorted(records, key=_age):
+    for record in records:  # oldest first: a later request of a number wins
         for number in record.numbers:
             if number not in on_account:
                 latest[number] = record

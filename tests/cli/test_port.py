@@ -6,16 +6,9 @@ import json
 
 from orbitctl.account.client import OrbitClient
 from orbitctl.sandbox.store import read_state
-from tests.helpers import run
+from tests.helpers import porting_requests, run
 
 PIN = "8675309-secret"
-
-
-def porting_requests(server) -> list[dict]:
-    return [
-        entry for entry in read_state(server.state_path)["audit"]
-        if entry["method"] == "POST" and entry["path"].endswith("/porting")
-    ]
 
 
 def test_port_submits_the_request_with_the_pin_from_the_environment(sandbox_server, orbit_env, monkeypatch):
