@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -249,3 +250,46 @@ def test_an_apply_killed_while_its_port_request_is_in_flight_never_submits_it_ag
     assert plan_json(manifest, code=0)["actions"] == []
     assert json.loads(ports_file.read_text())["requests"] == []
     assert PIN not in read_state(server.state_path).__repr__()
+
+
+# --- the issue's "done when": routing, WhatsApp and porting converge on the sandbox ------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "porting.yaml"
+
+
+def test_the_porting_example_converges_on_the_sandbox_clock(world):
+    """Two numbers routed to agents, a WhatsApp number bought, two ported in: apply, the port
+    completes on the sandbox's clock, apply again adopts them, and the plan after it is empty."""
+    server, clock, checkout = world
+    manifest = checkout / "porting.yaml"
+    manifest.write_text(EXAMPLE.read_text())
+    apply(manifest)
+    assert [entry["numbers"] for entry in porting_requests(server)] == [[P2, P1]]
+    numbers = {fields["label"]: fields for fields in account(server).values()}
+    assert {label: fields["agent_id"] for label, fields in numbers.items()} == {
+        "Support": "agt_support", "Sales": "agt_sales", "WhatsApp support": None,
+    }
+    assert "whatsapp" in numbers["WhatsApp support"]["capabilities"]
+    assert plan_json(manifest, code=0)["summary"]["waiting"] == 2
+
+    clock.now = START + timedelta(days=14)
+    apply(manifest)
+    labels = sorted(fields["label"] for fields in account(server).values())
+    assert labels == ["Back office", "Front desk", "Sales", "Support", "WhatsApp support"]
+    final = plan_json(manifest, code=0)
+    assert final["actions"] == [] and "waiting" not in final and final["summary"]["unchanged"] == 5
+    assert len(porting_requests(server)) == 1
+
+
+def test_the_porting_example_converges_in_process_when_ports_complete_at_once(checkout, monkeypatch):
+    """From a clean directory with the embedded sandbox: --sandbox-port-days 0."""
+    monkeypatch.setenv("CARRIER_PIN", PIN)
+    manifest = checkout / "porting.yaml"
+    manifest.write_text(EXAMPLE.read_text())
+    first = run("--sandbox", "--sandbox-port-days", "0", "apply", str(manifest), "--auto-approve")
+    assert first.exit_code == 0, first.output + first.stderr
+    assert "3 purchased, 2 submitted for porting" in first.output
+    second = run("--sandbox", "apply", str(manifest), "--auto-approve")
+    assert second.exit_code == 0 and "2 adopted" in second.output
+    final = run("--sandbox", "plan", str(manifest), "--detailed-exitcode")
+    assert final.exit_code == 0 and "No changes." in final.output
