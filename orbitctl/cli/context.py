@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -36,10 +37,18 @@ class CliContext:
         """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
         # Imported here: httpx and the emulator take 0.05 s and 0.3 s to import, which `validate`
         # and `--help` need not pay.
+        from orbitctl.account.api import API_KEY_VARIABLE, ConfigurationError
         from orbitctl.account.client import OrbitClient
 
         if not self.sandbox:
-            return OrbitClient.from_env()
+            try:
+                return OrbitClient.from_env()
+            except ConfigurationError as problem:
+                if (os.environ.get(API_KEY_VARIABLE) or "").strip():
+                    raise
+                raise OrbitctlError(
+                    f"{problem}, or use --sandbox to run against the local emulator with no account."
+                ) from None
         import httpx
 
         from orbitctl.sandbox.app import create_app
