@@ -147,6 +147,11 @@ class _Compiler:
         if name == "items":
             item = self.compile(rule)
             return lambda value: not isinstance(value, list) or all(map(item, value))
+        if name == "contains":
+            if "minContains" in schema or "maxContains" in schema:
+                raise Unsupported("the keywords 'minContains' and 'maxContains'")
+            wanted = self.compile(rule)
+            return lambda value: not isinstance(value, list) or any(map(wanted, value))
         if name == "required":
             return lambda value: not isinstance(value, dict) or all(key in value for key in rule)
         if name == "propertyNames":

@@ -21,7 +21,7 @@ def run(*args: str):
 def test_the_example_is_valid():
     result = run(str(EXAMPLE))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "Valid: stack prod, 5 entries (9 numbers).\n"
+    assert result.stdout == "Valid: stack prod, 6 entries (10 numbers).\n"
 
 
 def test_the_example_is_valid_as_json():

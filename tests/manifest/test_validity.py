@@ -88,7 +88,10 @@ def entry(**keys) -> dict:
         (entry(type="tollfree"), False),
         (entry(capabilities=["sms", "voice"]), True),
         (entry(capabilities=["sms", "sms"]), False),
-        (entry(capabilities=["sms", "rcs"]), False),
+        (entry(capabilities=["sms", "rcs"]), True),
+        (entry(capabilities=["sms", "telepathy"]), False),
+        (entry(capabilities=["whatsapp", "rcs"]), False),  # contains: at least one a PUT toggles
+        (entry(capabilities=[]), False),
         (entry(tags=[f"t{index}" for index in range(9)]), True),
         (entry(tags=[f"t{index}" for index in range(10)]), False),
         (entry(tags=["orbitctl__x"]), False),  # not
