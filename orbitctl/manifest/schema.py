@@ -79,14 +79,18 @@ def certainly_valid() -> Check:
 
 def check_structure(document: Document) -> list[Problem]:
     """Every schema violation of the document, each at the line of the value it is about; a value
-    of the wrong type is reported once, not also for each rule of the right type it breaks."""
+    of the wrong type is reported once, not also for each rule of the right type it breaks, and a
+    list with a wrong item not also for lacking the item ``contains`` asks for (``[SMS]``)."""
     if certainly_valid()(document.data):
         return []
     errors = list(_validator().iter_errors(_without_valid_members(document.data)))
     mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    with_wrong_items = {tuple(error.absolute_path)[:-1] for error in errors if error.absolute_path}
     problems = []
     for error in errors:
         if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
+        if error.validator == "contains" and tuple(error.absolute_path) in with_wrong_items:
             continue
         problems.extend(_problems(document, error))
     return problems
