@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from orbitctl.account import inventory
 from orbitctl.account.api import DEFAULT_PARALLELISM
-from orbitctl.account.inventory import search_offers
 from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.plan import planner, pricing
+from orbitctl.plan import planner, pricing, targeting
 from orbitctl.progress import progress as progress_bar
 
 
@@ -24,30 +24,48 @@ def build_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     journal: Journal | None = None,
     progress: bool | None = None,
+    targets: Sequence[str] = (),
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests, read the account, diff, and check availability and cost.
 
     Numbers ``journal`` holds for this stack (bought, not configured) are adopted, not bought
-    again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    again. ``targets`` (``--target``) limits the plan to those entries before it is priced.
+    Raises ManifestError, PlanError or an OrbitError; never changes the account."""
     desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
+    if targets:
+        plan = targeting.restrict(plan, desired, live, targets)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
 
 
 def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) -> Plan:
-    """Search the inventory once per distinct selection the plan buys, then price the plan."""
+    """Search the inventory for each distinct selection the plan buys (several searches where one
+    cannot show enough), then price the plan."""
     needed = pricing.searches_needed(plan)
     if not needed:
         return pricing.price(plan, {})
+    reserved = pricing.pinned_numbers(plan.actions)
 
     def search(item):
         selection, count = item
-        return selection.key(), search_offers(client, selection, wanted=count)
+        found = inventory.survey(
+            client,
+            selection,
+            wanted=count,
+            keep=lambda offer: pricing.is_candidate(selection, offer, reserved=reserved),
+            parallelism=max(1, parallelism // len(needed)),
+        )
+        return selection.key(), found
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(needed)))) as pool:
-        offers = dict(pool.map(search, needed))
-    return pricing.price(plan, offers)
+        surveys = dict(pool.map(search, needed))
+    return pricing.price(
+        plan,
+        {key: found.offers for key, found in surveys.items()},
+        partial={key for key, found in surveys.items() if not found.complete},
+        search_cap=inventory.search_cap(),
+    )

@@ -144,7 +144,7 @@ else
   rc=${PIPESTATUS[0]}
   if [[ $rc -ne 0 ]]; then
     annotate_manifests
-    if grep -q "is stale: " "$log"; then
+    if grep -q "is stale" "$log"; then
       refusal="the reviewed plan no longer fits the account or the manifests"
       echo "::error::orbitctl action: $refusal; nothing was changed. $(replan_advice)" >&2
     fi

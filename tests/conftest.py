@@ -37,6 +37,20 @@ def sandbox_server(tmp_path):
 
 
 @pytest.fixture
+def search_cap(monkeypatch):
+    """``search_cap(5)``: orbitctl takes the API's search cap to be 5 rows (it is 500), to match a
+    sandbox started with ``search_limit=5``, so that a pool larger than one search stays small."""
+
+    def lower(rows: int) -> int:
+        from orbitctl.account import inventory
+
+        monkeypatch.setattr(inventory, "search_cap", lambda: rows)
+        return rows
+
+    return lower
+
+
+@pytest.fixture
 def orbit_env(monkeypatch):
     """Point the client at a URL with the test key: ``orbit_env(url)``."""
 

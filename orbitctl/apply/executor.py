@@ -12,19 +12,32 @@ others. Gates (``gates.py``) are checked before this runs; the executor only exe
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
-from orbitctl.apply.configure import existing_number_body, rewrites_tags
-from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Status
-from orbitctl.apply.purchase import OfferBook, check_returned, purchase_and_configure
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.apply.configure import check_returned, existing_number_body, rewrites_tags
+from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
+from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
+from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
+from orbitctl.model import (
+    BUYING_KINDS,
+    RELEASING_KINDS,
+    Action,
+    ActionKind,
+    Live,
+    LiveNumber,
+    Plan,
+    Selection,
+    SelectionKey,
+)
 
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]
@@ -38,12 +51,20 @@ _PUT_KINDS_SECOND = frozenset({ActionKind.UPDATE, ActionKind.MOVE, ActionKind.OR
 class _Run:
     """One apply: the client, the journal, what is known of the account, and the outcomes."""
 
-    def __init__(self, plan: Plan, client: Any, journal: Any, live: Live | None, progress: ProgressCallback | None):
+    def __init__(
+        self,
+        plan: Plan,
+        client: Any,
+        journal: Any,
+        live: Live | None,
+        progress: ProgressCallback | None,
+        parallelism: int = 1,
+    ):
         self.plan = plan
         self.client = client
         self.journal = journal
         self.live = {number.id: number for number in live.numbers} if live else {}
-        self.book = OfferBook.for_actions(client, plan.actions)
+        self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism)
         self._progress = progress
         self._progress_lock = threading.Lock()
 
@@ -68,9 +89,14 @@ class _Run:
         return number
 
     def configure(self, action: Action) -> ActionOutcome:
-        """Adopt, update, move, orphan: one PUT, then the read-back. A PUT that rewrites the tags
-        (and so who owns the number) is sent only if a fresh read shows the number as planned."""
-        found = {"id": action.id, "number": action.number}
+        """Adopt, update, move, orphan: the configure PUT, then the routing request (``agent_id``),
+        each only when it has something to change and each read back. A PUT that rewrites the
+        tags (and so who owns the number) is sent only if a fresh read shows the number as
+        planned; the routing request is not sent when the PUT failed or its tags were not taken.
+        When an action makes both requests and one fails, the outcome says which."""
+        assert action.id is not None and action.number is not None, "the planner names the live number"
+        found = _Found(id=action.id, number=action.number)
+        routing = existing_number_routing(action)
         try:
             live_tags = None
             if rewrites_tags(action):
@@ -79,23 +105,44 @@ class _Run:
                     return _changed_since_plan(action, "changed")
                 live_tags = current.raw_tags
             body = existing_number_body(action, stack=self.plan.stack, live_tags=live_tags)
-            if not body:
+            if not body and not routing:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
-            returned = self.client.configure(action.id, **body)
-            mismatches = check_returned(self.client, action.id, body, returned)
+            mismatches: tuple[Mismatch, ...] = ()
+            if body:
+                mismatches = check_returned(self.client, action.id, body, self.client.configure(action.id, **body))
         except NotFoundError:
             return ActionOutcome(
                 action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found
             )
         except OrbitError as problem:
-            return ActionOutcome(action, Status.FAILED, str(problem), **found)
-        if mismatches:
-            listed = "; ".join(str(mismatch) for mismatch in mismatches)
-            return ActionOutcome(
-                action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found
-            )
-        if action.tag and action.id:
+            if routing:
+                message = f"{CONFIGURE_REQUEST} failed: {problem}; {ROUTING_REQUEST} was not sent"
+            else:
+                message = str(problem)
+            return ActionOutcome(action, Status.FAILED, message, **found)
+        tags_taken = not any(mismatch.key == "tags" for mismatch in mismatches)
+        if body and tags_taken and action.tag and action.id:
             self.journal.clear(action.id)  # it carries its tag now
+        routed = ""
+        if routing and not tags_taken:
+            routed = f"; {ROUTING_REQUEST} was not sent"
+        elif routing:
+            try:
+                mismatches += send_routing(
+                    self.client, number_id=action.id, phone_number=action.number, wanted=routing
+                )
+            except OrbitError as problem:
+                done = f"{CONFIGURE_REQUEST} succeeded; " if body and not mismatches else ""
+                taken = f"; the API did not take: {_listed(mismatches)}" if mismatches else ""
+                return ActionOutcome(
+                    action, Status.FAILED, f"{done}{ROUTING_REQUEST} failed: {problem}{taken}",
+                    mismatches=mismatches, **found,
+                )
+        if mismatches:
+            return ActionOutcome(
+                action, Status.FAILED, f"the API did not take: {_listed(mismatches)}{routed}",
+                mismatches=mismatches, **found,
+            )
         return ActionOutcome(action, Status.OK, **found)
 
     def release(self, action: Action) -> ActionOutcome:
@@ -103,7 +150,7 @@ class _Run:
         counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
-        found = {"id": action.id, "number": action.number}
+        found = _Found(id=action.id, number=action.number)
         try:
             if self.unchanged_since_plan(action) is None:
                 return _changed_since_plan(action, "released")
@@ -135,6 +182,17 @@ class _Run:
         return replace(merged, message=f"{bought.message}; released {action.number}")
 
 
+class _Found(TypedDict):
+    """The number an outcome is about, as ``ActionOutcome`` keywords."""
+
+    id: str | None
+    number: str | None
+
+
+def _listed(mismatches: tuple[Mismatch, ...]) -> str:
+    return "; ".join(str(mismatch) for mismatch in mismatches)
+
+
 def _changed_since_plan(action: Action, verb: str) -> ActionOutcome:
     return ActionOutcome(
         action,
@@ -152,6 +210,26 @@ def _release_saving(action: Action, number: LiveNumber | None) -> Decimal:
     if number is not None:
         return number.monthly_cost
     return action.monthly_cost or Decimal("0")
+
+
+def _count_out_of_stock(plan: Plan, *groups: dict[int, ActionOutcome]) -> None:
+    """Say in each purchase that found no number how many of its selection's are missing in all,
+    known once every purchase has ended (``groups``: the outcomes by action index, rewritten)."""
+    short: dict[SelectionKey, list[tuple[int, dict[int, ActionOutcome]]]] = {}
+    selections: dict[SelectionKey, Selection] = {}
+    for outcomes in groups:
+        for index, outcome in outcomes.items():
+            selection = outcome.action.selection
+            if outcome.out_of_stock and selection is not None:
+                selections[selection.key()] = selection
+                short.setdefault(selection.key(), []).append((index, outcomes))
+    wanted = buys_by_selection(plan.actions)
+    for key, found in short.items():
+        found.sort(key=lambda item: item[0])
+        names = Counter(outcomes[index].action.name for index, outcomes in found)
+        message = out_of_stock_message(selections[key], names, wanted[key])
+        for index, outcomes in found:
+            outcomes[index] = replace(outcomes[index], message=message)
 
 
 def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionOutcome:
@@ -182,7 +260,7 @@ def execute(
     there); ``live`` is the observation the plan was made from (for the costs releases save).
     ``progress`` is called once per finished action.
     """
-    run = _Run(plan, client, journal, live, progress)
+    run = _Run(plan, client, journal, live, progress, parallelism)
     final: dict[int, ActionOutcome] = {}
     bought: dict[int, ActionOutcome] = {}  # replaces: the new number's outcome
 
@@ -217,6 +295,7 @@ def execute(
             if a.kind in BUYING_KINDS or a.kind in _PUT_KINDS_FIRST
         ]
     )
+    _count_out_of_stock(plan, final, bought)
     # 2. updates, moves, orphans
     run_group([(i, a, run.configure, True) for i, a in indexed if a.kind in _PUT_KINDS_SECOND])
     # 3. replaces' old numbers, releases
@@ -225,7 +304,7 @@ def execute(
             (
                 i,
                 a,
-                (lambda action, b=bought[i]: run.release_replaced(action, b))
+                functools.partial(run.release_replaced, bought=bought[i])
                 if a.kind is ActionKind.REPLACE
                 else run.release,
                 True,

@@ -13,13 +13,14 @@ from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import output_option, parallelism_option
+from orbitctl.cli.options import detailed_option, output_option, parallelism_option, target_option, warn_if_targeted
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, Plan
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
+from orbitctl.render.values import format_delta
 from orbitctl.statedir import STATE_DIR
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
@@ -67,6 +68,8 @@ def is_plan_file(path: str) -> bool:
 @output_option(
     ("text", "json"), help="text: the plan and one line per action; json: the outcomes as one JSON document."
 )
+@detailed_option
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -77,6 +80,8 @@ def command(
     force: bool,
     parallelism: int,
     output: str,
+    detailed: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
 
@@ -88,6 +93,11 @@ def command(
         raise OrbitctlError(
             f"{plan_files[0]} is a saved plan: apply takes either one saved plan or manifests, not both"
         )
+    if plan_files and targets:
+        raise OrbitctlError(
+            f"--target cannot be given with the saved plan {plan_files[0]}: a saved plan keeps the targets "
+            "it was made with (orbitctl plan --target NAME --out FILE)"
+        )
     journal = Journal()
     show_progress = sys.stderr.isatty()
     with apply_lock(STATE_DIR), obj.make_client() as client:
@@ -97,11 +107,12 @@ def command(
             )
         else:
             plan, _, live = build_plan(
-                client, sources, parallelism=parallelism, journal=journal, progress=show_progress
+                client, sources, parallelism=parallelism, journal=journal, progress=show_progress, targets=targets
             )
+        warn_if_targeted(plan)
         journal.prune(live, account_of(client))
 
-        _show_plan(plan, output)
+        _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
             _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
             return
@@ -112,6 +123,9 @@ def command(
             _confirm(plan)
         result = _execute(plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress)
     _finish(result, output)
+    if plan.targets:
+        click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
+                   "Run orbitctl plan without --target to see what else the manifests ask for.", err=True)
     if result.failed:
         raise click.exceptions.Exit(1)
 
@@ -119,13 +133,17 @@ def command(
 def _checked_saved_plan(
     source: str, client, *, parallelism: int, journal: Journal, progress: bool
 ) -> tuple[Plan, Live]:
-    """The plan saved in ``source`` and the account as read now, once the plan is checked against
-    a fresh plan of the manifests it names (``gates.check_saved_plan``, ``check_prevent_release``)."""
+    """The plan to carry out for the saved plan in ``source``, and the account as read now.
+
+    The saved plan is checked against a fresh plan of the manifests it names
+    (``gates.check_saved_plan``: identical in every action and value, ``check_prevent_release``);
+    what is carried out is then the fresh plan, so that the costs (re-priced from the inventory)
+    and the account counts the gates use come from the account, never from the file."""
     plan = load_plan(source)
     if not plan.manifest_paths:
         raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
     fresh, desired, live = build_plan(
-        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress
+        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, targets=plan.targets
     )
     gates.check_saved_plan(
         plan,
@@ -136,13 +154,20 @@ def _checked_saved_plan(
         journaled=journal.pending(plan.stack, live),
     )
     gates.check_prevent_release(plan, desired)
-    return plan, live
+    if fresh.monthly_cost_delta != plan.monthly_cost_delta:
+        click.echo(
+            f"Note: the monthly cost changed since the plan was made: "
+            f"{format_delta(plan.monthly_cost_delta, plan.currency)} then, "
+            f"{format_delta(fresh.monthly_cost_delta, fresh.currency)} now.",
+            err=True,
+        )
+    return fresh, live
 
 
-def _show_plan(plan: Plan, output: str) -> None:
+def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
-    click.echo(render(plan, "text", stream=stream), nl=False, err=output != "text")
+    click.echo(render(plan, "text", stream=stream, detailed=detailed), nl=False, err=output != "text")
 
 
 def _confirm(plan: Plan) -> None:

@@ -9,7 +9,15 @@ import click
 
 from orbitctl.apply.journal import Journal
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
+from orbitctl.cli.options import (
+    detailed_option,
+    example,
+    manifest_arguments,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
@@ -20,7 +28,7 @@ from orbitctl.render import OUTPUT_FORMATS, render
 EXIT_CHANGES = 2
 
 
-@click.command("plan")
+@click.command("plan", epilog=example("orbitctl plan numbers.yaml --out plan.json"))
 @manifest_arguments
 @output_option(OUTPUT_FORMATS)
 @parallelism_option
@@ -30,6 +38,8 @@ EXIT_CHANGES = 2
     is_flag=True,
     help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
 )
+@detailed_option
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -38,6 +48,8 @@ def command(
     parallelism: int,
     out: str | None,
     detailed_exitcode: bool,
+    detailed: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
     if out:
@@ -45,9 +57,10 @@ def command(
 
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal()
+            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
         )
-    click.echo(render(plan, output, stream=sys.stdout), nl=False)
+    warn_if_targeted(plan)
+    click.echo(render(plan, output, stream=sys.stdout, detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)

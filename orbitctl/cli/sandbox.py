@@ -32,19 +32,29 @@ def command() -> None:
               help="Test knob: the first N purchases commit, then answer 503.")
 @click.option("--fail-configure", default=0, show_default=True, type=click.IntRange(min=0),
               help="Test knob: the first N PUTs answer 500 without changing anything.")
+@click.option("--search-limit", default=None, type=click.IntRange(min=1),
+              help="Test knob: the most rows one inventory search returns, whatever its limit asks "
+                   "(default: the API's cap, 500).")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float, error_rate: float,
-          rate_limit: float | None, lose_purchase_responses: int, fail_configure: int, quiet: bool) -> None:
+          rate_limit: float | None, lose_purchase_responses: int, fail_configure: int,
+          search_limit: int | None, quiet: bool) -> None:
     """Serve the emulator over HTTP until Ctrl-C."""
     # Imported here: the emulator's server takes 0.3 s to import, which every command would pay.
     from orbitctl.sandbox.server import make_server
     from orbitctl.sandbox.store import StateFileError
+    from orbitctl.sandbox.validation import SEARCH_LIMIT_MAX
 
+    if search_limit is not None and search_limit > SEARCH_LIMIT_MAX:
+        raise OrbitctlError(
+            f"--search-limit {search_limit} is above the API's own cap (allowed: 1 to {SEARCH_LIMIT_MAX})"
+        )
     try:
         server = make_server(
             host, port, quiet=quiet, state_path=state, seed=seed, latency_ms=latency_ms,
             error_rate=error_rate, rate_limit=rate_limit,
             lose_purchase_responses=lose_purchase_responses, fail_configure=fail_configure,
+            search_limit=search_limit or SEARCH_LIMIT_MAX,
         )
     except OSError as problem:
         raise OrbitctlError(
@@ -56,8 +66,7 @@ def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float,
         server.server_close()
         raise OrbitctlError(str(problem)) from None
     signal.signal(signal.SIGTERM, _interrupt)
-    bound_host, bound_port = server.server_address[:2]
-    url = f"http://{bound_host}:{bound_port}"
+    url = server.url
     try:
         click.echo(f"Orbit sandbox listening on {url} (state: {state or 'in memory'}, seed {seed})")
         click.echo(

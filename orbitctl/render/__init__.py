@@ -33,15 +33,18 @@ def should_color(stream: IO | None) -> bool:
         return False
 
 
-def render(plan: Plan, output: str, *, stream: IO | None = None, color: bool | None = None) -> str:
+def render(
+    plan: Plan, output: str, *, stream: IO | None = None, color: bool | None = None, detailed: bool = False
+) -> str:
     """The plan in ``output`` format (one of ``OUTPUT_FORMATS``), ending with a newline, ready to
     write to ``stream``. Text is coloured when ``color``; when ``color`` is None, when
-    :func:`should_color` says so for ``stream``."""
+    :func:`should_color` says so for ``stream``. Text and markdown show a block per pool and kind
+    of action, or with ``detailed`` one per action (as JSON always does)."""
     if output == "text":
         use_color = should_color(stream) if color is None else color
-        return render_plan(plan, color=use_color) + "\n"
+        return render_plan(plan, color=use_color, detailed=detailed) + "\n"
     if output == "json":
         return render_plan_json(plan) + "\n"
     if output == "markdown":
-        return render_plan_markdown(plan) + "\n"
+        return render_plan_markdown(plan, detailed=detailed) + "\n"
     raise ValueError(f"unknown output format {output!r}; expected one of {', '.join(OUTPUT_FORMATS)}")

@@ -6,6 +6,8 @@
   ``Retry-After`` (whole seconds, at least 1).
 - ``lose_purchase_responses``: the first N purchases commit, then answer 503 (a lost response).
 - ``fail_configure``: the first N PUTs answer 500 before any state change.
+- ``search_limit``: the most rows one inventory search returns, whatever its ``limit`` asks (the
+  API's cap is 500), so that a test of a pool larger than one search stays small.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 import time
 
 from orbitctl.sandbox.errors import ApiError
+from orbitctl.sandbox.validation import SEARCH_LIMIT_MAX
 
 
 class Faults:
@@ -28,6 +31,7 @@ class Faults:
         rate_limit: float | None = None,
         lose_purchase_responses: int = 0,
         fail_configure: int = 0,
+        search_limit: int = SEARCH_LIMIT_MAX,
     ):
         if latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
@@ -37,9 +41,12 @@ class Faults:
             raise ValueError("rate_limit must be > 0 requests per second")
         if lose_purchase_responses < 0 or fail_configure < 0:
             raise ValueError("fault counts must be >= 0")
+        if not 1 <= search_limit <= SEARCH_LIMIT_MAX:
+            raise ValueError(f"search_limit must be from 1 to {SEARCH_LIMIT_MAX}")
         self.latency = latency_ms / 1000.0
         self.error_rate = error_rate
         self.rate_limit = rate_limit
+        self.search_limit = search_limit
         #: fault -> how many more requests it strikes
         self._left = {"lose_purchase_response": lose_purchase_responses, "fail_configure": fail_configure}
         self._random = random.Random(seed)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 
 from orbitctl.account.client import OrbitClient
 from tests.conftest import TEST_API_KEY
+from tests.processes import run_process
 from tests.seed import seed_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,9 +202,7 @@ def github(tmp_path):
             environ |= env
             self.summary.write_text("")
             self.output.write_text("")
-            return subprocess.run(
-                [str(SCRIPTS / script)], cwd=workspace, env=environ, capture_output=True, text=True, timeout=120
-            )
+            return run_process([str(SCRIPTS / script)], cwd=workspace, env=environ, timeout=120)
 
     return Runner()
 
@@ -446,7 +444,7 @@ def test_long_logs_are_clipped_to_whole_lines_saying_how_many_are_left_out(tmp_p
         script = f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" {max_chars} {keep}'
         env = {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}
         command = ["bash", "-c", script, "-", str(log)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+        done = run_process(command, env=env, timeout=30)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -468,10 +466,10 @@ def test_pre_commit_hook_validates_the_manifests_it_is_triggered_by(tmp_path):
     command = [str(Path(sys.executable).parent / hook["entry"].split()[0]), *hook["entry"].split()[1:]]
     command += hook["args"]
     (tmp_path / "numbers.yaml").write_text(MANIFEST)
-    good = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    good = run_process(command, cwd=tmp_path, timeout=60)
     assert good.returncode == 0, good.stderr
     (tmp_path / "numbers.yaml").write_text(MANIFEST.replace("label:", "labl:"))
-    bad = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    bad = run_process(command, cwd=tmp_path, timeout=60)
     assert bad.returncode == 1
     assert "numbers.yaml:7:5: numbers.support.labl: unknown key 'labl'" in bad.stdout + bad.stderr
 
@@ -604,7 +602,7 @@ def test_the_comment_warns_exactly_when_the_apply_with_those_inputs_refuses_the_
     if "ORBITCTL_MAX_RELEASE_PERCENT" in inputs:
         command += ["--max-release-percent", inputs["ORBITCTL_MAX_RELEASE_PERCENT"]]
     env = os.environ | {"ORBIT_API_URL": server.url, "ORBIT_API_KEY": TEST_API_KEY}
-    applied = subprocess.run(command, cwd=github.repo, env=env, capture_output=True, text=True, timeout=60)
+    applied = run_process(command, cwd=github.repo, env=env, timeout=60)
     assert (applied.returncode != 0) == bool(refused_by), applied.stderr
 
 
@@ -652,10 +650,10 @@ def test_annotations_name_the_file_from_the_repository_root(github):
 def test_annotations_escape_what_workflow_commands_reserve(tmp_path):
     problems = [{"file": "a,b:c.yaml", "line": 3, "column": 1, "path": "numbers.x",
                  "message": "100% wrong\nsecond line: here, too"}]
-    done = subprocess.run(
-        [sys.executable, str(SCRIPTS / "action-helper.py"), "annotations"],
-        input=json.dumps(problems), env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, timeout=30,
-    )
+    (tmp_path / "problems.json").write_text(json.dumps(problems))
+    with (tmp_path / "problems.json").open() as stdin:
+        done = run_process([sys.executable, str(SCRIPTS / "action-helper.py"), "annotations"], stdin=stdin,
+                           env={"PATH": os.environ["PATH"]}, timeout=30)
     assert done.stdout == "::error file=a%2Cb%3Ac.yaml,line=3,col=1::numbers.x: 100%25 wrong%0Asecond line: here, too\n"
 
 
@@ -740,7 +738,7 @@ def saved_plan(github, server, manifests="numbers.yaml", *, by_the_action=False)
         return Path(outputs(github.output)["plan-file"]).read_text()
     command = [str(Path(sys.executable).parent / "orbitctl"), "plan", manifests, "--out", "../saved.json"]
     env = os.environ | {"ORBIT_API_URL": server.url, "ORBIT_API_KEY": TEST_API_KEY}
-    planned = subprocess.run(command, cwd=github.repo, env=env, capture_output=True, text=True, timeout=60)
+    planned = run_process(command, cwd=github.repo, env=env, timeout=60)
     assert planned.returncode == 0, planned.stderr
     return (github.repo.parent / "saved.json").read_text()
 
