@@ -160,7 +160,7 @@ report="$work/report.md"
     printf '### orbitctl apply\n\n'
   fi
   printf '%s\n\n' "$(stamp applied)"
-  [[ -n "$plan_run" ]] && printf 'The plan reviewed in [this plan run](%s).\n\n' "$plan_run"
+  [[ -n "$plan_run" ]] && printf 'The reviewed plan: [plan run](%s).\n\n' "$plan_run"
   if [[ -n "$refusal" ]]; then
     printf '**Refused**: %s. Nothing was changed.\n\n%s\n\n' "$refusal" "$(replan_advice)"
   elif [[ $rc -eq 0 ]]; then

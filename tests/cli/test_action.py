@@ -232,8 +232,42 @@ def test_every_input_the_steps_use_is_declared():
 
 
 def test_action_installs_orbitctl_from_its_own_checkout():
-    install = next(step for step in ACTION["runs"]["steps"] if step.get("name") == "Install orbitctl")
-    assert 'pip install --quiet "$GITHUB_ACTION_PATH"' in install["run"]
+    assert 'pip install --quiet "$GITHUB_ACTION_PATH"' in step("Install orbitctl")["run"]
+
+
+def step(name: str) -> dict:
+    return next(step for step in ACTION["runs"]["steps"] if step.get("name") == name)
+
+
+def test_the_saved_plan_is_uploaded_short_lived_under_the_stacks_name_only_when_asked():
+    upload = step("Upload the saved plan")
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["if"] == "steps.plan.outputs.plan-file != ''"
+    assert upload["with"]["name"] == "orbitctl-plan-${{ inputs.stack }}"
+    assert upload["with"]["retention-days"] == "${{ inputs.plan-retention-days }}"
+    assert upload["with"]["overwrite"] is True  # a re-run attempt replaces its plan
+    assert step("orbitctl plan")["env"]["ORBITCTL_UPLOAD_PLAN"] == "${{ inputs.upload-plan }}"
+    assert int(ACTION["inputs"]["plan-retention-days"]["default"]) <= 7
+
+
+def test_both_apply_modes_run_the_apply_step_with_the_gates():
+    apply = step("orbitctl apply")
+    assert apply["if"] == "steps.mode.outputs.mode == 'apply' || steps.mode.outputs.mode == 'apply-reviewed'"
+    assert apply["env"]["ORBITCTL_REVIEWED"] == "${{ steps.mode.outputs.mode == 'apply-reviewed' }}"
+    for name in ("orbitctl plan", "orbitctl apply"):  # the plan step warns with the apply's gates
+        env = step(name)["env"]
+        assert env["ORBITCTL_ALLOW_RELEASE"] == "${{ inputs.allow-release }}"
+        assert env["ORBITCTL_FORCE"] == "${{ inputs.force }}"
+        assert env["ORBITCTL_MAX_RELEASE_PERCENT"] == "${{ inputs.max-release-percent }}"
+
+
+def test_the_journal_folder_orbitctl_uses_is_the_one_cached():
+    cached = step("Restore the purchase journal")["with"]["path"]
+    assert cached == "${{ inputs.working-directory }}/.orbitctl/journal.json"
+    assert step("Save the purchase journal")["with"]["path"] == cached
+    for name in ("orbitctl plan", "orbitctl apply", "orbitctl drift check"):
+        assert step(name)["working-directory"] == "${{ inputs.working-directory }}"
+        assert step(name)["env"]["ORBITCTL_STATE_DIR"] == ".orbitctl"
 
 
 @pytest.mark.parametrize(
@@ -781,7 +815,7 @@ def test_apply_reviewed_carries_out_the_plan_of_the_merged_pull_request(github, 
     downloaded = next(Path(github.gh_dir / "runner").glob("orbitctl.*/reviewed/orbitctl-plan.json"))
     assert downloaded.stat().st_mode & 0o777 == 0o600
     summary = github.summary.read_text()
-    assert f"The plan reviewed in [this plan run](https://github.com/{REPO}/actions/runs/101)." in summary
+    assert f"The reviewed plan: [plan run](https://github.com/{REPO}/actions/runs/101)." in summary
     assert "Succeeded." in summary
     ((method, endpoint, body),) = github.writes()
     assert (method, endpoint, body) == ("POST", f"repos/{REPO}/issues/7/comments", summary)
