@@ -40,6 +40,16 @@ CONFIG_KEYS = (
     *ROUTING_KEYS,
 )
 
+#: Capabilities by the endpoint that can set them (the API page): a purchase provisions any of
+#: PURCHASE_CAPABILITIES; PUT /numbers/{id} toggles only CONFIGURE_CAPABILITIES (fax there only as
+#: the number was provisioned). The search filters on some (``account.inventory``).
+PURCHASE_CAPABILITIES = ("sms", "voice", "whatsapp", "rcs")
+CONFIGURE_CAPABILITIES = ("sms", "mms", "voice", "fax")
+#: Only a purchase sets these: a number on the account can neither gain nor lose one.
+PURCHASE_ONLY_CAPABILITIES = tuple(c for c in PURCHASE_CAPABILITIES if c not in CONFIGURE_CAPABILITIES)
+#: Every capability a manifest may state (the schema's list; a test holds them equal).
+CAPABILITIES = (*CONFIGURE_CAPABILITIES, *PURCHASE_ONLY_CAPABILITIES)
+
 #: Configuration keys whose value is a set: order never makes a difference.
 SET_VALUED_KEYS = frozenset({"capabilities", "tags"})
 

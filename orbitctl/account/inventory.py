@@ -35,7 +35,7 @@ from orbitctl.account import api
 from orbitctl.model import Offer, Selection
 
 #: The capabilities the search filters by (the API page: sms, voice, mms, whatsapp). Any other
-#: capability an entry asks for (fax) is not sent, and is checked on the rows instead
+#: capability an entry asks for (fax, rcs) is not sent, and is checked on the rows instead
 #: (``pricing.candidates``).
 SEARCHABLE_CAPABILITIES = ("sms", "voice", "mms", "whatsapp")
 

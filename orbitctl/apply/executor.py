@@ -23,7 +23,7 @@ from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
-from orbitctl.apply.configure import check_returned, existing_number_body, rewrites_tags
+from orbitctl.apply.configure import check_returned, existing_number_body, put_body, rewrites_tags
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
 from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
 from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
@@ -109,7 +109,8 @@ class _Run:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
             mismatches: tuple[Mismatch, ...] = ()
             if body:
-                mismatches = check_returned(self.client, action.id, body, self.client.configure(action.id, **body))
+                returned = self.client.configure(action.id, **put_body(body))
+                mismatches = check_returned(self.client, action.id, body, returned)
         except NotFoundError:
             return ActionOutcome(
                 action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found

@@ -7,6 +7,8 @@ buy the same thing twice.
   it). Workers buying for the same selection share the searches and never pick the same row
   (:class:`OfferBook`). When the searches find nothing more, the purchases still to make fail
   saying how many numbers are missing; those bought stand.
+- The purchase asks to provision the entry's capabilities that a purchase sets (sms, voice,
+  whatsapp, rcs); the configure PUT after it toggles the rest (``configure.put_body``).
 - A 409 (taken meanwhile) moves on to the next candidate.
 - A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
   5xx), the account is read to learn whether the number was bought; only when it is not there is
@@ -39,7 +41,7 @@ from orbitctl.account.api import (
     ServerError,
     TransportError,
 )
-from orbitctl.apply.configure import check_returned, is_held, new_number_body
+from orbitctl.apply.configure import check_returned, is_held, new_number_body, purchase_capabilities, put_body
 from orbitctl.apply.journal import account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
@@ -222,13 +224,17 @@ def buy(
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
             raise OutOfStock(f"no available number matches {describe(selection)}{taken}")
-        record = _buy_offer(client, offer, compliance_profile_id=compliance_profile_id)
+        record = _buy_offer(
+            client, offer, capabilities=purchase_capabilities(selection), compliance_profile_id=compliance_profile_id
+        )
         if record is not None:
             return record, offer
         conflicts.append(offer.number)  # taken meanwhile: the next candidate
 
 
-def _buy_offer(client: Any, offer: Offer, *, compliance_profile_id: str | None) -> NumberRecord | None:
+def _buy_offer(
+    client: Any, offer: Offer, *, capabilities: list[str], compliance_profile_id: str | None
+) -> NumberRecord | None:
     """Buy ``offer``'s number: its record, or None when someone else took it meanwhile. A 429 is
     waited out; a purchase whose outcome is unknown is looked up on the account and, when not
     there, tried again (``MAX_PURCHASE_ATTEMPTS`` in all).
@@ -242,6 +248,7 @@ def _buy_offer(client: Any, offer: Offer, *, compliance_profile_id: str | None) 
             return client.purchase(
                 offer.number,
                 country_code=offer.country,
+                capabilities=capabilities,
                 compliance_profile_id=compliance_profile_id or None,
                 inventory_id=inventory_id,
             )
@@ -343,7 +350,7 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
             held=held,
         )
         body = new_number_body(action, held=held)
-        returned = client.configure(record.id, **body)
+        returned = client.configure(record.id, **put_body(body))
         mismatches = check_returned(client, record.id, body, returned)
     except OrbitError as problem:
         return journaled(str(problem))

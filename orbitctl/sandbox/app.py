@@ -237,7 +237,8 @@ class SandboxApp:
                     country=country,
                     number_type=row.type,
                     region=row.region,
-                    capabilities=row.capabilities,
+                    capabilities=_purchased_capabilities(row.capabilities, wanted.capabilities),
+                    supported=row.capabilities,
                     status="regulatory_hold" if hold else "active",
                     monthly_cost=row.monthly_cost,
                     at=request.stamp,
@@ -407,8 +408,21 @@ class SandboxApp:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _purchased_capabilities(offered: tuple[str, ...], asked: tuple[str, ...]) -> tuple[str, ...]:
+    """What a number is bought with, in the row's order: the capabilities asked for, plus mms and
+    fax, which come with the line (the page's purchase asks sms, voice and gets mms too); with
+    none asked, every capability of the row but those only a purchase provisions (whatsapp, rcs:
+    registering one is asked for)."""
+    if asked:
+        chosen = set(asked) | {c for c in offered if c in ("mms", "fax")}
+    else:
+        chosen = {c for c in offered if c not in validation.PURCHASE_ONLY_CAPABILITIES}
+    return tuple(c for c in offered if c in chosen)
+
+
 def _configured(record: dict, changes: dict) -> dict:
-    """``record`` with the validated PUT ``changes`` applied (422 for unsupported toggles)."""
+    """``record`` with the validated PUT ``changes`` applied (422 for unsupported toggles). The
+    PUT toggles what the line supports; whatsapp and rcs stay as the purchase provisioned them."""
     updated = dict(record)
     if "capabilities" in changes:
         wanted = changes["capabilities"]
@@ -421,10 +435,12 @@ def _configured(record: dict, changes: dict) -> dict:
             problems.append("fax is fixed at provisioning and this number was provisioned without it")
         others = [c for c in unsupported if c != "fax"]
         if others:
-            problems.append(f"this number cannot provide {', '.join(others)} (it supports {', '.join(provisioned)})")
+            toggles = [c for c in provisioned if c in validation.CONFIGURE_CAPABILITIES]
+            problems.append(f"this number cannot provide {', '.join(others)} (its line supports {', '.join(toggles)})")
         if problems:
             raise invalid([("capabilities", problem) for problem in problems])
-        updated["capabilities"] = list(wanted)
+        kept = [c for c in record["capabilities"] if c in validation.PURCHASE_ONLY_CAPABILITIES]
+        updated["capabilities"] = list(wanted) + kept
     for key in ("label", "forwarding_number", "sms_forwarding", "tags", "channel_config", "compliance_profile_id"):
         if key in changes:
             updated[key] = changes[key]
