@@ -79,14 +79,22 @@ def certainly_valid() -> Check:
 
 def check_structure(document: Document) -> list[Problem]:
     """Every schema violation of the document, each at the line of the value it is about; a value
-    of the wrong type is reported once, not also for each rule of the right type it breaks."""
+    of the wrong type is reported once, not also for each rule of the right type it breaks, and a
+    list with a wrong item is not also said to lack an item it should contain."""
     if certainly_valid()(document.data):
         return []
     errors = list(_validator().iter_errors(document.data))
     mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    with_bad_items = {
+        tuple(error.absolute_path)[:-1]
+        for error in errors
+        if error.absolute_path and isinstance(error.absolute_path[-1], int)
+    }
     problems = []
     for error in errors:
         if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
+        if error.validator == "contains" and tuple(error.absolute_path) in with_bad_items:
             continue
         problems.extend(_problems(document, error))
     return problems
