@@ -83,6 +83,14 @@ def _no_real_orbit(monkeypatch):
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def _colour_as_on_a_plain_machine(monkeypatch):
+    """A FORCE_COLOR or NO_COLOR in the environment of the suite (some CI runners set them) would
+    change what every command prints; tests that need them set them."""
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)

@@ -13,7 +13,14 @@ from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import detailed_option, output_option, parallelism_option, target_option, warn_if_targeted
+from orbitctl.cli.options import (
+    detailed_option,
+    example,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, Plan
 from orbitctl.pipeline import build_plan
@@ -52,7 +59,10 @@ def is_plan_file(path: str) -> bool:
     return isinstance(document, dict) and document.get("kind") == FILE_KIND
 
 
-@click.command("apply")
+@click.command(
+    "apply",
+    epilog=example("orbitctl plan numbers.yaml --out plan.json", "orbitctl apply plan.json --auto-approve"),
+)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST...|PLANFILE")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
 @click.option("--allow-release", is_flag=True, help="Allow releases and replaces (a release cannot be undone).")
@@ -167,7 +177,8 @@ def _checked_saved_plan(
 def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
-    click.echo(render(plan, "text", stream=stream, detailed=detailed), nl=False, err=output != "text")
+    color = click.get_current_context().find_object(CliContext).colors(stream)
+    click.echo(render(plan, "text", stream=stream, color=color, detailed=detailed), nl=False, err=output != "text")
 
 
 def _confirm(plan: Plan) -> None:

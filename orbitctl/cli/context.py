@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.render import should_color
 from orbitctl.statedir import STATE_DIR
 
 DEFAULT_SANDBOX_STATE = STATE_DIR / "sandbox.json"
@@ -19,6 +22,12 @@ SANDBOX_BASE_URL = "http://sandbox.orbitctl.invalid"
 class CliContext:
     sandbox: bool = False
     sandbox_state: str | None = None
+    #: ``--color``: auto, always or never
+    color: str = "auto"
+
+    def colors(self, stream: IO | None) -> bool:
+        """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""
+        return should_color(stream, self.color)
 
     @property
     def sandbox_state_path(self) -> Path:
@@ -28,10 +37,18 @@ class CliContext:
         """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
         # Imported here: httpx and the emulator take 0.05 s and 0.3 s to import, which `validate`
         # and `--help` need not pay.
+        from orbitctl.account.api import API_KEY_VARIABLE, ConfigurationError
         from orbitctl.account.client import OrbitClient
 
         if not self.sandbox:
-            return OrbitClient.from_env()
+            try:
+                return OrbitClient.from_env()
+            except ConfigurationError as problem:
+                if (os.environ.get(API_KEY_VARIABLE) or "").strip():
+                    raise
+                raise OrbitctlError(
+                    f"{problem}, or use --sandbox to run against the local emulator with no account."
+                ) from None
         import httpx
 
         from orbitctl.sandbox.app import create_app

@@ -60,7 +60,7 @@ def command(
             client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
         )
     warn_if_targeted(plan)
-    click.echo(render(plan, output, stream=sys.stdout, detailed=detailed), nl=False)
+    click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)

@@ -6,15 +6,20 @@ import signal
 
 import click
 
+from orbitctl.cli.options import example
 from orbitctl.errors import OrbitctlError
 
 
-@click.group("sandbox")
+@click.group("sandbox", epilog=example("orbitctl sandbox serve --port 8787 --state sandbox.json"))
 def command() -> None:
     """The local Orbit Numbers API emulator (see docs/sandbox.md)."""
 
 
-@command.command("serve")
+@command.command(
+    "serve",
+    epilog=example("orbitctl sandbox serve --port 8787 --latency-ms 50 &",
+                   "ORBIT_API_URL=http://127.0.0.1:8787 ORBIT_API_KEY=dv_test_sk_demo orbitctl plan numbers.yaml"),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")

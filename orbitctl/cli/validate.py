@@ -12,11 +12,11 @@ import json
 
 import click
 
-from orbitctl.cli.options import manifest_arguments, output_option
+from orbitctl.cli.options import example, manifest_arguments, output_option
 from orbitctl.manifest import ManifestError, load_manifests
 
 
-@click.command("validate")
+@click.command("validate", short_help="Check manifests offline.", epilog=example("orbitctl validate numbers/"))
 @manifest_arguments
 @output_option(("text", "json"))
 @click.pass_context

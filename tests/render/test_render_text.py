@@ -204,14 +204,27 @@ class _Stream(io.StringIO):
         (True, {"NO_COLOR": "1"}, False),
         (True, {"NO_COLOR": ""}, True),
         (True, {"TERM": "dumb"}, False),
+        (False, {"FORCE_COLOR": "1"}, True),
+        (False, {"FORCE_COLOR": "0"}, True),  # https://force-color.org: any non-empty value
+        (False, {"FORCE_COLOR": ""}, False),
+        (False, {"FORCE_COLOR": "1", "TERM": "dumb"}, True),
+        (True, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
     ],
 )
-def test_should_color_honours_terminal_and_no_color(monkeypatch, tty, env, expected):
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_should_color_honours_terminal_no_color_and_force_color(monkeypatch, tty, env, expected):
     monkeypatch.setenv("TERM", "xterm-256color")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert should_color(_Stream(tty)) is expected
+
+
+@pytest.mark.parametrize("env", [{}, {"NO_COLOR": "1"}, {"FORCE_COLOR": "1"}, {"TERM": "dumb"}])
+@pytest.mark.parametrize("tty", [True, False])
+def test_color_always_and_never_win_over_the_environment_and_the_stream(monkeypatch, env, tty):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert should_color(_Stream(tty), "always") is True
+    assert should_color(_Stream(tty), "never") is False
 
 
 def test_should_color_is_false_for_streams_without_isatty():
