@@ -177,7 +177,7 @@ def _checked_saved_plan(
 def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
-    color = click.get_current_context().find_object(CliContext).colors(stream)
+    color = click.get_current_context().ensure_object(CliContext).colors(stream)
     click.echo(render(plan, "text", stream=stream, color=color, detailed=detailed), nl=False, err=output != "text")
 
 
