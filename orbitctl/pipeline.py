@@ -10,7 +10,7 @@ from dataclasses import replace
 from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.account.inventory import search_offers
 from orbitctl.account.observe import observe
-from orbitctl.apply.journal import Journal
+from orbitctl.apply.journal import Journal, account_of
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
 from orbitctl.plan import planner, pricing
@@ -24,15 +24,18 @@ def build_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     journal: Journal | None = None,
     progress: bool | None = None,
+    desired: Desired | None = None,
 ) -> tuple[Plan, Desired, Live]:
-    """Load the manifests, read the account, diff, and check availability and cost.
+    """Load the manifests (unless ``desired`` is what they hold, loaded already), read the
+    account, diff, and check availability and cost.
 
-    Numbers ``journal`` holds for this stack (bought, not configured) are adopted, not bought
-    again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
-    desired = load_manifests(manifest_paths)
+    Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
+    not bought again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    if desired is None:
+        desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
-    pending = journal.pending(desired.stack, live) if journal is not None else {}
+    pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live

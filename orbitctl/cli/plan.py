@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from orbitctl.apply.journal import Journal
+from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
@@ -43,9 +43,10 @@ def command(
     if out:
         check_out_is_not_a_manifest(out, manifests)
 
+    obj.state_anchors = manifests
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal()
+            client, manifests, parallelism=parallelism, journal=Journal(obj.state_dir / JOURNAL_FILENAME)
         )
     click.echo(render(plan, output, stream=sys.stdout), nl=False)
     if out:

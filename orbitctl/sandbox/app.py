@@ -38,6 +38,7 @@ def create_app(
     rate_limit: float | None = None,
     lose_purchase_responses: int = 0,
     fail_configure: int = 0,
+    hold_purchase_ms: float = 0,
     clock: Clock | None = None,
 ) -> SandboxApp:
     """The sandbox as a WSGI callable. ``state_path`` None keeps the account in memory.
@@ -52,6 +53,7 @@ def create_app(
         rate_limit=rate_limit,
         lose_purchase_responses=lose_purchase_responses,
         fail_configure=fail_configure,
+        hold_purchase_ms=hold_purchase_ms,
     )
     return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now)
 
@@ -245,6 +247,7 @@ class SandboxApp:
             if lost:
                 entry["response_lost"] = True
             draft.record(entry)
+        self.faults.hold_purchase()
         if lost:
             raise ApiError(
                 503, "Service unavailable (the sandbox dropped this purchase's response after it committed)."
