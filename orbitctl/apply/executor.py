@@ -24,6 +24,7 @@ from typing import Any
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
 from orbitctl.apply.configure import existing_number_body, rewrites_tags
+from orbitctl.apply.journal import intent_key
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Status
 from orbitctl.apply.purchase import OfferBook, check_returned, purchase_and_configure
 from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
@@ -98,8 +99,8 @@ class _Run:
             return ActionOutcome(
                 action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found
             )
-        if action.tag and action.id:
-            self.journal.clear(action.id)  # it carries its tag now
+        if action.tag and action.id:  # it carries its tag now: bought or sent by an earlier apply
+            self.journal.clear(action.id, *([intent_key(self.plan.stack, action.number)] if action.number else []))
         return ActionOutcome(action, Status.OK, **found)
 
     def release(self, action: Action) -> ActionOutcome:

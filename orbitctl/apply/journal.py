@@ -218,12 +218,13 @@ class Journal:
         self._change(settle)
         return entry
 
-    def clear(self, key: str) -> bool:
-        """Forget the entry of number id ``key`` (it carries its tag now), or of an intent's
-        ``JournalEntry.key`` (its purchase was refused). True if it was in the journal."""
+    def clear(self, *keys: str) -> bool:
+        """Forget the entries of number ids ``keys`` (they carry their tag now), or of intents'
+        ``JournalEntry.key`` (``intent_key``: the purchase was refused, or its number is tagged
+        now). True if any was in the journal."""
 
         def drop(entries: dict[str, JournalEntry]) -> bool:
-            return entries.pop(key, None) is not None
+            return [entries.pop(key, None) for key in keys] != [None] * len(keys)
 
         return self._change(drop)
 

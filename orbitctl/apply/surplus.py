@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, LIST_PAGE_MAX, NotFoundError, NumberRecord
@@ -26,16 +27,23 @@ from orbitctl.plan import planner
 
 def reread(client: Any, live: Live, changed: set[str], *, parallelism: int = DEFAULT_PARALLELISM) -> Live:
     """The account now: ``live`` (an earlier reading) brought up to date by one listing, fetching
-    the detail of the numbers ``live`` lacks and of those in ``changed`` (ids) only."""
+    the detail only of the numbers ``live`` lacks, of those in ``changed`` (ids), and of those it
+    saw untagged that were bought within ``RECENT`` of the newest (another apply may have tagged
+    them since: the numbers it bought while this one planned)."""
     known = {number.id: number for number in live.numbers}
     listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
     position = {record.id: index for index, record in enumerate(listed)}
-    numbers = [
-        replace(known[record.id], position=position[record.id])
-        for record in listed
-        if record.id in known and record.id not in changed
-    ]
-    fetch = [record for record in listed if record.id not in known or record.id in changed]
+    newest = max((_created(record.get("created_at")) for record in listed), default=None)
+    recent = newest - RECENT if newest is not None else None
+
+    def stale(record: NumberRecord) -> bool:
+        number = known.get(record.id)
+        if number is None or record.id in changed:
+            return True
+        return number.owner is None and (recent is None or _created(number.created_at) >= recent)
+
+    numbers = [replace(known[record.id], position=position[record.id]) for record in listed if not stale(record)]
+    fetch = [record for record in listed if stale(record)]
 
     def detail(record: NumberRecord) -> LiveNumber | None:
         try:
@@ -47,6 +55,19 @@ def reread(client: Any, live: Live, changed: set[str], *, parallelism: int = DEF
         with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(fetch)))) as pool:
             numbers.extend(number for number in pool.map(detail, fetch) if number is not None)
     return Live(numbers=tuple(sorted(numbers, key=lambda number: number.id)))
+
+
+#: Untagged numbers bought this long before the account's newest are read again (by the API's
+#: clock, so that a client's clock set wrong does not matter).
+RECENT = timedelta(hours=1)
+
+
+def _created(value: Any) -> datetime:
+    """A ``created_at`` as a time; one that cannot be read counts as the newest (read again)."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def find_surplus(
