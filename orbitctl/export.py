@@ -7,7 +7,9 @@ its label (slugged, de-duplicated oldest first), else after the number. Configur
 as it is live; empty values are left out (an omitted key is not managed, so it cannot show as a
 change); a value most entries share is lifted into ``defaults``, and an entry that differs states
 its own value, or ``lifecycle.ignore_changes`` when its live value cannot be written in a manifest
-(a status of ``regulatory_hold``, differing SMS and voice webhooks, ...). Planning the result
+(a status of ``regulatory_hold``, differing SMS and voice webhooks, ...). Secrets are never
+written: every value a plan would mask is a ``${VARIABLE}`` placeholder (``placeholders.py``),
+and ``ExportResult.variables`` says which variables to set. With them set, planning the result
 shows only adopts; after apply, it shows nothing.
 """
 
@@ -20,11 +22,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 import yaml
-from jsonschema import Draft202012Validator
 
 from orbitctl import __version__
 from orbitctl.errors import OrbitctlError
@@ -33,6 +34,11 @@ from orbitctl.manifest.schema import manifest_schema
 from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
 from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
+from orbitctl.placeholders import DEFAULTS_OWNER, Placeholders, SecretVariable, secret_non_text
+from orbitctl.render.values import SENSITIVE, SENSITIVE_TEXT, mask_at
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 #: Stack and entry-name slugs, from the schema (the one source of the structural rules).
 STACK_PATTERN = re.compile(manifest_schema()["$defs"]["stack"]["pattern"])
@@ -90,6 +96,8 @@ class ExportResult:
     foreign_left_out: Mapping[str, int]
     #: one line each: numbers left out or keys left unmanaged, and why
     warnings: tuple[str, ...] = ()
+    #: the environment variables the manifest reads its secrets from
+    variables: tuple[SecretVariable, ...] = ()
 
 
 @dataclass
@@ -169,11 +177,14 @@ _SCHEMA_DEFS = {
     "sms_forwarding": "forwarding",
     "compliance_profile_id": "compliance_profile_id",
     "channel_config": "channel_config",
+    "agent_id": "agent_id",
 }
 
 
 @cache
 def _definition_validator(definition: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # here: importing it costs every command's start-up
+
     root = manifest_schema()
     return Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{definition}"})
 
@@ -198,7 +209,9 @@ def _writable_problem(key: str, value: Any) -> str | None:
     if not _definition_validator(definition).is_valid(value):
         rule = manifest_schema()["$defs"][definition]
         allowed = ", ".join(map(str, rule["enum"])) if "enum" in rule else rule.get("description")
-        return f"{key} {value!r} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
+        masked = mask_at((key,), value)  # warnings are printed: no secret in them
+        shown = SENSITIVE_TEXT if masked is SENSITIVE else repr(masked)
+        return f"{key} {shown} cannot be written in a manifest (allowed: {allowed or 'see the schema'})"
     if key in PHONE_KEYS and value and parse_number(value) is None:
         return f"{key} {value!r} is not a valid phone number for libphonenumber"
     return None
@@ -206,6 +219,7 @@ def _writable_problem(key: str, value: Any) -> str | None:
 
 def manifest_value(key: str, live: LiveNumber) -> Any:
     """What an entry states for ``key``: a value, ``_EMPTY`` (nothing live) or ``_Unwritable``."""
+    value: Any
     if key == "country":
         value = live.country
     elif key == "type":
@@ -220,12 +234,15 @@ def manifest_value(key: str, live: LiveNumber) -> Any:
             value = sorted(value or ())
         elif key in ("forwarding_number", "sms_forwarding"):
             value = value or ""
-        elif key == "compliance_profile_id":
+        elif key in ("compliance_profile_id", "agent_id"):
             value = value or None
         elif key == "webhook_url" and isinstance(value, dict):
             return _Unwritable("the SMS and voice webhooks differ")
         elif key == "status" and value == REGULATORY_HOLD:
             return _Unwritable("the number is in regulatory hold (attach a compliance profile)")
+        elif key == "channel_config" and (where := secret_non_text((key,), value)):
+            return _Unwritable(f"{where} is a secret that is not text, and a manifest takes secrets only "
+                               "as text from environment variables")
     problem = writable_problem(key, value)
     return _Unwritable(problem) if problem else _escape(value)
 
@@ -292,10 +309,10 @@ def stacks_on(live: Live) -> dict[str, int]:
 def choose_stack(live: Live, stack: str | None) -> str:
     """The stack to export: ``stack`` if given (checked), else the only stack on the account."""
     if stack is not None:
-        return _checked_stack(stack)
+        return checked_stack(stack)
     stacks = sorted(stacks_on(live))
     if len(stacks) == 1:
-        return _checked_stack(stacks[0])
+        return checked_stack(stacks[0])
     if not stacks:
         raise OrbitctlError(
             "no stack manages a number on this account yet: name the new stack with --stack "
@@ -307,7 +324,8 @@ def choose_stack(live: Live, stack: str | None) -> str:
     )
 
 
-def _checked_stack(stack: str) -> str:
+def checked_stack(stack: str) -> str:
+    """``stack`` when it is a stack name; else an OrbitctlError for ``--stack`` saying what is allowed."""
     if not STACK_PATTERN.fullmatch(stack):
         raise OrbitctlError(
             f"--stack {stack!r} is not a stack name (allowed: lowercase letters, digits and "
@@ -379,6 +397,10 @@ def export_manifest(
     defaults = _lift_defaults(entries)
     for entry in entries:
         _state_entry(entry, defaults, warnings, pin_problems)
+    placeholders = Placeholders(stack)
+    defaults = {key: placeholders.hide(value, (key,), DEFAULTS_OWNER) for key, value in defaults.items()}
+    for entry in entries:
+        entry.stated = {key: placeholders.hide(value, (key,), entry.name) for key, value in entry.stated.items()}
 
     text = _render(stack, defaults, entries, schema_ref=schema_ref)
     adopted = len(adoptable)
@@ -392,6 +414,7 @@ def export_manifest(
         unmanaged_left_out=unmanaged_left_out,
         foreign_left_out=dict(sorted(foreign.items())),
         warnings=tuple(warnings),
+        variables=tuple(placeholders.variables),
     )
 
 
@@ -453,7 +476,13 @@ def _state_entry(
 # --- text -------------------------------------------------------------------------------------
 
 
-class _ManifestDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's when built with it
+if TYPE_CHECKING:  # the same interface either way
+    _BaseDumper = yaml.SafeDumper
+else:  # libyaml's when PyYAML is built with it
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _ManifestDumper(_BaseDumper):
     """Block style, except lists of scalars, which read best inline: ``[sms, voice]``."""
 
 

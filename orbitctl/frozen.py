@@ -9,17 +9,24 @@ from typing import Any
 
 def freeze(value: Any) -> Any:
     """Return ``value`` with every dict made a read-only mapping and every list a tuple."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if value is None or isinstance(value, _SCALARS):  # first: the Mapping check is slow (an ABC)
+        return value
     if isinstance(value, (list, tuple)):
         return tuple(freeze(item) for item in value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
     return value
 
 
 def thaw(value: Any) -> Any:
     """The inverse of :func:`freeze`: plain dicts and lists, ready for JSON or deepdiff."""
-    if isinstance(value, Mapping):
-        return {key: thaw(item) for key, item in value.items()}
+    if value is None or isinstance(value, _SCALARS):
+        return value
     if isinstance(value, (list, tuple)):
         return [thaw(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: thaw(item) for key, item in value.items()}
     return value
+
+
+_SCALARS = (str, int, float)  # bool is an int

@@ -15,15 +15,18 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from orbitctl.frozen import thaw
-
 # --- constants: one place for each ------------------------------------------------------------
 
 #: Keys of an entry that decide which number is bought. Changing one on an existing entry whose
 #: live number no longer satisfies it is a ``replace``.
 SELECTION_KEYS = ("number", "country", "type", "area_code", "contains", "max_monthly_cost")
 
-#: Keys of an entry that are kept in sync with PUT /numbers/{id}.
+#: Configuration keys written through PUT /numbers/{phoneNumber}/routing (addressed by the
+#: phone number), not through the configure PUT.
+ROUTING_KEYS = ("agent_id",)
+
+#: Keys of an entry that are kept in sync with the API: by PUT /numbers/{id}, except the
+#: ROUTING_KEYS (last), which have an endpoint of their own.
 CONFIG_KEYS = (
     "label",
     "status",
@@ -34,6 +37,7 @@ CONFIG_KEYS = (
     "sms_forwarding",
     "compliance_profile_id",
     "channel_config",
+    *ROUTING_KEYS,
 )
 
 #: Configuration keys whose value is a set: order never makes a difference.
@@ -84,8 +88,15 @@ class Owner:
 
 def fingerprint(value: Any) -> str:
     """A stable sha256 of a JSON-like value (frozen or not), used to refuse stale saved plans."""
-    text = json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_thawed_or_text)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _thawed_or_text(value: Any) -> Any:
+    """For :func:`fingerprint`: a frozen mapping as a dict (tuples are lists to JSON already),
+    anything else not JSON (a Decimal) as its text; the same text as ``thaw`` would give, without
+    copying the whole value first."""
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 # --- Desired: what the manifest asks for ------------------------------------------------------
@@ -103,6 +114,10 @@ class SourceMark:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+#: What ``Selection.key()`` returns: the fields that decide an inventory search.
+SelectionKey = tuple[object, ...]
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which number to buy. ``number`` set means pinned: adopt it if on the account, else buy it."""
@@ -116,7 +131,7 @@ class Selection:
     #: capabilities asked for by the entry, used as a search filter when buying
     capabilities: tuple[str, ...] = ()
 
-    def key(self) -> tuple:
+    def key(self) -> SelectionKey:
         """Identity of the search this selection needs (one inventory search per distinct key)."""
         return (
             self.country,
@@ -141,8 +156,8 @@ class DesiredEntry:
 
     ``config`` holds only the configuration keys the manifest states (a key left out is not
     managed), normalised: ``tags`` and ``capabilities`` are tuples, ``channel_config`` a frozen
-    mapping, ``webhook_url``/``compliance_profile_id`` may be ``None``, ``forwarding_number`` and
-    ``sms_forwarding`` may be ``""`` for none. ``tags`` never contains the ownership tag.
+    mapping, ``webhook_url``/``compliance_profile_id``/``agent_id`` may be ``None``,
+    ``forwarding_number`` and ``sms_forwarding`` may be ``""`` for none. ``tags`` never contains the ownership tag.
     """
 
     name: str
@@ -324,6 +339,11 @@ class Plan:
     foreign: int = 0
     #: the manifest files the plan was made from, so ``apply PLANFILE`` can check them for changes
     manifest_paths: tuple[str, ...] = ()
+    #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
+    targets: tuple[str, ...] = ()
+    #: ``(old, new)`` entry names whose release and purchase look like a rename without
+    #: ``moved:`` (``plan/renames.py``): a hint to the user, never acted upon
+    suggested_moves: tuple[tuple[str, str], ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

@@ -13,7 +13,7 @@ from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal, account_of
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.plan import planner, pricing
+from orbitctl.plan import planner, pricing, targeting
 from orbitctl.progress import progress as progress_bar
 
 
@@ -24,19 +24,23 @@ def build_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     journal: Journal | None = None,
     progress: bool | None = None,
+    targets: Sequence[str] = (),
     desired: Desired | None = None,
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests (unless ``desired`` is what they hold, loaded already), read the
     account, diff, and check availability and cost.
 
     Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
-    not bought again. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    not bought again. ``targets`` (``--target``) limits the plan to those entries before it is
+    priced. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
     if desired is None:
         desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
+    if targets:
+        plan = targeting.restrict(plan, desired, live, targets)
     plan = price_plan(client, plan, parallelism=parallelism)
     return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
 

@@ -7,10 +7,12 @@ API key or anything else from the environment, but it does hold the configuratio
 (webhook URLs with their tokens, channel_config secrets): it is written readable by its owner
 only (mode 0600), and should be kept like any credential-bearing build artefact.
 
-A ``checksum`` (sha256 of the rest of the document) catches a file edited or damaged after it
-was saved. ``load_plan`` raises ``OrbitctlError`` naming the file and what is wrong for a missing
-or unreadable file, invalid JSON, another format version, a wrong checksum or a malformed
-structure; it never lets a traceback through.
+A ``checksum`` (sha256 of the rest of the document) catches a file damaged or edited by
+accident after it was saved; anyone can recompute it, so what guards against a deliberate edit is
+``apply``'s comparison with a fresh plan (``apply/compare.py``). ``load_plan`` raises
+``OrbitctlError`` naming the file and what is wrong for a missing or unreadable file, invalid
+JSON, another format version, a wrong checksum or a malformed structure; it never lets a
+traceback through.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -50,6 +52,8 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "stack": plan.stack,
         "desired_fingerprint": plan.desired_fingerprint,
         "manifest_paths": list(plan.manifest_paths),
+        "targets": list(plan.targets),
+        "suggested_moves": [list(pair) for pair in plan.suggested_moves],
         "unchanged": plan.unchanged,
         "monthly_cost_delta": str(plan.monthly_cost_delta),
         "currency": plan.currency,
@@ -207,6 +211,9 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
         unmanaged=read.count("unmanaged"),
         foreign=read.count("foreign"),
         manifest_paths=tuple(read.strings("manifest_paths")),
+        # absent from the files of orbitctl before --target: a plan of every entry
+        targets=tuple(read.strings("targets")) if "targets" in document else (),
+        suggested_moves=read.pairs("suggested_moves") if "suggested_moves" in document else (),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
@@ -312,6 +319,13 @@ class _Reader:
                 raise _Invalid(f"{self._path(key)}[{index}]", f"expected a string, found {_json_type(value)}")
         return values
 
+    def pairs(self, key: str) -> tuple[tuple[str, str], ...]:
+        values = self.array(key)
+        for index, value in enumerate(values):
+            if not (isinstance(value, list) and len(value) == 2 and all(isinstance(item, str) for item in value)):
+                raise _Invalid(f"{self._path(key)}[{index}]", f"expected a pair of strings, found {_json_type(value)}")
+        return tuple((old, new) for old, new in values)
+
     def mapping(self, key: str) -> dict:
         return self._typed(key, dict, "an object")
 
@@ -333,7 +347,7 @@ class _Reader:
             return None
         return self.decimal(key)
 
-    def done(self, also_allowed: set[str] = frozenset()) -> None:
+    def done(self, also_allowed: Collection[str] = frozenset()) -> None:
         unknown = sorted(set(self.value) - self.seen - set(also_allowed))
         if unknown:
             raise _Invalid(self._path(unknown[0]), "unknown key")

@@ -7,6 +7,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rich is imported only once a bar is shown
+    from rich.progress import Progress, TaskID
 
 #: Work shorter than this shows no bar at all.
 SHOW_AFTER_SECONDS = 0.5
@@ -20,8 +24,7 @@ class LazyProgress:
         self.enabled = enabled
         self._started = time.monotonic()
         self._lock = threading.Lock()
-        self._bar = None
-        self._task = None
+        self._bar: tuple[Progress, TaskID] | None = None  # the bar and its one task, once shown
 
     def update(self, done: int, total: int) -> None:
         if not self.enabled:
@@ -33,15 +36,16 @@ class LazyProgress:
                 from rich.console import Console
                 from rich.progress import Progress
 
-                self._bar = Progress(console=Console(stderr=True), transient=True)
-                self._bar.start()
-                self._task = self._bar.add_task(self.description, total=total)
-            self._bar.update(self._task, completed=done, total=total)
+                bar = Progress(console=Console(stderr=True), transient=True)
+                bar.start()
+                self._bar = (bar, bar.add_task(self.description, total=total))
+            bar, task = self._bar
+            bar.update(task, completed=done, total=total)
 
     def close(self) -> None:
         with self._lock:
             if self._bar is not None:
-                self._bar.stop()
+                self._bar[0].stop()
 
 
 @contextmanager

@@ -216,6 +216,8 @@ def actions(draw) -> Action:
     )
 
 
+_name = st.from_regex(r"^[a-z0-9][a-z0-9-]{0,35}$", fullmatch=True)
+
 plans = st.builds(
     Plan,
     stack=st.from_regex(r"^[a-z0-9][a-z0-9-]{0,15}$", fullmatch=True),
@@ -228,4 +230,6 @@ plans = st.builds(
     unmanaged=st.integers(0, 50),
     foreign=st.integers(0, 50),
     manifest_paths=st.lists(st.text(min_size=1, max_size=10), max_size=2).map(tuple),
+    targets=st.lists(_name, max_size=2, unique=True).map(tuple),
+    suggested_moves=st.lists(st.tuples(_name, _name), max_size=2, unique_by=lambda pair: pair[0]).map(tuple),
 )

@@ -16,6 +16,8 @@ API_PREFIX = "/api/v1/numbers"
 
 #: The header that carries the API key.
 API_KEY_HEADER = "X-API-Key"
+#: The environment variable that holds the API key.
+API_KEY_VARIABLE = "ORBIT_API_KEY"
 
 #: How many API requests orbitctl runs at once unless told (``--parallelism``).
 DEFAULT_PARALLELISM = 16
@@ -37,6 +39,13 @@ CONFIGURE_KEYS = (
     "tags",
     "channel_config",
 )
+
+
+def routing_body(agent_id: str | None) -> dict[str, Any]:
+    """The body of PUT /numbers/{phoneNumber}/routing. The API page names the endpoint and its
+    field, ``agent_id``, but shows no request body: this is orbitctl's reading of it, kept here
+    so that it is one line to change. ``None`` removes the agent."""
+    return {"agent_id": agent_id}
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,22 @@ class NumberRecord:
     """
 
     id: str
+    number: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.fields.get(key, default)
+
+
+@dataclass(frozen=True)
+class RoutingRecord:
+    """What PUT /numbers/{phoneNumber}/routing answered, for ``number``.
+
+    The page documents no response for it: ``fields`` holds the object the API returned in
+    ``data`` (empty when it returned no body), so callers tell ``"agent_id" in fields`` from its
+    absence and read the number back (GET /numbers/{id}) when it is absent.
+    """
+
     number: str
     fields: Mapping[str, Any] = field(default_factory=dict)
 

@@ -20,9 +20,9 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -30,6 +30,7 @@ import httpx
 from orbitctl import __version__
 from orbitctl.account.api import (
     API_KEY_HEADER,
+    API_KEY_VARIABLE,
     API_PREFIX,
     CONFIGURE_KEYS,
     DEFAULT_BASE_URL,
@@ -43,10 +44,13 @@ from orbitctl.account.api import (
     OrbitError,
     PortingRequest,
     RateLimitedError,
+    RoutingRecord,
     ServerError,
     TransportError,
     ValidationError,
+    routing_body,
 )
+from orbitctl.account.redact import redact
 from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
@@ -54,6 +58,9 @@ from orbitctl.frozen import freeze, thaw
 __all__ = ["POOL_SIZE", "OrbitClient"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=OrbitError)
 
 #: Connections kept per client: enough for the largest parallelism orbitctl allows (64).
 POOL_SIZE = 64
@@ -74,13 +81,13 @@ class _ApiKeyAuth(httpx.Auth):
     def __init__(self, api_key: str):
         self._api_key = api_key
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[API_KEY_HEADER] = self._api_key
         yield request
 
     def redact(self, text: str) -> str:
-        """``text`` with the key masked, should a server ever echo it back."""
-        return text.replace(self._api_key, "***")
+        """``text`` with the key masked, should a server ever echo it back (in part, in any case)."""
+        return redact(text, self._api_key)
 
     def __repr__(self) -> str:
         return "<API key (hidden)>"
@@ -139,7 +146,7 @@ class OrbitClient:
         Keyword arguments go to the constructor; an explicit ``base_url`` wins over the environment.
         """
         env = os.environ if environ is None else environ
-        api_key = (env.get("ORBIT_API_KEY") or "").strip()
+        api_key = (env.get(API_KEY_VARIABLE) or "").strip()
         if not api_key:
             raise OrbitctlError(
                 "ORBIT_API_KEY is not set: export your Orbit API key first "
@@ -280,6 +287,26 @@ class OrbitClient:
         response = self._send("PUT", path, action, body={key: thaw(value) for key, value in fields.items()})
         return self._read_number(response, action)
 
+    def route(self, phone_number: str, agent_id: str | None) -> RoutingRecord:
+        """PUT /numbers/{phoneNumber}/routing: the AI agent that answers ``phone_number``'s calls
+        and messages (``None``: no agent). Addressed by the phone number (``+`` URL-encoded), not
+        the id. The body is :func:`orbitctl.account.api.routing_body` (``{"agent_id": ...}``): the
+        page names the field, not the body. Retried like any PUT (setting an agent twice is
+        harmless). The page documents no response: the record holds whatever object came back,
+        empty for none; read the number back when it lacks ``agent_id``."""
+        if agent_id is not None and (not isinstance(agent_id, str) or not agent_id):
+            raise ValueError(f"route() needs an agent id (a non-empty string) or None, not {agent_id!r}")
+        if not isinstance(phone_number, str) or not phone_number:
+            raise ValueError(f"route() needs the phone number (e.g. '+14155550100'), not {phone_number!r}")
+        path = f"{API_PREFIX}/{quote(phone_number, safe='')}/routing"
+        action = f"Routing {phone_number} to agent {agent_id!r}" if agent_id else f"Removing {phone_number}'s agent"
+        response = self._send("PUT", path, action, body=routing_body(agent_id))
+        if response is None or not response.content.strip():  # 204 No Content, or an empty 200
+            return RoutingRecord(number=phone_number)
+        return self._read(
+            response, action, dict, lambda envelope: RoutingRecord(number=phone_number, fields=freeze(envelope["data"]))
+        )
+
     def release(self, number_id: str) -> None:
         """DELETE /numbers/{id}. A 404 on a retry after an attempt whose outcome was unknown
         counts as done: that attempt released the number."""
@@ -312,6 +339,15 @@ class OrbitClient:
         response = self._send("POST", f"{API_PREFIX}/porting", action, body=body)
         return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
 
+    def get_port(self, port_id: str) -> PortingRequest:
+        """GET /porting/{id}: a porting request as it stands now (``status`` moves from
+        ``pending`` through ``in_progress`` to ``completed``)."""
+        if not isinstance(port_id, str) or not port_id:
+            raise ValueError(f"a porting request id (e.g. 'port_abc123') is needed, not {port_id!r}")
+        action = f"Reading porting request {port_id}"
+        response = self._send("GET", f"{API_PREFIX}/porting/{quote(port_id, safe='')}", action)
+        return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
+
     # --- one request, with retries ------------------------------------------------------------
 
     def _send(
@@ -323,8 +359,8 @@ class OrbitClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         absent_means_done: bool = False,
-    ) -> httpx.Response | None:
-        """Send one request, retrying per the policy. Returns the successful response, or None
+    ) -> httpx.Response:
+        """Send one request, retrying per the policy. Returns the successful response, or the 404
         when ``absent_means_done`` and a retry found nothing after an uncertain attempt. Raises
         the typed error of the final status, or TransportError when no response came at all."""
         retryable = method in RETRYABLE_METHODS
@@ -347,7 +383,7 @@ class OrbitClient:
             status = response.status_code
             if absent_means_done and uncertain and status == 404:
                 logger.info("%s %s: 404 after an uncertain attempt; counted as done", method, path)
-                return None
+                return response
             if status in RETRYABLE_STATUSES and retry < max_retries:
                 uncertain = uncertain or status != 429
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -371,7 +407,9 @@ class OrbitClient:
     def _read_number(self, response: httpx.Response, action: str) -> NumberRecord:
         return self._read(response, action, dict, lambda envelope: _number_record(envelope["data"]))
 
-    def _read(self, response: httpx.Response, action: str, expected: type, build: Callable[[dict], Any]) -> Any:
+    def _read(
+        self, response: httpx.Response, action: str, expected: type, build: Callable[[dict[str, Any]], _T]
+    ) -> _T:
         """``build(envelope)`` of a successful response whose ``data`` is of the ``expected`` JSON
         type; else OrbitError, saying what came instead."""
         try:
@@ -407,6 +445,7 @@ class OrbitClient:
         after = f" after {attempts} attempts" if attempts > 1 else ""
         field_errors: dict[str, str] = {}
         extra: dict[str, Any] = {}
+        cls: type[OrbitError]
 
         if status in (401, 403):
             cls, what = AuthenticationError, "Orbit refused the API key; check ORBIT_API_KEY"
@@ -469,7 +508,7 @@ class OrbitClient:
             message += "; the request was not sent, so nothing changed"
         return self._error(TransportError, message, outcome_unknown=outcome_unknown)
 
-    def _error(self, cls: type, message: str, *, response: httpx.Response | None = None, **kw: Any) -> Any:
+    def _error(self, cls: type[_E], message: str, *, response: httpx.Response | None = None, **kw: Any) -> _E:
         """An exception of ``cls`` whose message is free of the key and names the request id."""
         request_id = _request_id(response) if response is not None else None
         if request_id:
@@ -639,7 +678,8 @@ def _request_id(response: httpx.Response) -> str | None:
 
 
 def _content_type(response: httpx.Response) -> str:
-    return response.headers.get("Content-Type", "no content type").split(";")[0]
+    content_type: str = response.headers.get("Content-Type", "no content type")
+    return content_type.split(";")[0]
 
 
 def _preview(response: httpx.Response) -> str:

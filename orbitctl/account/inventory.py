@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import phonenumbers
 
@@ -16,7 +16,7 @@ SEARCHABLE_CAPABILITIES = ("sms", "voice", "mms", "whatsapp")
 
 
 class InventorySource(Protocol):
-    def search_available(self, country: str, **filters) -> list[AvailableNumber]: ...
+    def search_available(self, country: str, **filters: Any) -> list[AvailableNumber]: ...
 
 
 def search_limit(wanted: int) -> int:

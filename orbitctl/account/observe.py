@@ -1,7 +1,8 @@
 """Read the account: every number, then the detail of each in parallel -> Live.
 
-List items lack tags and webhooks, so each number's detail is fetched (bounded by
-``parallelism``), except where the list item already carries every field the plan compares.
+List items lack tags, webhooks and the agent, so each number's detail is fetched (bounded by
+``parallelism``), except where the list item already carries every field the plan compares
+(``agent_id`` included: a list that shows the rest but not the agent still needs the detail).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ COMPARED_FIELDS = frozenset(
         "sms_forwarding",
         "compliance_profile_id",
         "channel_config",
+        "agent_id",
     }
 )
 
 #: Live values that mean "none": normalised to what the manifest writes for none.
 _EMPTY_STRING_KEYS = ("forwarding_number", "sms_forwarding")
-_NULLABLE_KEYS = ("compliance_profile_id",)
+_NULLABLE_KEYS = ("compliance_profile_id", "agent_id")
 
 
 class NumberSource(Protocol):

@@ -44,7 +44,7 @@ class RetryPolicy:
         """The longest wait before retry number ``retry`` (0 for the first): base·2^retry, capped."""
         if retry >= 64:  # 2**64 · base overflows nothing in Python, but is far past any cap
             return self.backoff_cap
-        return min(self.backoff_cap, self.backoff_base * (2**retry))
+        return min(self.backoff_cap, self.backoff_base * 2.0**retry)
 
     def delay(
         self,

@@ -1,17 +1,20 @@
 """The PUT /numbers/{id} an action sends, and the read-back check of what the API returned.
 
 Tags are always sent as the full set (the API replaces them): the user's tags (the manifest's,
-or the live ones when the entry does not manage tags) plus the ownership tag, if any.
+or the live ones when the entry does not manage tags) plus the ownership tag, if any. The
+routing keys (``agent_id``) never go in this PUT: ``routing.py`` sends them after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from orbitctl.account.api import OrbitError
 from orbitctl.apply.outcome import Mismatch
 from orbitctl.frozen import thaw
-from orbitctl.model import REGULATORY_HOLD, SET_VALUED_KEYS, Action, ActionKind, Owner
+from orbitctl.model import REGULATORY_HOLD, ROUTING_KEYS, SET_VALUED_KEYS, Action, ActionKind, Owner
 from orbitctl.plan.diff import EMPTY_MEANS_NONE
 
 #: What a number bought in regulatory hold must not be sent: the API decides when it is active.
@@ -40,7 +43,7 @@ def strip_stack_tags(tags: Iterable[str], stack: str) -> list[str]:
 
 def new_number_body(action: Action, *, held: bool = False) -> dict[str, Any]:
     """The PUT for a number just bought (purchase or replace): the whole configuration + tag."""
-    body = {key: thaw(value) for key, value in action.config.items()}
+    body = {key: thaw(value) for key, value in action.config.items() if key not in ROUTING_KEYS}
     body["tags"] = full_tags(body.get("tags") or (), action.tag)
     if held:
         for key in _HELD_SKIP_KEYS:
@@ -64,7 +67,7 @@ def existing_number_body(action: Action, *, stack: str, live_tags: Iterable[str]
     """
     if action.kind is ActionKind.ORPHAN:
         return {"tags": strip_stack_tags(live_tags or (), stack)}
-    body = {change.key: thaw(change.after) for change in action.changes}
+    body = {change.key: thaw(change.after) for change in action.changes if change.key not in ROUTING_KEYS}
     if "tags" in body:
         body["tags"] = full_tags(body["tags"] or (), action.tag)
     elif action.kind in (ActionKind.ADOPT, ActionKind.MOVE):
@@ -115,6 +118,17 @@ def read_back(asked: Mapping[str, Any], returned: Mapping[str, Any]) -> tuple[Mi
         elif _normal(key, value) != _normal(key, got):
             mismatches.append(Mismatch(key, thaw(value), thaw(got)))
     return tuple(mismatches)
+
+
+def check_returned(client: Any, number_id: str, asked: Mapping[str, Any], returned: Any) -> tuple[Mismatch, ...]:
+    """Read-back: compare what a request returned (``returned.fields``: a NumberRecord or a
+    RoutingRecord) with what was ``asked``; keys the response lacks are read with a GET of the
+    number."""
+    fields = dict(returned.fields)
+    if missing_keys(asked, fields):
+        with contextlib.suppress(OrbitError):  # still missing: read_back reports them as not taken
+            fields.update(client.get_number(number_id).fields)
+    return read_back(asked, fields)
 
 
 def is_held(record: Mapping[str, Any]) -> bool:

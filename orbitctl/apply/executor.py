@@ -14,19 +14,21 @@ before this runs; the executor only executes.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
-from orbitctl.apply.configure import existing_number_body, rewrites_tags
+from orbitctl.apply.configure import check_returned, existing_number_body, rewrites_tags
 from orbitctl.apply.journal import intent_key
-from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Status
-from orbitctl.apply.purchase import OfferBook, check_returned, purchase_and_configure
+from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
+from orbitctl.apply.purchase import OfferBook, purchase_and_configure
+from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
 from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
 
 #: Called once per finished action, never from two threads at once.
@@ -73,9 +75,14 @@ class _Run:
         return number
 
     def configure(self, action: Action) -> ActionOutcome:
-        """Adopt, update, move, orphan: one PUT, then the read-back. A PUT that rewrites the tags
-        (and so who owns the number) is sent only if a fresh read shows the number as planned."""
-        found = {"id": action.id, "number": action.number}
+        """Adopt, update, move, orphan: the configure PUT, then the routing request (``agent_id``),
+        each only when it has something to change and each read back. A PUT that rewrites the
+        tags (and so who owns the number) is sent only if a fresh read shows the number as
+        planned; the routing request is not sent when the PUT failed or its tags were not taken.
+        When an action makes both requests and one fails, the outcome says which."""
+        assert action.id is not None and action.number is not None, "the planner names the live number"
+        found = _Found(id=action.id, number=action.number)
+        routing = existing_number_routing(action)
         try:
             live_tags = None
             if rewrites_tags(action):
@@ -84,23 +91,45 @@ class _Run:
                     return _changed_since_plan(action, "changed")
                 live_tags = current.raw_tags
             body = existing_number_body(action, stack=self.plan.stack, live_tags=live_tags)
-            if not body:
+            if not body and not routing:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
-            returned = self.client.configure(action.id, **body)
-            mismatches = check_returned(self.client, action.id, body, returned)
+            mismatches: tuple[Mismatch, ...] = ()
+            if body:
+                mismatches = check_returned(self.client, action.id, body, self.client.configure(action.id, **body))
         except NotFoundError:
             return ActionOutcome(
                 action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found
             )
         except OrbitError as problem:
-            return ActionOutcome(action, Status.FAILED, str(problem), **found)
-        if mismatches:
-            listed = "; ".join(str(mismatch) for mismatch in mismatches)
-            return ActionOutcome(
-                action, Status.FAILED, f"the API did not take: {listed}", mismatches=mismatches, **found
-            )
-        if action.tag and action.id:  # it carries its tag now: bought or sent by an earlier apply
+            if routing:
+                message = f"{CONFIGURE_REQUEST} failed: {problem}; {ROUTING_REQUEST} was not sent"
+            else:
+                message = str(problem)
+            return ActionOutcome(action, Status.FAILED, message, **found)
+        tags_taken = not any(mismatch.key == "tags" for mismatch in mismatches)
+        if body and tags_taken and action.tag and action.id:
+            # it carries its tag now: bought, or sent by an earlier apply
             self.journal.clear(action.id, *([intent_key(self.plan.stack, action.number)] if action.number else []))
+        routed = ""
+        if routing and not tags_taken:
+            routed = f"; {ROUTING_REQUEST} was not sent"
+        elif routing:
+            try:
+                mismatches += send_routing(
+                    self.client, number_id=action.id, phone_number=action.number, wanted=routing
+                )
+            except OrbitError as problem:
+                done = f"{CONFIGURE_REQUEST} succeeded; " if body and not mismatches else ""
+                taken = f"; the API did not take: {_listed(mismatches)}" if mismatches else ""
+                return ActionOutcome(
+                    action, Status.FAILED, f"{done}{ROUTING_REQUEST} failed: {problem}{taken}",
+                    mismatches=mismatches, **found,
+                )
+        if mismatches:
+            return ActionOutcome(
+                action, Status.FAILED, f"the API did not take: {_listed(mismatches)}{routed}",
+                mismatches=mismatches, **found,
+            )
         return ActionOutcome(action, Status.OK, **found)
 
     def release(self, action: Action) -> ActionOutcome:
@@ -108,7 +137,7 @@ class _Run:
         counts as released."""
         number = self.live.get(action.id or "")
         saved = _release_saving(action, number)
-        found = {"id": action.id, "number": action.number}
+        found = _Found(id=action.id, number=action.number)
         try:
             if self.unchanged_since_plan(action) is None:
                 return _changed_since_plan(action, "released")
@@ -155,6 +184,17 @@ def _interrupted_replace(action: Action, bought: ActionOutcome) -> ActionOutcome
         status=Status.FAILED,
         message=f"{bought.message}; interrupted before releasing the old number {action.number} (plan again)",
     )
+
+
+class _Found(TypedDict):
+    """The number an outcome is about, as ``ActionOutcome`` keywords."""
+
+    id: str | None
+    number: str | None
+
+
+def _listed(mismatches: tuple[Mismatch, ...]) -> str:
+    return "; ".join(str(mismatch) for mismatch in mismatches)
 
 
 def _changed_since_plan(action: Action, verb: str) -> ActionOutcome:
@@ -255,7 +295,7 @@ def execute(
             (
                 i,
                 a,
-                (lambda action, b=bought[i]: run.release_replaced(action, b))
+                functools.partial(run.release_replaced, bought=bought[i])
                 if a.kind is ActionKind.REPLACE
                 else run.release,
                 True,

@@ -7,9 +7,9 @@ against the account and the manifest before any of it runs.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
+from orbitctl.apply.compare import first_difference
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import RELEASING_KINDS, Action, Desired, Live, Plan
 
@@ -85,17 +85,13 @@ def check_prevent_release(plan: Plan, desired: Desired) -> None:
         raise GateError(problems, advice="Nothing was changed.")
 
 
-def _signature(actions: Iterable[Action]) -> Counter:
-    """What a plan does, ignoring which inventory rows purchases would pick."""
-    return Counter((action.kind, action.name, action.id, action.previous_name) for action in actions)
-
-
 def check_saved_plan(
     saved: Plan, *, desired: Desired, live: Live, fresh: Plan, source: str, journaled: Mapping[str, str] | None = None
 ) -> None:
     """Refuse a saved plan that no longer fits: the manifest changed, a number it touches changed
-    or left, a number it releases is not (or no longer) this stack's, or a fresh plan from the
-    same manifest and account would do something else (say, the purchases were made meanwhile).
+    or left, a number it releases is not (or no longer) this stack's, or ``fresh``, a plan of the
+    same manifests made now, differs from it in any action or value (``compare.first_difference``:
+    the purchases were made meanwhile, say, or the file was edited and its checksum recomputed).
 
     ``journaled`` maps ids of numbers the journal says were bought for this stack (untagged) to
     their entry: such a number may be released as that entry's surplus."""
@@ -127,12 +123,12 @@ def check_saved_plan(
                 continue
         if action.live_fingerprint and action.live_fingerprint != number.fingerprint:
             problems.append(f"{action.name}: number {number.number} changed on the account since the plan was made")
-    if not problems and _signature(saved.actions) != _signature(fresh.actions):
-        problems.append(
-            "the account changed since the plan was made: a plan made now would do something else"
-        )
+    advice = f"Nothing was changed. Make a new plan (orbitctl plan ... --out {source}) and review it."
     if problems:
+        raise GateError([f"the saved plan {source} is stale: {problem}" for problem in problems], advice=advice)
+    difference = first_difference(saved, fresh)
+    if difference:
         raise GateError(
-            [f"the saved plan {source} is stale: {problem}" for problem in problems],
-            advice=f"Nothing was changed. Make a new plan (orbitctl plan ... --out {source}) and review it.",
+            [f"the saved plan {source} is stale or was edited: a plan made now would differ: {difference}"],
+            advice=advice,
         )

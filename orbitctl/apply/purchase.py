@@ -1,4 +1,5 @@
-"""Buying a number: pick, purchase, configure, read back — and never buy the same thing twice.
+"""Buying a number: pick, purchase, configure (then route to its agent), read back — and never
+buy the same thing twice.
 
 - Picks come from a fresh inventory search at apply time, in the planner's pick order
   (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number). Workers buying
@@ -15,6 +16,8 @@
   5xx), the account is read to learn whether the number was bought; only when it is not there is
   the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all). A number found there
   that already carries an ownership tag was bought by another apply: it is taken, like a 409.
+- An entry's ``agent_id`` is set once the number carries its tag (``routing.py``); when that
+  request fails the number is kept and tagged, and the next plan shows the agent to set.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from orbitctl.account.api import (
     TransportError,
 )
 from orbitctl.account.inventory import search_offers
-from orbitctl.apply.configure import is_held, missing_keys, new_number_body, read_back
+from orbitctl.apply.configure import check_returned, is_held, new_number_body
 from orbitctl.apply.journal import JournalEntry, account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
+from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
 from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
 from orbitctl.plan.pricing import candidates, describe, pinned_numbers
 
@@ -392,6 +396,19 @@ def purchase_and_configure(
     # it: the journal keeps no number that carries its tag.
     with contextlib.suppress(OSError):
         journal.clear(record.id)
+    routing = new_number_routing(action)
+    if routing:
+        try:
+            mismatches += send_routing(client, number_id=record.id, phone_number=record.number, wanted=routing)
+        except OrbitError as problem:
+            return ActionOutcome(
+                action,
+                Status.FAILED,
+                f"bought and configured {record.number}, but {ROUTING_REQUEST} failed: {problem}; the "
+                "next apply sets its agent",
+                mismatches=mismatches,
+                **bought,
+            )
     if mismatches:
         listed = "; ".join(str(mismatch) for mismatch in mismatches)
         return ActionOutcome(
@@ -405,15 +422,3 @@ def purchase_and_configure(
         " (in regulatory hold: it activates once the carrier approves it)" if held else ""
     )
     return ActionOutcome(action, Status.OK, message, **bought)
-
-
-def check_returned(
-    client: Any, number_id: str, asked: Mapping[str, Any], returned: NumberRecord
-) -> tuple[Mismatch, ...]:
-    """Read-back: compare what the PUT returned with what was asked; keys the response lacks are
-    read with a GET of the number."""
-    fields = dict(returned.fields)
-    if missing_keys(asked, fields):
-        with contextlib.suppress(OrbitError):  # still missing: read_back reports them as not taken
-            fields.update(client.get_number(number_id).fields)
-    return read_back(asked, fields)

@@ -6,6 +6,7 @@ import errno
 import io
 import os
 import sys
+from typing import NoReturn
 
 import click
 
@@ -26,23 +27,21 @@ class OrbitctlGroup(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as problem:
-            problem.exit_code = EXIT_ERROR
-            raise
+            _exit_with_usage_error(problem)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except click.NoSuchOption as problem:
             if problem.option_name in self._global_option_names():
-                problem.message = (
+                _exit_with_usage_error(click.UsageError(
                     f"{problem.option_name} is an option of orbitctl itself: put it before the "
-                    f"command, as in 'orbitctl {problem.option_name} plan numbers.yaml'"
-                )
-            problem.exit_code = EXIT_ERROR
-            raise
+                    f"command, as in 'orbitctl {problem.option_name} plan numbers.yaml'",
+                    ctx=problem.ctx,
+                ))
+            _exit_with_usage_error(problem)
         except click.UsageError as problem:
-            problem.exit_code = EXIT_ERROR
-            raise
+            _exit_with_usage_error(problem)
         except (OrbitctlError, OrbitError) as problem:
             click.echo(f"Error: {problem}", err=True)
             raise click.exceptions.Exit(EXIT_ERROR) from None
@@ -60,6 +59,12 @@ class OrbitctlGroup(click.Group):
 
     def _global_option_names(self) -> set[str]:
         return {name for param in self.params for name in getattr(param, "opts", ())}
+
+
+def _exit_with_usage_error(problem: click.UsageError) -> NoReturn:
+    """Show a usage error as click does, then exit 1 rather than click's 2."""
+    problem.show()
+    raise click.exceptions.Exit(EXIT_ERROR) from None
 
 
 def _drop_unwritten_output() -> None:
@@ -105,9 +110,9 @@ def _escape_what_the_terminal_cannot_show() -> None:
 
 
 def _register() -> None:
-    from orbitctl.cli import apply, export, plan, port, sandbox, validate
+    from orbitctl.cli import apply, export, listing, plan, port, sandbox, schema, show, validate
 
-    for module in (validate, plan, apply, export, port, sandbox):
+    for module in (validate, plan, show, apply, export, listing, port, schema, sandbox):
         cli.add_command(module.command)
 
 

@@ -18,7 +18,7 @@ from orbitctl.apply.journal import JOURNAL_FILENAME, Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import DURATION, output_option, parallelism_option
+from orbitctl.cli.options import DURATION, output_option, parallelism_option, target_option, warn_if_targeted
 from orbitctl.cli.signals import Interruption
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest import load_manifests
@@ -27,6 +27,7 @@ from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
+from orbitctl.render.values import format_delta
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
 CONFIRM_WORD = "yes"
@@ -83,6 +84,7 @@ def is_plan_file(path: str) -> bool:
     help="text: the plan and one line per action as it ends; json: the outcomes as one JSON document "
     "(the lines then go to stderr).",
 )
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -94,6 +96,7 @@ def command(
     lock_timeout: float,
     parallelism: int,
     output: str,
+    targets: tuple[str, ...],
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
 
@@ -106,6 +109,11 @@ def command(
     if plan_files and len(sources) > 1:
         raise OrbitctlError(
             f"{plan_files[0]} is a saved plan: apply takes either one saved plan or manifests, not both"
+        )
+    if plan_files and targets:
+        raise OrbitctlError(
+            f"--target cannot be given with the saved plan {plan_files[0]}: a saved plan keeps the targets "
+            "it was made with (orbitctl plan --target NAME --out FILE)"
         )
     interruption = Interruption()
     with interruption.handled():
@@ -120,6 +128,7 @@ def command(
                 parallelism=parallelism,
                 output=output,
                 interruption=interruption,
+                targets=targets,
             )
         except KeyboardInterrupt:
             signal = interruption.received or "Ctrl-C"
@@ -139,6 +148,7 @@ def _apply(
     parallelism: int,
     output: str,
     interruption: Interruption,
+    targets: tuple[str, ...],
 ) -> ApplyResult | None:
     """Load, lock the stack, plan, pass the gates, confirm, execute, check for a surplus, report.
     None when there was nothing to do."""
@@ -169,8 +179,15 @@ def _apply(
             )
         else:
             plan, _, live = build_plan(
-                client, manifests, parallelism=parallelism, journal=journal, progress=show_progress, desired=desired
+                client,
+                manifests,
+                parallelism=parallelism,
+                journal=journal,
+                progress=show_progress,
+                targets=targets,
+                desired=desired,
             )
+        warn_if_targeted(plan)
         journal.prune(live, account_of(client), observed_at=observed_at)
 
         _show_plan(plan, output)
@@ -193,6 +210,9 @@ def _apply(
         if not interruption.stop.is_set():
             result = _check_surplus(client, desired, live, result, journal=journal, parallelism=parallelism)
     _finish(result, output)
+    if plan.targets:
+        click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
+                   "Run orbitctl plan without --target to see what else the manifests ask for.", err=True)
     if interruption.stop.is_set():
         click.echo(_interrupted_message(interruption.received or "a signal", result, journal), err=True)
     return result
@@ -201,10 +221,21 @@ def _apply(
 def _checked_saved_plan(
     plan: Plan, desired: Desired, source: str, client, *, parallelism: int, journal: Journal, progress: bool
 ) -> tuple[Plan, Live]:
-    """The plan saved in ``source`` and the account as read now, once the plan is checked against
-    a fresh plan of the manifests it names (``gates.check_saved_plan``, ``check_prevent_release``)."""
+    """The plan to carry out for the saved plan ``plan`` (read from ``source``; its manifests
+    loaded already: ``desired``), and the account as read now.
+
+    The saved plan is checked against a fresh plan of the manifests it names
+    (``gates.check_saved_plan``: identical in every action and value, ``check_prevent_release``);
+    what is carried out is then the fresh plan, so that the costs (re-priced from the inventory)
+    and the account counts the gates use come from the account, never from the file."""
     fresh, desired, live = build_plan(
-        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, desired=desired
+        client,
+        plan.manifest_paths,
+        parallelism=parallelism,
+        journal=journal,
+        progress=progress,
+        targets=plan.targets,
+        desired=desired,
     )
     gates.check_saved_plan(
         plan,
@@ -215,7 +246,14 @@ def _checked_saved_plan(
         journaled=journal.pending(plan.stack, live, account_of(client)),
     )
     gates.check_prevent_release(plan, desired)
-    return plan, live
+    if fresh.monthly_cost_delta != plan.monthly_cost_delta:
+        click.echo(
+            f"Note: the monthly cost changed since the plan was made: "
+            f"{format_delta(plan.monthly_cost_delta, plan.currency)} then, "
+            f"{format_delta(fresh.monthly_cost_delta, fresh.currency)} now.",
+            err=True,
+        )
+    return fresh, live
 
 
 def _show_plan(plan: Plan, output: str) -> None:

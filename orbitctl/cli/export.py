@@ -10,13 +10,14 @@ import click
 from orbitctl.account.observe import observe
 from orbitctl.atomicfile import write_atomically
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import one_line_text, parallelism_option
+from orbitctl.cli.options import example, one_line_text, parallelism_option
+from orbitctl.cli.schema import schema_text
 from orbitctl.export import DEFAULT_SCHEMA_REF, ExportResult, choose_stack, export_manifest
 from orbitctl.model import Live
 from orbitctl.progress import progress
 
 
-@click.command("export")
+@click.command("export", epilog=example("orbitctl export --stack prod --unmanaged --out numbers.yaml"))
 @click.option(
     "--stack",
     default=None,
@@ -40,7 +41,8 @@ from orbitctl.progress import progress
     "schema_ref",
     default=None,
     help="Path or URL of manifest.schema.json for the editor comment at the top. Default: "
-    "schemas/manifest.schema.json of the current directory, relative to the manifest's folder.",
+    "schemas/manifest.schema.json of the current directory, relative to the manifest's folder "
+    "(with --out, written there from this orbitctl when missing).",
 )
 @parallelism_option
 @click.pass_obj
@@ -76,6 +78,11 @@ def command(
         click.echo(result.text, nl=False)
     for line in result.warnings:
         click.echo(f"Warning: {line}", err=True)
+    if result.variables:
+        click.echo(secrets_note(result), err=True)
+    note = provide_schema(Path(DEFAULT_SCHEMA_REF), write=out is not None) if schema_ref is None else None
+    if note:
+        click.echo(note, err=True)
     click.echo(summary(result, out), err=True)
 
 
@@ -84,6 +91,38 @@ def default_schema_ref(out: str | None) -> str:
     folder = os.path.dirname(os.path.abspath(out)) if out else os.getcwd()
     relative = os.path.relpath(os.path.abspath(DEFAULT_SCHEMA_REF), folder)
     return Path(relative).as_posix()
+
+
+def provide_schema(path: Path, *, write: bool) -> str | None:
+    """Make the default schema comment resolve: write this orbitctl's manifest schema to ``path``
+    when it is missing and ``write``. What was done, or what to do, as a line for stderr; None
+    when ``path`` holds the schema already."""
+    current = schema_text()
+    if path.is_file():
+        try:
+            if path.read_text(encoding="utf-8") == current:
+                return None
+        except (OSError, UnicodeDecodeError):
+            pass
+        return (f"Warning: {path.as_posix()} is not this orbitctl's manifest schema (an older version?): "
+                f"refresh it with: orbitctl schema --out {path.as_posix()}")
+    if not write:
+        return (f"The schema comment points at {path.as_posix()}, which does not exist here: "
+                f"write it with: orbitctl schema --out {path.as_posix()}")
+    write_atomically(path, current, what="the schema")
+    return (f"Wrote this orbitctl's manifest schema to {path.as_posix()}, where the schema comment points "
+            "(commit it too).")
+
+
+def secrets_note(result: ExportResult) -> str:
+    """Which environment variables the manifest reads its secrets from, one a line."""
+    count = len(result.variables)
+    lines = [
+        f"The manifest reads {count} secret{'s' * (count != 1)} from environment variables (the secrets "
+        "are not written to it); set each before plan or apply, with the value the account holds now:"
+    ]
+    lines += [f"  {variable.describe()}" for variable in result.variables]
+    return "\n".join(lines)
 
 
 def summary(result: ExportResult, out: str | None) -> str:

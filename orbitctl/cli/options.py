@@ -10,6 +10,14 @@ import click
 from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.yamlload import lone_surrogate
+from orbitctl.model import Plan
+from orbitctl.render.text import targeting_warning
+
+
+def example(*command_lines: str) -> str:
+    """The ``--help`` epilog of a command: ``Example:`` and its command lines, kept as written."""
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in command_lines)
+
 
 manifest_arguments = click.argument(
     "manifests", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST..."
@@ -22,6 +30,22 @@ parallelism_option = click.option(
     show_default=True,
     help="How many API requests run at once.",
 )
+
+
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only entry NAME (repeatable; a pool whole, a moved: name either side). For exceptional "
+    "cases such as recovering from an error, not routine use.",
+)
+
+
+def warn_if_targeted(plan: Plan) -> None:
+    """Terraform's "targeting is in effect" warning on stderr, for a plan limited by --target."""
+    if plan.targets:
+        click.echo(f"Warning: {targeting_warning(plan)}", err=True)
 
 
 def output_option(choices: tuple[str, ...], *, help: str = "Output format."):

@@ -9,7 +9,14 @@ import click
 
 from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import manifest_arguments, output_option, parallelism_option
+from orbitctl.cli.options import (
+    example,
+    manifest_arguments,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.pipeline import build_plan
@@ -20,7 +27,7 @@ from orbitctl.render import OUTPUT_FORMATS, render
 EXIT_CHANGES = 2
 
 
-@click.command("plan")
+@click.command("plan", epilog=example("orbitctl plan numbers.yaml --out plan.json"))
 @manifest_arguments
 @output_option(OUTPUT_FORMATS)
 @parallelism_option
@@ -30,6 +37,7 @@ EXIT_CHANGES = 2
     is_flag=True,
     help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
 )
+@target_option
 @click.pass_obj
 def command(
     obj: CliContext,
@@ -38,6 +46,7 @@ def command(
     parallelism: int,
     out: str | None,
     detailed_exitcode: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
     if out:
@@ -46,8 +55,13 @@ def command(
     obj.state_anchors = manifests
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal(obj.state_dir / JOURNAL_FILENAME)
+            client,
+            manifests,
+            parallelism=parallelism,
+            journal=Journal(obj.state_dir / JOURNAL_FILENAME),
+            targets=targets,
         )
+    warn_if_targeted(plan)
     click.echo(render(plan, output, stream=sys.stdout), nl=False)
     if out:
         save_plan(plan, out)

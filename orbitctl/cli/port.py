@@ -1,7 +1,10 @@
-"""`orbitctl port NUMBERS...`: ask Orbit to port numbers in from another carrier.
+"""`orbitctl port`: port numbers in from another carrier, and read a request back.
 
-The carrier account's PIN is read from an environment variable named by ``--pin-env`` (never a
-flag, so it stays out of shell history and process listings) and is never printed.
+``orbitctl port submit NUMBER...`` submits a request; ``submit`` is the default, so
+``orbitctl port NUMBER...`` (the command before ``port`` became a group) works as it did.
+``orbitctl port status ID`` reads a request back. The carrier account's PIN is read from an
+environment variable named by ``--pin-env`` (never a flag, so it stays out of shell history and
+process listings) and is never printed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import os
 import click
 import phonenumbers
 
-from orbitctl.cli.options import one_line_text, output_option
+from orbitctl.account.api import NotFoundError, PortingRequest
+from orbitctl.cli.options import example, one_line_text, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.semantic import parse_number
 
@@ -54,7 +58,49 @@ def _required_text(value: str, flag: str) -> str:
     return one_line_text(value.strip(), flag)
 
 
-@click.command("port")
+#: The subcommand ``orbitctl port ARGS...`` runs when ARGS does not start with one.
+DEFAULT_SUBCOMMAND = "submit"
+
+
+class _PortGroup(click.Group):
+    """A group whose first argument, when it names no subcommand, goes to ``submit``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [DEFAULT_SUBCOMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(
+    "port",
+    cls=_PortGroup,
+    epilog=example("orbitctl port +14155551234 --carrier 'Acme Telecom' --authorization-name 'Jo Doe'"),
+)
+def command() -> None:
+    """Port numbers in from another carrier: submit a request, read its status back.
+
+    `orbitctl port NUMBER... --carrier ...` is short for `orbitctl port submit NUMBER... --carrier ...`."""
+
+
+def request_to_dict(request: PortingRequest) -> dict:
+    """The request as ``--output json`` prints it."""
+    return {
+        "id": request.id,
+        "numbers": list(request.numbers),
+        "status": request.status,
+        "estimated_completion": request.estimated_completion,
+        "created_at": request.created_at,
+    }
+
+
+@command.command(
+    "submit",
+    short_help="Submit a request to port numbers from another carrier (the default).",
+    epilog=example(
+        "read -s ACME_PIN && export ACME_PIN",
+        "orbitctl port submit +14155551234 --carrier 'Acme Telecom' --authorization-name 'Jo Doe' --pin-env ACME_PIN",
+    ),
+)
 @click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
 @click.option("--carrier", required=True, help="The carrier the numbers are with today.")
 @click.option("--authorization-name", required=True, help="The authorised person on that carrier account.")
@@ -65,10 +111,11 @@ def _required_text(value: str, flag: str) -> str:
 )
 @output_option(("text", "json"))
 @click.pass_obj
-def command(obj, numbers, carrier, authorization_name, account_number, pin_env, output) -> None:
+def submit(obj, numbers, carrier, authorization_name, account_number, pin_env, output) -> None:
     """Submit a request to port NUMBER... (E.164) from another carrier to Orbit.
 
-    Porting takes days; the request's status is shown as Orbit reports it."""
+    Porting takes days; the request's status is shown as Orbit reports it, and
+    `orbitctl port status ID` reads it again later."""
     checked = check_numbers(numbers)
     carrier = _required_text(carrier, "--carrier")
     authorization_name = _required_text(authorization_name, "--authorization-name")
@@ -84,13 +131,7 @@ def command(obj, numbers, carrier, authorization_name, account_number, pin_env, 
             pin=pin,
         )
     if output == "json":
-        click.echo(json.dumps({
-            "id": request.id,
-            "numbers": list(request.numbers),
-            "status": request.status,
-            "estimated_completion": request.estimated_completion,
-            "created_at": request.created_at,
-        }, indent=2))
+        click.echo(json.dumps(request_to_dict(request), indent=2))
         return
     count = len(request.numbers)
     click.echo(
@@ -101,3 +142,40 @@ def command(obj, numbers, carrier, authorization_name, account_number, pin_env, 
     )
     for number in request.numbers:
         click.echo(f"  {number}")
+    click.echo(f"Follow it with: orbitctl port status {request.id}", err=True)
+
+
+@command.command(
+    "status", short_help="Show a porting request's status.", epilog=example("orbitctl port status port_abc123")
+)
+@click.argument("port_id", metavar="ID")
+@output_option(("text", "json"))
+@click.pass_obj
+def status(obj, port_id: str, output: str) -> None:
+    """Show where the porting request ID (the id `orbitctl port` printed) stands:
+    pending, in_progress or completed, and when it is expected to complete."""
+    port_id = _required_text(port_id, "ID")
+    with obj.make_client() as client:
+        try:
+            request = client.get_port(port_id)
+        except NotFoundError:
+            raise OrbitctlError(
+                f"no porting request {port_id!r} on this account: give the id 'orbitctl port' printed "
+                "when the request was submitted (like port_abc123), with the same ORBIT_API_KEY"
+            ) from None
+    if output == "json":
+        click.echo(json.dumps(request_to_dict(request), indent=2))
+        return
+    count = len(request.numbers)
+    click.echo(f"Porting request {request.id}: {request.status} ({count} number{'s' if count != 1 else ''})")
+    facts = [("numbers", ", ".join(request.numbers))]
+    if request.created_at:
+        facts.append(("submitted", request.created_at))
+    if request.estimated_completion:
+        facts.append(("estimated completion", request.estimated_completion))
+    width = max(len(key) for key, _ in facts) + 1
+    for key, text in facts:
+        click.echo(f"  {(key + ':').ljust(width)} {text}")
+    if request.status == "completed":
+        click.echo("Its numbers are on the account, unmanaged: pin them in a manifest (number:) to manage them, "
+                   "or see them with: orbitctl export --unmanaged", err=True)

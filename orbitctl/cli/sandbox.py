@@ -60,8 +60,7 @@ def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float,
         server.server_close()
         raise OrbitctlError(str(problem)) from None
     signal.signal(signal.SIGTERM, _interrupt)
-    bound_host, bound_port = server.server_address[:2]
-    url = f"http://{bound_host}:{bound_port}"
+    url = server.url
     try:
         click.echo(f"Orbit sandbox listening on {url} (state: {state or 'in memory'}, seed {seed})")
         click.echo(

@@ -3,7 +3,8 @@
 ``load_manifests(paths)`` is the one entry point; every mistake it finds is a :class:`Problem`
 (``FILE:LINE:COL: key.path: what is wrong (what is allowed)``), all of them raised together in one
 :class:`ManifestError`. The steps, one module each: ``yamlload`` (marked, strict YAML),
-``variables`` (``${VAR}``), ``schema`` (schemas/manifest.schema.json), ``merge`` (several files),
+``variables`` (``${VAR}``), ``schema`` (schemas/manifest.schema.json; ``validity`` is its fast
+check of valid data), ``merge`` (several files),
 ``semantic`` (numbers, countries, moved/removed), ``build`` (Desired); ``reference`` writes
 docs/manifest-reference.md from the schema.
 

@@ -47,7 +47,8 @@ def build_desired(merged: Merged) -> Desired:
 def _entry(name: str, placed: Placed, defaults: dict[str, Any]) -> DesiredEntry:
     stated = {**defaults, **placed.value}  # the entry's own keys win
     number = stated.get("number")
-    country = stated.get("country") or phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    country = stated.get("country") or phonenumbers.region_code_for_number(phonenumbers.parse(stated["number"], None))
+    assert country is not None, "manifest.semantic refuses a pin whose number has no country"
     cost = stated.get("max_monthly_cost")
     capabilities = tuple(stated.get("capabilities", ()))
     lifecycle = stated.get("lifecycle", {})

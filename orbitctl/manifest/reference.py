@@ -138,7 +138,7 @@ def _property_table(properties: dict, root: dict, *, required=(), kinds: bool = 
 
 def _error_messages(schema: dict) -> list[str]:
     """Rules a schema states in its own words (``x-error-messages``), e.g. count with number."""
-    messages = []
+    messages: list[str] = []
     for dependent in schema.get("dependentSchemas", {}).values():
         for keyword in _MESSAGE_KEYWORDS:
             messages.extend(str(text) for text in dependent.get(keyword, {}).values())

@@ -12,14 +12,16 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 import orbitctl
 from orbitctl.manifest.document import Document, KeyPath
 from orbitctl.manifest.problems import Problem
+from orbitctl.manifest.validity import Check, Unsupported, compile_validity
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_PATH = Path(orbitctl.__file__).parent / "schemas" / "manifest.schema.json"
 
@@ -38,6 +40,8 @@ def _is_integer(checker, value: Any) -> bool:
 def _pattern(validator, pattern: str, instance: Any, schema: dict):
     """``pattern`` as editors (ECMA-262) read it: ``$`` matches at the very end only, where
     Python's would also match before a trailing line break."""
+    from jsonschema.exceptions import ValidationError
+
     if isinstance(instance, str) and not _compiled(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -47,21 +51,35 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern)
 
 
-_ManifestValidator = validators.extend(
-    Draft202012Validator,
-    validators={"pattern": _pattern},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-)
+@cache
+def _validator() -> Draft202012Validator:
+    """The jsonschema validator, built (and jsonschema imported) only when a document is not
+    :func:`certainly_valid`: most runs never need it."""
+    from jsonschema import Draft202012Validator, validators
+
+    manifest_validator = validators.extend(
+        Draft202012Validator,
+        validators={"pattern": _pattern},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
+    return manifest_validator(manifest_schema())
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return _ManifestValidator(manifest_schema())
+def certainly_valid() -> Check:
+    """The schema compiled to a predicate (:mod:`orbitctl.manifest.validity`); one that is never
+    certain where the schema uses a keyword the compiler does not know."""
+    try:
+        return compile_validity(manifest_schema(), _compiled)
+    except Unsupported:  # pragma: no cover - the shipped schema compiles (a test says so)
+        return lambda data: False
 
 
 def check_structure(document: Document) -> list[Problem]:
     """Every schema violation of the document, each at the line of the value it is about; a value
     of the wrong type is reported once, not also for each rule of the right type it breaks."""
+    if certainly_valid()(document.data):
+        return []
     errors = list(_validator().iter_errors(document.data))
     mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
     problems = []
@@ -75,7 +93,10 @@ def check_structure(document: Document) -> list[Problem]:
 def _problems(document: Document, error: ValidationError) -> list[Problem]:
     path: KeyPath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    keyword = error.validator
+    keyword = str(error.validator)
+    # Set on every error a validator yields (the stubs allow Unset for hand-made ones).
+    instance: Any = error.instance
+    rule: Any = error.validator_value
     custom = schema.get("x-error-messages")
     if isinstance(custom, dict) and keyword in custom:
         if keyword == "not" and isinstance(error.validator_value, dict):
@@ -90,21 +111,22 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
         return [
             document.problem((*path, key), f"unknown key {key!r} (allowed: {', '.join(known)})",
                              key=True)
-            for key in error.instance
+            for key in instance
             if key not in known
         ]
     if keyword == "required":
-        required = ", ".join(error.validator_value)
+        required = ", ".join(rule)
         return [
             document.problem((*path, key), f"the key {key!r} is missing (required: {required})", key=True)
-            for key in error.validator_value
-            if key not in error.instance
+            for key in rule
+            if key not in instance
         ]
     return [document.problem(path, _message(keyword, error, schema))]
 
 
 def _message(keyword: str, error: ValidationError, schema: dict) -> str:
-    value, rule = error.instance, error.validator_value
+    value: Any = error.instance
+    rule: Any = error.validator_value
     if keyword == "type":
         wanted = " or ".join(_TYPE_WORDS.get(name, name) for name in _as_list(rule))
         hint = ""

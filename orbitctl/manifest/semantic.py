@@ -3,6 +3,7 @@ offers, one pin per number, and ``moved``/``removed`` that agree with the entrie
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -42,8 +43,9 @@ def check_meaning(merged: Merged) -> list[Problem]:
     return problems
 
 
+@lru_cache(maxsize=4096)  # an entry's pin is looked at three times; one forwarding number by many
 def parse_number(text: str) -> phonenumbers.PhoneNumber | None:
-    """The number if ``text`` is a valid E.164 number, else None."""
+    """The number if ``text`` is a valid E.164 number, else None (do not change what it returns)."""
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:
@@ -81,14 +83,14 @@ def _check_selection(entry: Placed, defaults: dict[str, Placed]) -> list[Problem
                                   f"number ({_COUNTRY_ALLOWED})", key=True, sub=("country",))]
         if number is None:
             return []  # the pin itself is reported
-        country = phonenumbers.region_code_for_number(number)
+        country = _region(number_text)
         if country not in COUNTRIES:
             return [entry.problem(f"{number_text!r} belongs to no country: state the country "
                                   f"({_COUNTRY_ALLOWED})", key=True, sub=("country",))]
     elif not isinstance(country, str) or country not in COUNTRIES:
         return []  # a bad country is reported where it is written
-    elif number is not None and not _in_country(number, country):
-        region = phonenumbers.region_code_for_number(number)
+    elif number is not None and not _in_country(number_text, country):
+        region = _region(number_text)
         problems.append(
             entry.problem(f"{number_text!r} is a number of {region}, but the country is {country}"
                           f"{_inherited(entry, country_at)} (allowed: a number of {country}, or "
@@ -105,11 +107,18 @@ def _check_selection(entry: Placed, defaults: dict[str, Placed]) -> list[Problem
     return problems
 
 
-def _in_country(number: phonenumbers.PhoneNumber, country: str) -> bool:
-    return (
-        phonenumbers.region_code_for_number(number) == country
-        or phonenumbers.is_valid_number_for_region(number, country)
-    )
+@lru_cache(maxsize=4096)
+def _region(text: str) -> str | None:
+    """The region of the valid number ``text`` (None for an invalid one)."""
+    number = parse_number(text)
+    return phonenumbers.region_code_for_number(number) if number is not None else None
+
+
+def _in_country(text: str, country: str) -> bool:
+    if _region(text) == country:
+        return True
+    number = parse_number(text)
+    return number is not None and phonenumbers.is_valid_number_for_region(number, country)
 
 
 def _inherited(entry: Placed, placed: Placed | None) -> str:

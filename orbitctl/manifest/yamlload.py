@@ -6,13 +6,22 @@
   so is a YAML 1.1 merge key (``<<: *anchor``): ``defaults`` is the manifest's way to share keys.
 - Tags other than the core ones (``!!binary``, ``!!timestamp``, ``!custom``, ...) are errors.
 - Nothing raises: every problem is returned, with its line and column.
+
+Composing is done by libyaml (PyYAML's C parser, about ten times faster) where PyYAML has it and
+its libyaml limits nesting (0.2.6 and later), else by PyYAML's pure-Python composer; both give
+every node its line and column. Where libyaml refuses a text, or would mark a value otherwise than
+PyYAML does (an empty value in a flow mapping or after a ``? key``, a text with a U+FEFF), the pure
+composer reads the text again: its messages and positions are the ones this module words, so an
+error reads the same either way. libyaml reads a few texts PyYAML refuses, as YAML allows (a tab
+between a key and its value); a tab that indents is refused by both.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,7 +43,26 @@ _WHAT_IS_ALLOWED = "allowed: plain YAML strings, numbers, true/false, null, list
 class _CoreLoader(yaml.SafeLoader):
     """SafeLoader whose implicit types are those of the YAML 1.2 core schema."""
 
-    yaml_implicit_resolvers: ClassVar[dict] = {}
+    # PyYAML keeps the resolvers per class (add_implicit_resolver is a classmethod); its stubs
+    # declare them an instance attribute.
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}  # type: ignore[misc]
+
+    # The anchor is the event's name for the node (str | None); types-PyYAML says a dict.
+    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:  # type: ignore[override]
+        """A node of only the tag ``!`` is the empty string, as libyaml reads it (not null)."""
+        event = self.peek_event()
+        if event.tag == "!" and event.value == "" and event.style is None:
+            event.implicit = (False, False)
+        return super().compose_scalar_node(anchor)  # type: ignore[arg-type]
+
+
+def _libyaml_loader() -> type | None:
+    """CSafeLoader with the core schema's implicit types, where PyYAML was built with a libyaml
+    that refuses deep nesting (before 0.2.6 it has no limit, and composing recurses in C)."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None or getattr(yaml._yaml, "get_version", lambda: (0, 0, 0))() < (0, 2, 6):
+        return None  # pragma: no cover - the wheels on PyPI bundle libyaml 0.2.6
+    return type("_CoreCLoader", (loader,), {"yaml_implicit_resolvers": _CoreLoader.yaml_implicit_resolvers})
 
 
 for _tag, _pattern, _first in (
@@ -49,6 +77,10 @@ for _tag, _pattern, _first in (
     ),
 ):
     _CoreLoader.add_implicit_resolver(_TAG + _tag, re.compile(_pattern), _first)
+
+
+#: The libyaml composer, or None where PyYAML lacks it.
+_FAST_LOADER = _libyaml_loader()
 
 
 def reads_as_other_than_text(plain: str) -> bool:
@@ -82,9 +114,32 @@ def read_document(path: Path) -> tuple[Document, list[Problem]]:
     return parse_text(name, text)
 
 
-def parse_text(name: str, text: str) -> tuple[Document, list[Problem]]:
-    """Parse YAML ``text`` (one document) as if read from file ``name``."""
-    document = Document(name)
+def parse_text(name: str, text: str, *, libyaml: bool = True) -> tuple[Document, list[Problem]]:
+    """Parse YAML ``text`` (one document) as if read from file ``name``; ``libyaml=False`` uses
+    the pure-Python composer only (the two must agree)."""
+    root = _compose_fast(text) if libyaml else None
+    if root is not None:
+        try:
+            return _convert(Document(name), root, libyaml=True)
+        except _MarkedOtherwise:
+            pass
+    return _parse_pure(Document(name), text)
+
+
+def _compose_fast(text: str) -> Node | None:
+    """The root node as libyaml composes it; None when libyaml is missing, refuses the text, or the
+    text is empty. A text with a U+FEFF is left to the pure composer: PyYAML counts no column for
+    that character, libyaml one, and the marks after it would differ."""
+    if _FAST_LOADER is None or "\ufeff" in text:
+        return None
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except (yaml.YAMLError, UnicodeEncodeError):  # lone surrogates cannot be handed to libyaml
+        return None
+
+
+def _parse_pure(document: Document, text: str) -> tuple[Document, list[Problem]]:
+    name = document.file
     try:
         root = yaml.compose(text, Loader=_CoreLoader)
     except yaml.reader.ReaderError as error:
@@ -103,7 +158,14 @@ def parse_text(name: str, text: str) -> tuple[Document, list[Problem]]:
         return document, [
             Problem(name, 1, 1, "", "the file is empty (allowed: a mapping with version, stack and numbers)")
         ]
-    converter = _Converter(document)
+    return _convert(document, root)
+
+
+def _convert(document: Document, root: Node, *, libyaml: bool = False) -> tuple[Document, list[Problem]]:
+    name = document.file
+    if libyaml and _is_empty(root):
+        raise _MarkedOtherwise
+    converter = _Converter(document, libyaml=libyaml)
     try:
         document.data = converter.value(root, ())
     except _TooBig:
@@ -134,10 +196,11 @@ def _codepoint(character: int | str) -> str:
 
 
 def _line_column(text: str | bytes, position: int) -> tuple[int, int]:
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, position) + 1
-    column = position - (text.rfind(newline, 0, position) + 1) + 1
-    return line, column
+    if isinstance(text, str):
+        line, line_start = text.count("\n", 0, position) + 1, text.rfind("\n", 0, position) + 1
+    else:
+        line, line_start = text.count(b"\n", 0, position) + 1, text.rfind(b"\n", 0, position) + 1
+    return line, position - line_start + 1
 
 
 def _syntax_problem(name: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -160,11 +223,21 @@ class _TooBig(Exception):
     pass
 
 
+class _MarkedOtherwise(Exception):
+    """libyaml placed an empty value where PyYAML would not: the pure composer is asked instead."""
+
+
+def _is_empty(node: Node) -> bool:
+    """A value written as nothing at all (``key:``), which both composers give a zero-width mark."""
+    return isinstance(node, ScalarNode) and not node.style and node.value == ""
+
+
 class _Converter:
     """Turns composed nodes into plain values, recording marks and problems as it goes."""
 
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, *, libyaml: bool = False):
         self.document = document
+        self.libyaml = libyaml
         self.problems: list[Problem] = []
         self.count = 0
         self.active: set[int] = set()  # collection nodes being converted: alias cycles
@@ -197,7 +270,7 @@ class _Converter:
         try:
             if isinstance(node, MappingNode):
                 return self.mapping(node, path)
-            return self.sequence(node, path)
+            return self.sequence(cast(SequenceNode, node), path)
         finally:
             self.active.discard(id(node))
 
@@ -230,13 +303,16 @@ class _Converter:
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
+            nothing_empty = key_node.value and value_node.value  # the usual case, cheaply
+            if self.libyaml and not nothing_empty and self._marked_otherwise(node, key_node, value_node):
+                raise _MarkedOtherwise
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_node, path, "a key must be a plain string, not a list or mapping "
                              "(allowed: name: value)")
                 continue
             key = key_node.value
             key_path = (*path, key)
-            if key == "<<" and key_node.style is None:
+            if key == "<<" and not key_node.style:  # plain: None from PyYAML, "" from libyaml
                 self.problem(key_node, key_path, "YAML merge keys ('<<') are not supported "
                              "(allowed: put the keys entries share in defaults, or state them in each entry)")
                 continue
@@ -248,6 +324,17 @@ class _Converter:
             self.document.key_marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.value(value_node, key_path, key_node)
         return result
+
+    @staticmethod
+    def _marked_otherwise(node: MappingNode, key_node: Node, value_node: Node) -> bool:
+        """Where libyaml marks an empty key or value at the next token and PyYAML at the end of the
+        one before: an empty key, an empty value in a flow mapping (``{a: }``), an empty value of a
+        ``? key`` (it is on a later line than the key). ``key:`` at the end of a line is marked alike."""
+        if _is_empty(key_node):
+            return True
+        return _is_empty(value_node) and (
+            node.flow_style or value_node.start_mark.line != key_node.start_mark.line
+        )
 
 
 def lone_surrogate(text: str) -> str | None:
@@ -282,7 +369,7 @@ def _float(text: str) -> float:
     return float(text)
 
 
-_SCALARS = {
+_SCALARS: dict[str, Callable[[str], Any]] = {
     _TAG + "str": str,
     _TAG + "null": lambda text: None,
     _TAG + "bool": _boolean,

@@ -4,7 +4,7 @@
 - ``tags`` (user tags; the ownership tag is never among them) and ``capabilities`` compare as
   sets: order and repeats make no difference.
 - ``None`` and ``""`` are the same for ``forwarding_number``, ``sms_forwarding``,
-  ``webhook_url`` and ``compliance_profile_id``; ``None`` and ``{}`` for ``channel_config``,
+  ``webhook_url``, ``compliance_profile_id`` and ``agent_id``; ``None`` and ``{}`` for ``channel_config``,
   which otherwise compares as a whole nested value (the API replaces it whole).
 - A stated key missing from the live configuration (not observed) counts as differing, with
   ``before`` None.
@@ -27,7 +27,9 @@ from orbitctl.model import (
 )
 
 #: Keys whose "none" may be written ``None`` or ``""``.
-EMPTY_MEANS_NONE = frozenset({"forwarding_number", "sms_forwarding", "webhook_url", "compliance_profile_id"})
+EMPTY_MEANS_NONE = frozenset(
+    {"forwarding_number", "sms_forwarding", "webhook_url", "compliance_profile_id", "agent_id"}
+)
 
 _MISSING = object()
 

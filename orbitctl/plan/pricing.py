@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from orbitctl.errors import PlanError
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection
+from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection, SelectionKey
 from orbitctl.plan.matching import unmet_keys
 
 #: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
@@ -75,12 +75,14 @@ def describe(selection: Selection) -> str:
 
 def searches_needed(plan: Plan) -> list[tuple[Selection, int]]:
     """One (selection, how many numbers) per distinct selection key, in action order."""
-    needed: dict[tuple, list] = {}
+    selections: dict[SelectionKey, Selection] = {}
+    counts: dict[SelectionKey, int] = {}
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
-            slot = needed.setdefault(action.selection.key(), [action.selection, 0])
-            slot[1] += 1
-    return [(selection, count) for selection, count in needed.values()]
+            key = action.selection.key()
+            selections.setdefault(key, action.selection)
+            counts[key] = counts.get(key, 0) + 1
+    return [(selection, counts[key]) for key, selection in selections.items()]
 
 
 def _fixed_extras(selection: Selection, offer: Offer) -> list[str]:
@@ -193,17 +195,17 @@ def _availability_problem(
     return None
 
 
-def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
+def price(plan: Plan, offers: Mapping[SelectionKey, Sequence[Offer]]) -> Plan:
     """``plan`` with the expected cost of each purchase and replace and the monthly cost delta.
 
     ``offers`` holds the inventory search results keyed by ``Selection.key()``; a missing key means
     nothing was found. Raises PlanError listing every selection that cannot be served."""
-    names: dict[tuple, list[str]] = {}
+    names: dict[SelectionKey, list[str]] = {}
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
             names.setdefault(action.selection.key(), []).append(action.name)
     problems = []
-    picks: dict[tuple, list[Offer]] = {}
+    picks: dict[SelectionKey, list[Offer]] = {}
     reserved = pinned_numbers(plan.actions)
     for selection, count in searches_needed(plan):
         key = selection.key()
@@ -216,7 +218,7 @@ def price(plan: Plan, offers: Mapping[tuple, Sequence[Offer]]) -> Plan:
     if problems:
         raise PlanError(problems)
 
-    used: dict[tuple, int] = {}
+    used: dict[SelectionKey, int] = {}
     currencies = {plan.currency} if any(a.kind in RELEASING_KINDS for a in plan.actions) else set()
     actions = []
     for action in plan.actions:

@@ -73,6 +73,9 @@ def fenced(body: str, info: str = "") -> str:
 def render_plan_markdown(plan: Plan) -> str:
     """The plan as markdown for a pull-request comment (no trailing newline)."""
     lines = [marker(plan.stack), f"### orbitctl plan for stack <code>{escape_inline(plan.stack)}</code>", ""]
+    if plan.targets:
+        warning = "\n".join(f"> {escape_inline(line)}" for line in text_render.targeting_warning(plan).splitlines())
+        lines += [f"> [!WARNING]\n{warning}", ""]
     if not plan.has_changes:
         lines.append(f"**{escape_inline(text_render.NO_CHANGES)}**")
         lines.append("")
@@ -92,6 +95,12 @@ def render_plan_markdown(plan: Plan) -> str:
             "> [!WARNING]\n> This plan releases numbers. A release cannot be undone: the number may "
             "go to another customer."
         )
+
+    if plan.suggested_moves:
+        yaml = fenced("\n".join(text_render.moved_lines(plan)), "yaml")
+        hint = escape_inline(text_render.rename_hint(plan).removeprefix("Hint: "))
+        lines += ["", f"> [!TIP]\n> {hint}\n>",
+                  *(f"> {line}" for line in yaml.splitlines())]
 
     closing = f"**{escape_inline(text_render.summary_line(plan))}**"
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]

@@ -2,7 +2,9 @@
 ``schemas/plan.schema.json``.
 
 The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
-``drift`` object (driftctl-style counts and the share of the account under management) and, per
+``drift`` object (driftctl-style counts and the share of the account under management),
+``targets`` when ``--target`` limited the plan, ``suggested_moved`` (``{old: new}``, to paste as
+``moved:``) when a release and a purchase look like a rename, and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
 masked as in the text output (``values.py``); a change whose values masking touched carries
@@ -13,13 +15,18 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
+import orbitctl
 from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, Selection
 from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
+
+#: The JSON Schema of the document, packaged with orbitctl.
+PLAN_SCHEMA_PATH = Path(orbitctl.__file__).parent / "schemas" / "plan.schema.json"
 
 #: Digits after the point of ``drift.managed_share``.
 SHARE_PLACES = Decimal("0.0001")
@@ -29,7 +36,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The JSON document of ``plan`` as plain dicts, lists, strings and numbers."""
     summary: dict[str, int] = {kind.value: plan.count(kind) for kind in ACTION_KINDS}
     summary["unchanged"] = plan.unchanged
-    return {
+    document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "orbitctl_version": __version__,
         "stack": plan.stack,
@@ -39,6 +46,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
     }
+    if plan.targets:
+        document["targets"] = list(plan.targets)
+    if plan.suggested_moves:
+        document["suggested_moved"] = dict(plan.suggested_moves)
+    return document
 
 
 def render_plan_json(plan: Plan) -> str:

@@ -20,6 +20,46 @@ from orbitctl.render.values import (
 
 NO_CHANGES = "No changes. Your numbers match the manifest."
 
+#: What a plan limited by ``--target`` says, as Terraform's "Resource targeting is in effect".
+TARGETING_WARNING = (
+    "--target is not for routine use: it is for exceptional cases, such as recovering from an error "
+    "or a mistake. Run plan without --target afterwards to see every change the manifests ask for."
+)
+
+
+def targeting_note(plan: Plan) -> str:
+    """``Targeting is in effect: this plan covers only --target a, b; ...`` (empty: no targets)."""
+    if not plan.targets:
+        return ""
+    return (f"Targeting is in effect: this plan covers only --target {', '.join(plan.targets)}, so it may "
+            "not show every change the manifests ask for.")
+
+
+def rename_hint(plan: Plan) -> str:
+    """Why ``plan.suggested_moves`` look like renames (empty when there are none); the ``moved:``
+    lines to add follow it (:func:`moved_lines`)."""
+    if not plan.suggested_moves:
+        return ""
+    if len(plan.suggested_moves) == 1:
+        ((old, new),) = plan.suggested_moves
+        return printable(
+            f"Hint: {old} will be released and {new} purchased, and what {old} holds already matches "
+            f"{new}. If {new} is {old} renamed, keep the numbers instead (a release cannot be undone) "
+            "by adding to the manifest:"
+        )
+    return ("Hint: entries will be released while entries their numbers already match are purchased. If "
+            "these are renames, keep the numbers instead (a release cannot be undone) by adding to the manifest:")
+
+
+def moved_lines(plan: Plan) -> list[str]:
+    """``moved:`` and one ``old: new`` line per suggested move, as YAML to paste."""
+    return ["moved:", *(printable(f"  {old}: {new}") for old, new in plan.suggested_moves)]
+
+
+def targeting_warning(plan: Plan) -> str:
+    """The whole warning of a targeted plan, for stderr and the markdown (empty: no targets)."""
+    return f"{targeting_note(plan)}\n{TARGETING_WARNING}" if plan.targets else ""
+
 SYMBOLS = {
     ActionKind.PURCHASE: "+",
     ActionKind.ADOPT: "+",
@@ -93,6 +133,8 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     """The plan as text (no trailing newline); ANSI colour only when ``color``."""
     paint = _Painter(color)
     lines: list[str] = []
+    if plan.targets:
+        lines += [paint(printable(targeting_note(plan)), "yellow"), ""]
     if not plan.has_changes:
         lines.append(paint(NO_CHANGES, "bold green"))
         footer = _account_footer(plan)
@@ -107,6 +149,8 @@ def render_plan(plan: Plan, *, color: bool) -> str:
         lines.append("")
         lines += _block(action, plan.currency, paint)
     lines.append("")
+    if plan.suggested_moves:
+        lines += [paint(rename_hint(plan), "yellow"), "", *(f"  {line}" for line in moved_lines(plan)), ""]
     footer = _account_footer(plan)
     if footer:
         lines += [footer, ""]

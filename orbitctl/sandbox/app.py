@@ -1,6 +1,6 @@
 """The WSGI application: routing, the envelopes, and one handler per documented endpoint.
 
-Plain WSGI from the standard library: the API is seven small endpoints, so a framework would add
+Plain WSGI from the standard library: the API is eight small endpoints, so a framework would add
 a dependency and nothing the page needs. It runs under ``server.py`` (real HTTP) and inside the
 client through ``httpx.WSGITransport`` (``orbitctl --sandbox``).
 """
@@ -140,7 +140,7 @@ class SandboxApp:
         else:
             if response.status == 204:
                 return self._send(start_response, 204, b"", headers)
-            meta = {"request_id": request_id, "timestamp": request.stamp}
+            meta: dict[str, object] = {"request_id": request_id, "timestamp": request.stamp}
             if response.pagination is not None:
                 meta["pagination"] = response.pagination
             return self._send(start_response, response.status, _encode({"data": response.data, "meta": meta}), headers)
@@ -167,6 +167,8 @@ class SandboxApp:
             allowed = {"POST": self.submit_port}
         elif path.startswith(PREFIX + "/porting/") and path.count("/") == 5:
             allowed = {"GET": self.port_status}
+        elif path.startswith(PREFIX + "/") and path.endswith("/routing") and path.count("/") == 5:
+            allowed = {"PUT": self.set_routing}
         elif path.startswith(PREFIX + "/") and path.count("/") == 4:
             allowed = {"GET": self.get_number, "PUT": self.configure, "DELETE": self.release}
         else:
@@ -197,7 +199,8 @@ class SandboxApp:
         return Response(200, [row.as_json() for row in rows])
 
     def purchase(self, request: Request) -> Response:
-        wanted = validation.purchase_body(request.json())
+        body = request.json()
+        wanted = validation.purchase_body(body)
         number, country = wanted.phone_number, wanted.country_code
         if number.startswith("+"):
             home = home_country(number, country)
@@ -243,7 +246,7 @@ class SandboxApp:
                 )
             )
             lost = self.faults.lose_purchase_response()
-            entry = _audit(request, 503 if lost else 201, record["id"], number)
+            entry = _audit(request, 503 if lost else 201, record["id"], number, body=body)
             if lost:
                 entry["response_lost"] = True
             draft.record(entry)
@@ -298,7 +301,8 @@ class SandboxApp:
         number_id = _last_segment(request)
         if number_id not in self.store.current().numbers:
             raise _no_number(number_id)
-        changes = validation.configure_body(request.json())
+        body = request.json()
+        changes = validation.configure_body(body)
         with self.store.write() as draft:
             record = draft.numbers.get(number_id)
             if record is None:
@@ -306,8 +310,25 @@ class SandboxApp:
             updated = _configured(record, changes)
             updated["updated_at"] = request.stamp
             draft.replace_number(updated)
-            draft.record(_audit(request, 200, number_id, record["number"]))
+            draft.record(_audit(request, 200, number_id, record["number"], body=body))
         return Response(200, records.shape(updated, records.CONFIGURE_FIELDS))
+
+    def set_routing(self, request: Request) -> Response:
+        """PUT /numbers/{phoneNumber}/routing: which agent answers the number (404 unless the
+        account holds it, then the body: ``{"agent_id": "..."}``, null or "" for none)."""
+        phone_number = request.path.split("/")[-2]
+        if self.store.current().number_id(phone_number) is None:
+            raise _no_phone_number(phone_number)
+        body = request.json()
+        agent_id = validation.routing_body(body)
+        with self.store.write() as draft:
+            number_id = draft.number_id(phone_number)
+            if number_id is None:
+                raise _no_phone_number(phone_number)
+            updated = {**draft.numbers[number_id], "agent_id": agent_id, "updated_at": request.stamp}
+            draft.replace_number(updated)
+            draft.record(_audit(request, 200, number_id, phone_number, body=body))
+        return Response(200, records.shape(updated, records.ROUTING_FIELDS))
 
     def release(self, request: Request) -> Response:
         number_id = _last_segment(request)
@@ -423,8 +444,10 @@ def _configured(record: dict, changes: dict) -> dict:
     return updated
 
 
-def _audit(request: Request, status: int, number_id: str | None, number: str | None) -> dict:
-    return {
+def _audit(request: Request, status: int, number_id: str | None, number: str | None, *, body=None) -> dict:
+    """An audit entry; ``body``: the request body as sent (purchases and PUTs; never a port's,
+    whose PIN is never kept)."""
+    entry = {
         "method": request.method,
         "path": request.path,
         "number_id": number_id,
@@ -432,6 +455,9 @@ def _audit(request: Request, status: int, number_id: str | None, number: str | N
         "status": status,
         "timestamp": request.stamp,
     }
+    if body is not None:
+        entry["body"] = body
+    return entry
 
 
 def _new_id(kind: str, seq: int, salt: str) -> str:
@@ -440,6 +466,10 @@ def _new_id(kind: str, seq: int, salt: str) -> str:
 
 def _no_number(number_id: str) -> ApiError:
     return ApiError(404, f"No number with id {number_id} on this account.")
+
+
+def _no_phone_number(phone_number: str) -> ApiError:
+    return ApiError(404, f"No number {phone_number} on this account.")
 
 
 def _last_segment(request: Request) -> str:

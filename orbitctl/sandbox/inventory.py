@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberType, geocoder
@@ -73,8 +74,8 @@ class Row:
     currency: str
     placeholder: bool
 
-    def as_json(self) -> dict:
-        row = {
+    def as_json(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
             "id": self.id,
             "number": self.number,
             "country": self.country,
@@ -94,13 +95,13 @@ def home_country(number: str, country: str) -> str | None:
     return _classify(number, country)[0]
 
 
-def is_valid_e164(number: str, country: str, kinds: Iterable[PhoneNumberType]) -> bool:
+def is_valid_e164(number: str, country: str, kinds: Collection[int]) -> bool:
     """True when libphonenumber finds ``number`` valid, in ``country`` and of one of ``kinds``."""
     home, kind = _classify(number, country)
     return home == country and kind in kinds
 
 
-def _classify(number: str, country: str) -> tuple[str | None, PhoneNumberType | None]:
+def _classify(number: str, country: str) -> tuple[str | None, int | None]:
     """(home country, type) of ``number``; (None, None) when it is invalid.
 
     NANP toll-free numbers belong to no one country (libphonenumber files them under US), so one
@@ -330,6 +331,8 @@ def monthly_cost(country: str, number_type: str, number: str) -> str:
 
 def _example_length(country: str) -> int:
     example = phonenumbers.example_number_for_type(country, PhoneNumberType.FIXED_LINE)
+    if example is None:
+        raise ValueError(f"libphonenumber has no example fixed-line number for {country}")
     return len(phonenumbers.national_significant_number(example))
 
 

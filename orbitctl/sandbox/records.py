@@ -31,6 +31,9 @@ CONFIGURE_FIELDS = (
     "compliance_profile_id", "tags", "channel_config", "updated_at",
 )
 
+#: PUT /numbers/{phoneNumber}/routing (the page documents no response): the number and its agent.
+ROUTING_FIELDS = ("id", "number", "agent_id", "updated_at")
+
 
 def new_record(*, number_id: str, number: str, country: str, number_type: str, region: str | None,
                capabilities: tuple[str, ...], status: str, monthly_cost: str, at: str,

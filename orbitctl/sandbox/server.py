@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
-from orbitctl.sandbox.app import BODY_MAX, create_app
+from orbitctl.sandbox.app import BODY_MAX, SandboxApp, create_app
 from orbitctl.sandbox.errors import envelope, new_request_id
 from orbitctl.sandbox.porting import iso
 
@@ -37,12 +37,18 @@ class SandboxHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, handler, app, *, quiet: bool):
+    def __init__(self, address, handler, app: SandboxApp, *, quiet: bool):
         super().__init__(address, handler)
         self.app = app
         self.quiet = quiet
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """``http://HOST:PORT`` of the bound socket."""
+        host, port = self.server_address[:2]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     def process_request_thread(self, request, client_address):
         with self._connections_lock:
@@ -69,15 +75,16 @@ class WSGIHandler(BaseHTTPRequestHandler):
     server_version = "orbit-sandbox"
     timeout = IDLE_TIMEOUT
     disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
+    server: SandboxHTTPServer
 
     def _call_app(self) -> None:
         path, _, query = self.path.partition("?")
         body = b""
         if self.headers.get("Transfer-Encoding"):
-            body = self._read_chunked()
-            if body is None:
+            chunked = self._read_chunked()
+            if chunked is None:
                 return
-            length = len(body)
+            body, length = chunked, len(chunked)
         else:
             length_header = self.headers.get("Content-Length", "0").strip()
             if not _BYTE_COUNT.fullmatch(length_header):
@@ -193,8 +200,7 @@ class ServedSandbox:
         self._server = server
         self.state_path = state_path
         self.app = server.app
-        host, port = server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = server.url
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="orbit-sandbox", daemon=True
         )

@@ -44,6 +44,12 @@ def ownership_key(country: str, number: str) -> str:
     return number if number.startswith("+") else f"{country}:{number}"
 
 
+def _number_id(owned: dict[str, str], numbers: dict[str, dict], number: str) -> str | None:
+    if number.startswith("+"):
+        return owned.get(number)
+    return next((record["id"] for record in numbers.values() if record["number"] == number), None)
+
+
 def _empty() -> dict:
     return {"format": FORMAT, "next_seq": 1, "numbers": {}, "porting": {}, "audit": []}
 
@@ -70,6 +76,10 @@ class AccountState:
     def owns(self, number: str, country: str = "") -> bool:
         """Is ``number`` on the account? (``country`` matters only for a short code.)"""
         return ownership_key(country, number) in self.owned
+
+    def number_id(self, number: str) -> str | None:
+        """The id of ``number`` (E.164, or a short code of any country) if the account holds it."""
+        return _number_id(self.owned, self.numbers, number)
 
     def records_after(self, seq: int) -> list[dict]:
         """The records bought after ``seq``, in purchase order (where a cursor resumes)."""
@@ -102,6 +112,10 @@ class Draft:
     def owns(self, number: str, country: str = "") -> bool:
         """Is ``number`` on the account? (``country`` matters only for a short code.)"""
         return ownership_key(country, number) in self.owned
+
+    def number_id(self, number: str) -> str | None:
+        """The id of ``number`` (E.164, or a short code of any country) if the account holds it."""
+        return _number_id(self.owned, self.numbers, number)
 
     def replace_number(self, record: dict) -> None:
         self.numbers[record["id"]] = record
@@ -156,11 +170,11 @@ class Store:
 
     def _latest(self) -> AccountState:
         if self.path is not None:
-            signature = self._stat()
+            signature = self._stat(self.path)
             if not self._loaded or signature != self._signature:
                 with self._reload_lock:
-                    if not self._loaded or self._stat() != self._signature:
-                        self._reload()
+                    if not self._loaded or self._stat(self.path) != self._signature:
+                        self._reload(self.path)
         return self._state
 
     def audit(self) -> list[dict]:
@@ -179,26 +193,26 @@ class Store:
             "audit": list(self._audit),
         }
 
-    def _stat(self) -> tuple[int, int, int] | None:
+    def _stat(self, path: Path) -> tuple[int, int, int] | None:
         try:
-            info = os.stat(self.path)
+            info = os.stat(path)
         except FileNotFoundError:
             return None
         return (info.st_ino, info.st_size, info.st_mtime_ns)
 
-    def _reload(self) -> None:
+    def _reload(self, path: Path) -> None:
         try:
-            with open(self.path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8") as handle:
                 info = os.fstat(handle.fileno())
                 data = json.load(handle)
             signature = (info.st_ino, info.st_size, info.st_mtime_ns)
         except FileNotFoundError:
             data, signature = _empty(), None
         except (OSError, ValueError) as problem:
-            raise StateFileError(f"cannot read sandbox state {self.path}: {problem}") from None
+            raise StateFileError(f"cannot read sandbox state {path}: {problem}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise StateFileError(
-                f"{self.path} is not an orbitctl sandbox state file (expected format {FORMAT!r})"
+                f"{path} is not an orbitctl sandbox state file (expected format {FORMAT!r})"
             )
         numbers = data.get("numbers", {})
         self._state = AccountState(numbers, data.get("porting", {}), data.get("next_seq", 1))
@@ -224,7 +238,7 @@ class Store:
                 # the older version after this one is published.
                 with self._reload_lock:
                     if self.path is not None:
-                        self._save(state, audit_json)
+                        self._save(self.path, state, audit_json)
                     self._audit = self._audit + draft.audit
                     self._audit_json = audit_json
                     self._state = state
@@ -247,7 +261,7 @@ class Store:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _save(self, state: AccountState, audit_json: list[str]) -> None:
+    def _save(self, path: Path, state: AccountState, audit_json: list[str]) -> None:
         previous = self._fragments
         fragments = {}
         for number_id, record in state.numbers.items():
@@ -263,19 +277,19 @@ class Store:
             f'"audit":[{",".join(audit_json)}]}}\n'
         )
         try:
-            fd, temp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
+            fd, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(content)
-                os.replace(temp, self.path)
+                os.replace(temp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
                 raise
         except OSError as problem:
-            raise StateFileError(f"cannot write sandbox state {self.path}: {problem}") from None
+            raise StateFileError(f"cannot write sandbox state {path}: {problem}") from None
         self._fragments = fragments
-        self._signature = self._stat()
+        self._signature = self._stat(path)
 
 
 def _dumps(value: Any) -> str:

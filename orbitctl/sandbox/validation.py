@@ -32,6 +32,10 @@ CONFIGURE_KEYS = (
     "channel_config",
 )
 
+#: Keys PUT /numbers/{phoneNumber}/routing accepts. The page names the field, not the body; the
+#: sandbox reads it as ``{"agent_id": ...}``.
+ROUTING_KEYS = ("agent_id",)
+
 SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX = 100, 500
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 25, 200
 LABEL_MAX = 100
@@ -48,6 +52,7 @@ DIGITS_PATTERN = re.compile(r"^[0-9]{1,15}$")
 AREA_CODE_PATTERN = re.compile(r"^[0-9]{1,5}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Za-z]{2}$")
 PROFILE_PATTERN = re.compile(r"^cp_[A-Za-z0-9_-]{1,64}$")
+AGENT_ID_PATTERN = re.compile(r"\S{1,128}")
 
 E164_HINT = "a valid E.164 number such as +14155550111"
 
@@ -307,6 +312,23 @@ def configure_body(body: Any) -> dict[str, Any]:
     if errors:
         raise invalid(errors)
     return changes
+
+
+def routing_body(body: Any) -> str | None:
+    """The agent of PUT /numbers/{phoneNumber}/routing: ``agent_id`` is required, a string of 1
+    to 128 characters without spaces, or null or "" for none; unknown keys are rejected."""
+    body = _object(body)
+    errors = [(key, f"unknown key; allowed keys: {', '.join(ROUTING_KEYS)}") for key in body if key not in ROUTING_KEYS]
+    agent_id = body.get("agent_id")
+    if "agent_id" not in body:
+        errors.append(("agent_id", 'is required: the id of the agent to route to, or null (or "") for none'))
+    elif agent_id == "":
+        agent_id = None
+    elif agent_id is not None and (not isinstance(agent_id, str) or not AGENT_ID_PATTERN.fullmatch(agent_id)):
+        errors.append(("agent_id", 'must be an agent id of 1 to 128 characters without spaces, or null or "" for none'))
+    if errors:
+        raise invalid(errors)
+    return agent_id
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from orbitctl.account.api import (
     OrbitError,
     PortingRequest,
     RateLimitedError,
+    RoutingRecord,
     ServerError,
     TransportError,
     ValidationError,
@@ -279,6 +280,60 @@ def test_release_sends_delete_and_returns_none_on_204():
     assert client.release("num_abc123") is None
     assert script.requests[0].method == "DELETE"
     assert script.requests[0].url.path == "/api/v1/numbers/num_abc123"
+
+
+def test_route_puts_the_agent_to_the_url_encoded_phone_number():
+    routed = {"id": "num_abc123", "number": "+14155550100", "agent_id": "agt_support"}
+    client, script, _ = scripted_client(ok(routed))
+    result = client.route("+14155550100", "agt_support")
+    request = script.requests[0]
+    assert request.method == "PUT"
+    assert request.url.raw_path == b"/api/v1/numbers/%2B14155550100/routing"
+    assert json.loads(request.content) == {"agent_id": "agt_support"}
+    assert result == RoutingRecord(number="+14155550100", fields=MappingProxyType(routed))
+    assert result.get("agent_id") == "agt_support"
+
+
+def test_route_to_no_agent_sends_null():
+    client, script, _ = scripted_client(ok({"number": "+14155550100", "agent_id": None}))
+    assert client.route("+14155550100", None).fields == {"number": "+14155550100", "agent_id": None}
+    assert json.loads(script.requests[0].content) == {"agent_id": None}
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(204), httpx.Response(200)], ids=["204", "empty-200"])
+def test_route_without_a_response_body_returns_an_empty_record(answer):
+    client, _, _ = scripted_client(answer)
+    record = client.route("+14155550100", "agt_1")
+    assert record == RoutingRecord(number="+14155550100")
+    assert "agent_id" not in record.fields
+
+
+def test_route_is_retried_like_any_put():
+    client, script, sleeps = scripted_client(error(503, "unavailable", "busy"), ok({"agent_id": "agt_1"}))
+    assert client.route("+14155550100", "agt_1").get("agent_id") == "agt_1"
+    assert len(script.requests) == 2 and len(sleeps) == 1
+    assert script.requests[0].content == script.requests[1].content
+
+
+def test_route_refused_raises_the_typed_error_naming_the_number_and_agent():
+    client, _, _ = scripted_client(error(404, "not_found", "No number +14155550199 on this account."))
+    with pytest.raises(NotFoundError, match=r"Routing \+14155550199 to agent 'agt_1' failed: not found"):
+        client.route("+14155550199", "agt_1")
+    client, _, _ = scripted_client(
+        error(422, "validation_error", "Invalid", details=[{"field": "agent_id", "message": "must be an agent id"}])
+    )
+    with pytest.raises(ValidationError, match=r"Removing \+14155550199's agent failed") as caught:
+        client.route("+14155550199", None)
+    assert caught.value.field_errors == {"agent_id": "must be an agent id"}
+
+
+@pytest.mark.parametrize("phone_number, agent_id", [("", "agt_1"), (None, "agt_1"), ("+14155550100", ""),
+                                                    ("+14155550100", 7)])
+def test_route_refuses_bad_arguments_before_any_request(phone_number, agent_id):
+    client, script, _ = scripted_client()
+    with pytest.raises(ValueError, match=r"route\(\) needs"):
+        client.route(phone_number, agent_id)
+    assert script.requests == []
 
 
 def test_submit_port_sends_the_request_and_returns_it_typed():
@@ -926,6 +981,23 @@ def test_the_key_is_in_no_message_exception_or_traceback_even_when_echoed(answer
     for text in (str(problem), repr(problem), rendered, repr(vars(problem)), caplog.text):
         assert TEST_API_KEY not in text
     assert "***" in str(problem)  # the echoed key was masked, not dropped with its message
+
+
+@pytest.mark.parametrize(
+    "echoed", [TEST_API_KEY.lower(), TEST_API_KEY.upper(), TEST_API_KEY[-8:], TEST_API_KEY[-8:].upper()]
+)
+def test_a_key_echoed_in_another_case_or_in_part_is_masked(echoed):
+    message = f"key {echoed} has no access"
+    for answer in (
+        error(401, "unauthorized", message),
+        error(422, "validation_error", message, details=[{"field": "label", "message": message}]),
+    ):
+        client, _, _ = scripted_client(answer, max_retries=0)
+        with pytest.raises(OrbitError) as caught:
+            client.get_number("num_abc123")
+        problem = caught.value
+        shown = str(problem) + repr(getattr(problem, "field_errors", ""))
+        assert echoed not in shown and "key *** has no access" in str(problem)
 
 
 def test_the_key_is_in_no_log_record_of_a_retried_exchange(caplog):

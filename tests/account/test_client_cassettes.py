@@ -176,6 +176,27 @@ def test_a_number_is_bought_configured_read_and_released(cassette):
         assert port.numbers == ("+14155551234",) and port.status == "pending"
 
 
+def test_a_number_is_routed_to_an_agent_by_its_phone_number_and_back_to_none(cassette):
+    with cassette("client_routing") as session:
+        client = session.client()
+        (number_id,) = _buy(client, 1)
+        number = client.get_number(number_id).number
+        routed = client.route(number, "agt_support")
+        assert (routed.number, routed.get("id"), routed.get("agent_id")) == (number, number_id, "agt_support")
+        assert client.get_number(number_id).get("agent_id") == "agt_support"
+        assert client.route(number, None).get("agent_id") is None
+        assert client.get_number(number_id).get("agent_id") is None
+        with pytest.raises(ValidationError) as caught:
+            client.route(number, "agt support")
+        assert set(caught.value.field_errors) == {"agent_id"}
+        with pytest.raises(NotFoundError):
+            client.route("+14155550199", "agt_support")
+        routing = [r for r, _ in session.cassette.data if r.path.endswith("/routing")]
+        assert len(routing) == 4
+        assert all(r.uri.endswith(f"/api/v1/numbers/%2B{number[1:]}/routing") for r in routing[:3])
+        assert [r.body for r in routing[:2]] == [b'{"agent_id":"agt_support"}', b'{"agent_id":null}']
+
+
 # --- retries ------------------------------------------------------------------------------------
 
 

@@ -62,6 +62,17 @@ def test_skips_detail_when_list_item_carries_every_compared_field():
     assert live.numbers[0].id == "num_1"
 
 
+def test_a_list_item_lacking_only_the_agent_still_fetches_the_detail():
+    # a list that shows every other compared field but not agent_id: the agent's drift must be seen
+    full = dict.fromkeys(COMPARED_FIELDS - {"agent_id"}) | {"tags": [], "capabilities": ["sms"]}
+    listed = [record("num_1", **full), record("num_2", **full, agent_id=None)]
+    details = {"num_1": record("num_1", **full, agent_id="agt_support")}
+    client = FakeClient(listed, details)
+    live = observe(client)
+    assert client.detail_calls == ["num_1"]
+    assert [n.config["agent_id"] for n in live.numbers] == ["agt_support", None]
+
+
 def test_details_run_in_parallel_bounded_by_parallelism():
     listed = [record(f"num_{i}") for i in range(12)]
     client = FakeClient(listed, {r.id: r for r in listed})
@@ -104,11 +115,15 @@ def test_webhooks_equal_become_one_url_and_different_become_a_mapping():
 
 
 def test_cleared_values_normalised_and_absent_keys_left_out():
-    live = live_number(record("n", forwarding_number=None, sms_forwarding="", compliance_profile_id=""))
+    live = live_number(
+        record("n", forwarding_number=None, sms_forwarding="", compliance_profile_id="", agent_id="")
+    )
     assert live.config["forwarding_number"] == ""
     assert live.config["sms_forwarding"] == ""
     assert live.config["compliance_profile_id"] is None
+    assert live.config["agent_id"] is None
     assert "channel_config" not in live.config and "webhook_url" not in live.config
+    assert "agent_id" not in live_number(record("n")).config  # not observed: not assumed none
     assert live.monthly_cost == Decimal("1.50")
 
 

@@ -16,6 +16,7 @@ from orbitctl.account.api import (
     NotFoundError,
     NumberRecord,
     RateLimitedError,
+    RoutingRecord,
     ServerError,
     TransportError,
     ValidationError,
@@ -56,6 +57,9 @@ class FakeOrbit:
         self.taken_by_others: set[str] = set()
         self.hold_numbers: set[str] = set()
         self.ignored_keys: set[str] = set()
+        # phone number -> exception raised by route; whether route's answer shows the agent
+        self.routing_errors: dict[str, Exception] = {}
+        self.routing_echoes = True
 
     def _enter(self, *call):
         with self.lock:
@@ -142,6 +146,21 @@ class FakeOrbit:
                 if key not in self.ignored_keys:
                     self.numbers[number_id][key] = value
             return self.record(number_id)
+        finally:
+            self._leave()
+
+    def route(self, phone_number, agent_id):
+        self._enter("route", phone_number, agent_id)
+        try:
+            if phone_number in self.routing_errors:
+                raise self.routing_errors[phone_number]
+            found = [fields for fields in self.numbers.values() if fields["number"] == phone_number]
+            if not found:
+                raise NotFoundError(f"no number {phone_number}", status=404)
+            if "agent_id" not in self.ignored_keys:
+                found[0]["agent_id"] = agent_id
+            shown = {"number": phone_number, "agent_id": found[0].get("agent_id")} if self.routing_echoes else {}
+            return RoutingRecord(number=phone_number, fields=freeze(shown))
         finally:
             self._leave()
 
@@ -761,3 +780,145 @@ def test_a_purchase_that_may_have_happened_is_journaled_by_its_number(journal, u
     assert "+14155550000" in outcome.message and "next `orbitctl apply`" in outcome.message
     [bought_id] = fake.numbers
     assert Journal(journal.path).pending(STACK, live_of(fake)) == {bought_id: "a"}
+
+
+# --- agent routing: PUT /numbers/{phoneNumber}/routing after the configure PUT ---------------------
+
+
+def requests_made(fake: FakeOrbit) -> list[tuple]:
+    """The configure and routing requests, in order."""
+    return [call for call in fake.calls if call[0] in ("configure", "route")]
+
+
+def tagged_number(fake: FakeOrbit, name: str = "x", **fields) -> str:
+    return fake.add_number("+14155559001", tags=[ownership_tag(STACK, name)], label="Old", agent_id=None, **fields)
+
+
+def test_a_label_and_agent_update_is_one_action_making_both_requests(journal):
+    fake = FakeOrbit()
+    number_id = tagged_number(fake)
+    changes = (Change("label", "Old", "New"), Change("agent_id", None, "agt_support"))
+    outcome = run(make_plan(existing(ActionKind.UPDATE, fake, number_id, "x", changes)), fake, journal).outcomes[0]
+    assert outcome.ok, outcome.message
+    assert requests_made(fake) == [
+        ("configure", number_id, {"label": "New"}),  # the configure PUT never carries agent_id
+        ("route", "+14155559001", "agt_support"),
+    ]
+    assert fake.numbers[number_id]["agent_id"] == "agt_support" and fake.numbers[number_id]["label"] == "New"
+
+
+@pytest.mark.parametrize("before, after", [(None, "agt_b"), ("agt_a", "agt_b"), ("agt_a", None)])
+def test_an_agent_only_update_makes_only_the_routing_request(journal, before, after):
+    fake = FakeOrbit()
+    number_id = tagged_number(fake)
+    fake.numbers[number_id]["agent_id"] = before
+    action = existing(ActionKind.UPDATE, fake, number_id, "x", (Change("agent_id", before, after),))
+    assert run(make_plan(action), fake, journal).outcomes[0].ok
+    assert requests_made(fake) == [("route", "+14155559001", after)]
+    assert fake.numbers[number_id]["agent_id"] == after
+
+
+@pytest.mark.parametrize(
+    "error",
+    [NotFoundError("not found (HTTP 404)", status=404), ValidationError("agent_id: must be an agent id", status=422)],
+    ids=["404", "422"],
+)
+def test_a_refused_routing_request_fails_the_action_naming_it(journal, error):
+    fake = FakeOrbit()
+    first, second = tagged_number(fake, "x"), fake.add_number("+14155559002", tags=[ownership_tag(STACK, "y")])
+    fake.routing_errors["+14155559001"] = error
+    plan = make_plan(
+        existing(ActionKind.UPDATE, fake, first, "x", (Change("label", "Old", "New"), Change("agent_id", None, "agt"))),
+        existing(ActionKind.UPDATE, fake, second, "y", (Change("agent_id", None, "agt_y"),)),
+    )
+    result = run(plan, fake, journal)
+    failed, other = result.outcomes
+    assert failed.status is Status.FAILED
+    assert failed.message == (
+        "the configure request (PUT /numbers/{id}) succeeded; the routing request "
+        f"(PUT /numbers/{{phoneNumber}}/routing) failed: {error}"
+    )
+    assert fake.numbers[first]["label"] == "New" and fake.numbers[first]["agent_id"] is None
+    assert other.ok and fake.numbers[second]["agent_id"] == "agt_y"  # one failure stops nothing else
+
+
+def test_a_failed_configure_request_is_named_and_the_routing_request_is_not_sent(journal):
+    fake = FakeOrbit()
+    number_id = tagged_number(fake)
+    fake.configure_errors[number_id] = ValidationError("label: too long", status=422)
+    changes = (Change("label", "Old", "New"), Change("agent_id", None, "agt_support"))
+    outcome = run(make_plan(existing(ActionKind.UPDATE, fake, number_id, "x", changes)), fake, journal).outcomes[0]
+    assert outcome.status is Status.FAILED
+    assert outcome.message == (
+        "the configure request (PUT /numbers/{id}) failed: label: too long; "
+        "the routing request (PUT /numbers/{phoneNumber}/routing) was not sent"
+    )
+    assert not fake.calls_of("route")
+
+
+def test_a_routing_answer_without_the_agent_is_read_back_with_a_get(journal):
+    fake = FakeOrbit()
+    number_id = tagged_number(fake)
+    fake.routing_echoes = False
+    action = existing(ActionKind.UPDATE, fake, number_id, "x", (Change("agent_id", None, "agt_support"),))
+    assert run(make_plan(action), fake, journal).outcomes[0].ok
+    assert fake.calls_of("get") == [("get", number_id)]
+
+
+def test_an_agent_the_api_did_not_take_is_reported(journal):
+    fake = FakeOrbit()
+    number_id = tagged_number(fake)
+    fake.ignored_keys.add("agent_id")
+    for echoes in (True, False):
+        fake.routing_echoes = echoes
+        action = existing(ActionKind.UPDATE, fake, number_id, "x", (Change("agent_id", None, "agt_support"),))
+        outcome = run(make_plan(action), fake, journal).outcomes[0]
+        assert outcome.status is Status.FAILED
+        assert [(m.key, m.asked, m.got) for m in outcome.mismatches] == [("agent_id", "agt_support", None)]
+
+
+def test_a_purchase_sets_the_agent_after_the_tagging_put(journal):
+    fake = FakeOrbit()
+    plain, routed = purchase("plain"), purchase("routed", agent_id="agt_support")
+    result = run(make_plan(plain, routed), fake, journal)
+    assert all(outcome.ok for outcome in result.outcomes), [o.message for o in result.outcomes]
+    [bought] = fake.owned("routed")
+    assert [call[0] for call in requests_made(fake) if call[1] in (bought["id"], bought["number"])] == [
+        "configure",
+        "route",
+    ]
+    assert "agent_id" not in fake.calls_of("configure")[0][2] and bought["agent_id"] == "agt_support"
+    assert fake.calls_of("route") == [("route", bought["number"], "agt_support")]  # none sent for "plain"
+
+
+def test_a_purchase_whose_routing_fails_keeps_the_number_tagged_and_out_of_the_journal(journal):
+    fake = FakeOrbit()
+    fake.routing_errors["+14155550000"] = ValidationError("agent_id: unknown agent", status=422)
+    outcome = run(make_plan(purchase("a", agent_id="agt_support")), fake, journal).outcomes[0]
+    assert outcome.status is Status.FAILED and not outcome.journaled
+    assert outcome.message == (
+        "bought and configured +14155550000, but the routing request (PUT /numbers/{phoneNumber}/routing) "
+        "failed: agent_id: unknown agent; the next apply sets its agent"
+    )
+    assert fake.owned("a") and journal.pending() == {}
+
+
+def test_an_adopt_routes_the_number_once_it_carries_its_tag(journal):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=["keep"], agent_id=None)
+    adopt = existing(ActionKind.ADOPT, fake, number_id, "x", (Change("agent_id", None, "agt_x"),))
+    assert run(make_plan(adopt), fake, journal).outcomes[0].ok
+    assert requests_made(fake) == [
+        ("configure", number_id, {"tags": ["keep", ownership_tag(STACK, "x")]}),
+        ("route", "+14155559001", "agt_x"),
+    ]
+
+
+def test_an_adopt_whose_tag_was_not_taken_is_not_routed(journal):
+    fake = FakeOrbit()
+    number_id = fake.add_number("+14155559001", tags=[], agent_id=None)
+    fake.ignored_keys.add("tags")
+    adopt = existing(ActionKind.ADOPT, fake, number_id, "x", (Change("agent_id", None, "agt_x"),))
+    outcome = run(make_plan(adopt), fake, journal).outcomes[0]
+    assert outcome.status is Status.FAILED and not fake.calls_of("route")
+    assert outcome.message.endswith("; the routing request (PUT /numbers/{phoneNumber}/routing) was not sent")

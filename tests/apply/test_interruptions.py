@@ -252,9 +252,8 @@ def test_the_state_dir_can_be_named_by_the_environment(checkout, sandbox_server,
     manifest = write_manifest(checkout / "m.yaml", "  a:\n    country: US\n")
     monkeypatch.setattr("orbitctl.account.retry.RetryPolicy.delay", lambda *args, **kwargs: 0.0)
     assert run("apply", str(manifest), "--auto-approve").exit_code == 1
-    assert [entry["name"] for entry in json.loads((checkout / "elsewhere" / "journal.json").read_text())["entries"]] == [
-        "a"
-    ]
+    entries = json.loads((checkout / "elsewhere" / "journal.json").read_text())["entries"]
+    assert [entry["name"] for entry in entries] == ["a"]
     assert not (checkout / ".orbitctl").exists()
 
 

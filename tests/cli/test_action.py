@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import yaml
 
 from orbitctl.account.client import OrbitClient
 from tests.conftest import TEST_API_KEY
+from tests.processes import run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -108,9 +108,7 @@ def github(tmp_path):
             environ |= env
             self.summary.write_text("")
             self.output.write_text("")
-            return subprocess.run(
-                [str(SCRIPTS / script)], cwd=workspace, env=environ, capture_output=True, text=True, timeout=120
-            )
+            return run_process([str(SCRIPTS / script)], cwd=workspace, env=environ, timeout=120)
 
     return Runner()
 
@@ -348,7 +346,7 @@ def test_long_logs_are_clipped_to_whole_lines_saying_how_many_are_left_out(tmp_p
         script = f'source "{SCRIPTS}/action-common.sh" && clip_lines "$1" {max_chars} {keep}'
         env = {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}
         command = ["bash", "-c", script, "-", str(log)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+        done = run_process(command, env=env, timeout=30)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -370,9 +368,9 @@ def test_pre_commit_hook_validates_the_manifests_it_is_triggered_by(tmp_path):
     command = [str(Path(sys.executable).parent / hook["entry"].split()[0]), *hook["entry"].split()[1:]]
     command += hook["args"]
     (tmp_path / "numbers.yaml").write_text(MANIFEST)
-    good = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    good = run_process(command, cwd=tmp_path, timeout=60)
     assert good.returncode == 0, good.stderr
     (tmp_path / "numbers.yaml").write_text(MANIFEST.replace("label:", "labl:"))
-    bad = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    bad = run_process(command, cwd=tmp_path, timeout=60)
     assert bad.returncode == 1
     assert "numbers.yaml:7:5: numbers.support.labl: unknown key 'labl'" in bad.stdout + bad.stderr

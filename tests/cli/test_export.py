@@ -477,3 +477,156 @@ def test_name_max_is_what_the_schemas_name_pattern_allows():
     from orbitctl.export import NAME_MAX
 
     assert NAME_PATTERN.match("a" * NAME_MAX) and not NAME_PATTERN.match("a" * (NAME_MAX + 1))
+
+
+# --- secrets are written as ${VARIABLE} placeholders, never in clear ---------------------------
+
+TOKEN_HOOK = "https://hooks.example.com/orbit/in?token=tok3n-s3cret"
+SLACK_HOOK = "https://hooks.slack.example.com/services/T0000/B0000/XXXXXXXXXXabcdef12345678"
+CREDENTIAL_HOOK = "https://orbit:pa55word@hooks.example.com/in"  # no manifest can state it: not written
+FRAGMENT_HOOK = "https://hooks.example.com/wa#sig=fr4gment"
+
+
+def secret_account():
+    return account(
+        number("+14155550100", label="Support", webhook=TOKEN_HOOK, tags=["orbitctl__prod__support"]),
+        number("+14155550101", label="Sales", webhook=TOKEN_HOOK, tags=["orbitctl__prod__sales"]),
+        number("+14155550102", label="Slack", webhook=SLACK_HOOK, tags=["orbitctl__prod__slack"]),
+        number(
+            "+14155550103",
+            label="Whatsapp",
+            webhook=FRAGMENT_HOOK,
+            tags=["orbitctl__prod__wa"],
+            channel_config={
+                "whatsapp": {"api_token": "wa-t0ken", "sender": "ACME"},
+                "sms": {"auth": ["auth-one", "auth-two"]},
+            },
+        ),
+        number(
+            "+14155550104",
+            label="Pin",
+            webhook=TOKEN_HOOK,
+            tags=["orbitctl__prod__pin"],
+            channel_config={"voice": {"pin": 1234}},
+        ),
+        number("+14155550107", label="Billing", webhook=TOKEN_HOOK, tags=["orbitctl__prod__billing"]),
+        number("+14155550108", label="Login", webhook=CREDENTIAL_HOOK, tags=["orbitctl__prod__login"]),
+        number("+14155550109", label="Desk", webhook=TOKEN_HOOK, tags=["orbitctl__prod__desk"]),
+        number("+14155550105", label="Pool", webhook=SLACK_HOOK, tags=["orbitctl__prod__pool"]),
+        number("+14155550106", label="Pool", webhook=SLACK_HOOK, tags=["orbitctl__prod__pool"]),
+    )
+
+
+SECRETS = ("fr4gment", "tok3n-s3cret", "XXXXXXXXXXabcdef12345678", "pa55word", "wa-t0ken", "auth-one", "auth-two",
+           "1234")
+
+
+def test_every_value_a_plan_masks_is_a_placeholder_and_never_written():
+    result = export_manifest(secret_account(), "prod")
+    written = manifest(result)
+    for secret in SECRETS:
+        assert secret not in result.text, secret
+    assert written["defaults"]["webhook_url"] == "${PROD_DEFAULTS_WEBHOOK_URL}"
+    entries = written["numbers"]
+    # one secret, one variable, named after its first place
+    assert entries["pool"]["webhook_url"] == entries["slack"]["webhook_url"] == "${PROD_POOL_WEBHOOK_URL}"
+    assert entries["wa"]["webhook_url"] == "${PROD_WA_WEBHOOK_URL}"
+    assert entries["wa"]["channel_config"] == {
+        "whatsapp": {"api_token": "${PROD_WA_CHANNEL_CONFIG_WHATSAPP_API_TOKEN}", "sender": "ACME"},
+        "sms": {"auth": ["${PROD_WA_CHANNEL_CONFIG_SMS_AUTH_0}", "${PROD_WA_CHANNEL_CONFIG_SMS_AUTH_1}"]},
+    }
+    assert "webhook_url" not in entries["support"] and "webhook_url" not in entries["sales"]
+
+
+def test_a_secret_that_is_not_text_leaves_the_key_unmanaged_with_a_warning():
+    """A variable gives text only: 1234 under ``pin`` cannot come from one, nor be written."""
+    result = export_manifest(secret_account(), "prod")
+    assert "channel_config" not in manifest(result)["numbers"]["pin"]
+    assert "pin: channel_config left unmanaged: channel_config.voice.pin is a secret that is not text" in (
+        "\n".join(result.warnings)
+    )
+
+
+def test_a_secret_no_manifest_can_state_is_masked_in_its_warning():
+    result = export_manifest(secret_account(), "prod")
+    entry = manifest(result)["numbers"]["login"]
+    assert entry["lifecycle"] == {"ignore_changes": ["webhook_url"]}  # the default is not forced on it
+    warning = next(line for line in result.warnings if line.startswith("login:"))
+    assert "webhook_url 'https://(sensitive)@hooks.example.com/in' cannot be written" in warning
+    assert all("pa55word" not in line for line in result.warnings)
+
+
+def test_the_variables_say_where_each_is_used_and_show_the_masked_value():
+    described = [variable.describe() for variable in export_manifest(secret_account(), "prod").variables]
+    assert described == [
+        'PROD_DEFAULTS_WEBHOOK_URL: webhook_url in defaults (now "https://hooks.example.com/orbit/in?(sensitive)")',
+        "PROD_POOL_WEBHOOK_URL: webhook_url of entries pool, slack "
+        '(now "https://hooks.slack.example.com/services/T0000/B0000/(sensitive)")',
+        'PROD_WA_WEBHOOK_URL: webhook_url of entry wa (now "https://hooks.example.com/wa#(sensitive)")',
+        "PROD_WA_CHANNEL_CONFIG_WHATSAPP_API_TOKEN: channel_config.whatsapp.api_token of entry wa (now (sensitive))",
+        "PROD_WA_CHANNEL_CONFIG_SMS_AUTH_0: channel_config.sms.auth.0 of entry wa (now (sensitive))",
+        "PROD_WA_CHANNEL_CONFIG_SMS_AUTH_1: channel_config.sms.auth.1 of entry wa (now (sensitive))",
+    ]
+
+
+def test_with_its_variables_set_the_export_plans_no_change(tmp_path):
+    from orbitctl.manifest import ManifestError, load_manifests
+    from orbitctl.plan.planner import plan
+
+    odd = "https://hooks.example.com/odd?token=${not-a-variable}"  # a literal ${ inside a secret
+    odd_number = number("+14155550110", label="Odd", webhook=odd, tags=["orbitctl__prod__odd"])
+    live = account(*secret_account().numbers, odd_number)
+    result = export_manifest(live, "prod")  # 5 of 10 entries share TOKEN_HOOK now: not lifted
+    path = tmp_path / "numbers.yaml"
+    path.write_text(result.text, encoding="utf-8")
+    with pytest.raises(ManifestError, match="PROD_BILLING_WEBHOOK_URL is not set"):
+        load_manifests([path], environ={})
+
+    environ = {
+        "PROD_BILLING_WEBHOOK_URL": TOKEN_HOOK,
+        "PROD_POOL_WEBHOOK_URL": SLACK_HOOK,
+        "PROD_ODD_WEBHOOK_URL": odd,
+        "PROD_WA_WEBHOOK_URL": FRAGMENT_HOOK,
+        "PROD_WA_CHANNEL_CONFIG_WHATSAPP_API_TOKEN": "wa-t0ken",
+        "PROD_WA_CHANNEL_CONFIG_SMS_AUTH_0": "auth-one",
+        "PROD_WA_CHANNEL_CONFIG_SMS_AUTH_1": "auth-two",
+    }
+    assert sorted(variable.name for variable in result.variables) == sorted(environ)
+    planned = plan(load_manifests([path], environ=environ), live)
+    assert planned.actions == () and planned.unchanged == 11
+
+
+def test_a_variable_used_in_many_places_names_them_briefly():
+    from orbitctl.placeholders import Placeholders
+
+    placeholders = Placeholders("prod")
+    placeholders.hide(TOKEN_HOOK, ("webhook_url",), "defaults")
+    for name in ("a", "b", "c", "d", "e"):
+        placeholders.hide({"sms": {"token": TOKEN_HOOK}}, ("channel_config",), name)
+    (variable,) = placeholders.variables
+    assert variable.describe() == (
+        "PROD_DEFAULTS_WEBHOOK_URL: webhook_url in defaults; channel_config.sms.token of entries a, b, c and 2 more "
+        '(now "https://hooks.example.com/orbit/in?(sensitive)")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "name"),
+    [(("prod", "line-5", "webhook_url"), "PROD_LINE_5_WEBHOOK_URL"),
+     (("1st", "défaut", "channel_config", "X-Api-Token"), "_1ST_DEFAUT_CHANNEL_CONFIG_X_API_TOKEN")],
+)
+def test_variable_names_are_upper_case_words_and_never_start_with_a_digit(parts, name):
+    from orbitctl.placeholders import variable_name
+
+    assert variable_name(*parts) == name
+
+
+def test_two_secrets_whose_names_would_clash_get_suffixes():
+    from orbitctl.placeholders import Placeholders
+
+    placeholders = Placeholders("prod")
+    hidden = placeholders.hide({"api-token": "one", "api_token": "two"}, ("channel_config",), "a")
+    assert hidden == {
+        "api-token": "${PROD_A_CHANNEL_CONFIG_API_TOKEN}",
+        "api_token": "${PROD_A_CHANNEL_CONFIG_API_TOKEN_2}",
+    }

@@ -155,3 +155,50 @@ def test_a_bad_stack_name_fails_before_any_request(monkeypatch):
     result = run("export", "--stack", "Prod_1")
     assert result.exit_code == 1
     assert "Error: --stack 'Prod_1' is not a stack name" in result.stderr
+
+
+SECRET_HOOK = "https://hooks.example.com/orbit/in?token=e2e-hook-t0ken"
+SLACK_HOOK = "https://hooks.slack.example.com/services/T0001/B0001/e2eSlackToken0123456789"
+
+
+def test_secrets_are_exported_as_variables_and_plan_no_change_once_set(
+    sandbox_server, orbit_env, tmp_path, monkeypatch
+):
+    """Webhook tokens and channel_config secrets (shown as (sensitive) by plan) are never written:
+    the manifest reads them from variables that export names on stderr; with those set, the
+    exported manifest plans no change."""
+    server = sandbox_server()
+    orbit_env(server.url)
+    configs = [
+        {"label": "One", "webhook_url": SECRET_HOOK},
+        {"label": "Two", "webhook_url": SECRET_HOOK},
+        {"label": "Three", "webhook_url": SECRET_HOOK, "channel_config": {"whatsapp": {"api_token": "e2e-wa-t0ken"}}},
+        {"label": "Slack", "webhook_url": SLACK_HOOK},
+    ]
+    with OrbitClient(TEST_API_KEY, server.url) as client:
+        for index, (record, config) in enumerate(zip(buy(client, "US", "local", 4), configs, strict=True)):
+            client.configure(record.id, tags=[ownership_tag("prod", f"line-{index}")], **config)
+    manifest = tmp_path / "numbers.yaml"
+
+    exported = run("export", "--stack", "prod", "--out", str(manifest))
+
+    assert exported.exit_code == 0, exported.stderr
+    for secret in ("e2e-hook-t0ken", "e2eSlackToken0123456789", "e2e-wa-t0ken"):
+        assert secret not in manifest.read_text() and secret not in exported.output + exported.stderr
+    listed = dict(
+        line.strip().split(": ", 1) for line in exported.stderr.splitlines() if line.startswith("  PROD_")
+    )
+    assert list(listed) == [
+        "PROD_DEFAULTS_WEBHOOK_URL", "PROD_LINE_2_CHANNEL_CONFIG_WHATSAPP_API_TOKEN", "PROD_LINE_3_WEBHOOK_URL"
+    ]
+    assert listed["PROD_LINE_3_WEBHOOK_URL"].startswith("webhook_url of entry line-3 (now ")
+    assert "The manifest reads 3 secrets from environment variables" in exported.stderr
+
+    unset = run("plan", str(manifest))
+    assert unset.exit_code == 1 and "the environment variable PROD_DEFAULTS_WEBHOOK_URL is not set" in unset.stderr
+
+    monkeypatch.setenv("PROD_DEFAULTS_WEBHOOK_URL", SECRET_HOOK)
+    monkeypatch.setenv("PROD_LINE_2_CHANNEL_CONFIG_WHATSAPP_API_TOKEN", "e2e-wa-t0ken")
+    monkeypatch.setenv("PROD_LINE_3_WEBHOOK_URL", SLACK_HOOK)
+    planned = run("plan", str(manifest), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output + planned.stderr

@@ -333,14 +333,13 @@ def test_a_fifo_in_a_manifest_folder_is_skipped_not_waited_on(tmp_path):
 
 def test_manifest_from_process_substitution_is_read(tmp_path):
     """`orbitctl validate <(...)` gives a pipe: named directly, it is read."""
-    import subprocess
     import sys
 
-    finished = subprocess.run(
+    from tests.processes import run_process
+
+    finished = run_process(
         ["bash", "-c", f'"{sys.executable}" -m orbitctl validate <(printf "%s" "$M")'],
         env={**os.environ, "M": MANIFEST},
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert finished.returncode == 0, finished.stderr

@@ -56,6 +56,7 @@ def test_full_manifest_merges_defaults_under_entries_and_normalises():
         "capabilities": ("sms", "voice"),
         "tags": (),
         "webhook_url": None,
+        "agent_id": None,
     }
     assert pinned.lifecycle == Lifecycle(prevent_release=True)
 
@@ -76,6 +77,7 @@ def test_full_manifest_merges_defaults_under_entries_and_normalises():
     assert norway.selection.country == "NO"  # YAML 1.2: NO is a string, not false
     assert norway.selection.area_code == "22"
     assert norway.config["forwarding_number"] == "+4722123456"
+    assert norway.config["agent_id"] == "agt_oslo-reception"
 
     assert dict(desired.moved) == {"old-pool": "pool"}
     assert dict(desired.removed) == {"retired": "orphan"}
@@ -112,6 +114,7 @@ def test_example_validates_and_shows_every_feature():
     assert any(entry.selection.number for entry in entries)
     assert any(entry.lifecycle.prevent_release for entry in entries)
     assert any(entry.lifecycle.ignore_changes for entry in entries)
+    assert len([entry for entry in entries if entry.config.get("agent_id")]) == 2
     assert desired.moved and desired.removed
     assert "defaults:" in (EXAMPLES / "numbers.yaml").read_text()
 
@@ -252,3 +255,26 @@ def test_problem_and_error_text():
     assert str(Problem("m.yaml", 1, 1, "", "empty (allowed: a mapping)")) == "m.yaml:1:1: empty (allowed: a mapping)"
     error = ManifestError([problem, problem, Problem("m.yaml", 1, 1, "", "e (allowed: x)")])
     assert str(error).splitlines() == [str(problem), "m.yaml:1:1: e (allowed: x)"]
+
+
+@pytest.mark.parametrize("valid", [True, False])
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_is_paused_while_loading_and_left_as_it_was(tmp_path, monkeypatch, valid, collecting):
+    import gc
+
+    from orbitctl.manifest import loader
+
+    during = []
+    check_meaning = loader.check_meaning
+    monkeypatch.setattr(loader, "check_meaning", lambda merged: during.append(gc.isenabled()) or check_meaning(merged))
+    country = "US" if valid else "ZZ"
+    manifest = write(tmp_path / "m.yaml", f"version: 1\nstack: s\nnumbers:\n  a: {{country: {country}}}\n")
+    (gc.enable if collecting else gc.disable)()
+    try:
+        if valid:
+            load_manifests([manifest], environ={})
+        else:
+            problems_of([manifest])
+        assert (during, gc.isenabled()) == ([False], collecting)
+    finally:
+        gc.enable()

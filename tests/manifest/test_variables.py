@@ -65,3 +65,56 @@ def test_keys_are_not_substituted(tmp_path):
         load_manifests([manifest], environ={"NAME": "main"})
     (problem,) = caught.value.problems
     assert problem.path == "numbers.${NAME}"
+
+
+# --- the API key never enters a manifest ------------------------------------------------------
+
+KEY = "dv_live_sk_9fQ2xLm7Tz4Rb8Kc"
+STAGING_KEY = "dv_live_sk_stagingStaging42"
+
+
+def problems_of(tmp_path: Path, label: str, environ: dict, **options) -> list[str]:
+    """Every problem loading a manifest whose entry ``a`` has ``label``, as ``file:line:col: message``."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"version: 1\nstack: s\nnumbers:\n  a:\n    country: US\n    label: '{label}'\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifests([manifest], environ=environ, **options)
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.mark.parametrize("environ", [{"ORBIT_API_KEY": KEY}, {}], ids=["set", "unset"])
+def test_the_key_variable_is_never_substituted(tmp_path, environ):
+    (problem,) = problems_of(tmp_path, "k=${ORBIT_API_KEY}", environ)
+    where = f"{tmp_path / 'm.yaml'}:6:12: numbers.a.label: "
+    assert problem.startswith(where + "${ORBIT_API_KEY} would put the Orbit API key")
+    assert KEY not in problem
+
+
+@pytest.mark.parametrize("value", [KEY, f" {KEY}\n", f"Bearer {KEY}"])
+def test_a_variable_holding_the_key_is_refused_naming_it(tmp_path, value):
+    environ = {"ORBIT_API_KEY": f"{KEY}\n", "TEAM": "ok", "COPY": value}
+    (problem,) = problems_of(tmp_path, "${TEAM} / ${COPY}", environ)
+    where = f"{tmp_path / 'm.yaml'}:6:12: numbers.a.label: "
+    assert problem.startswith(where + "the environment variable COPY holds the Orbit API key")
+    assert "(the value of ORBIT_API_KEY)" in problem and KEY not in problem
+
+
+def test_a_variable_close_to_the_key_but_not_holding_it_is_substituted(tmp_path):
+    environ = {"ORBIT_API_KEY": KEY, "NEAR": KEY[:-1], "EMPTY": ""}
+    assert label_of(tmp_path, "${NEAR}${EMPTY}", environ) == KEY[:-1]
+
+
+def test_the_key_variables_are_a_parameter_and_every_key_value_is_compared(tmp_path):
+    """A manifest may name other key variables (``account: {api_key_env: ...}``): each is
+    refused by name, and a variable holding any of their values is refused too."""
+    environ = {"ORBIT_API_KEY": KEY, "ORBIT_API_KEY_STAGING": STAGING_KEY, "A": KEY, "B": STAGING_KEY}
+    names = ("ORBIT_API_KEY", "ORBIT_API_KEY_STAGING")
+    label = "${ORBIT_API_KEY_STAGING} ${A} ${B} ${ORBIT_API_KEY}"
+    problems = problems_of(tmp_path, label, environ, key_variables=names)
+    assert len(problems) == 4
+    assert "${ORBIT_API_KEY_STAGING} would put the Orbit API key" in problems[0]
+    assert "variable A holds the Orbit API key (the value of ORBIT_API_KEY)" in problems[1]
+    assert "variable B holds the Orbit API key (the value of ORBIT_API_KEY_STAGING)" in problems[2]
+    assert "${ORBIT_API_KEY} would put the Orbit API key" in problems[3]
+    # by default only ORBIT_API_KEY is a key variable
+    assert label_of(tmp_path, "${B}", environ) == STAGING_KEY

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orbitctl.manifest import yamlload
 from orbitctl.manifest.yamlload import MAX_DEPTH, MAX_VALUES, parse_text, read_document
+
+FIXTURES = Path(__file__).resolve().parents[1] / "manifests"
 
 
 def test_yaml_1_2_core_scalars():
@@ -87,3 +95,97 @@ def test_undecodable_input_is_located(tmp_path, data, line, column, text):
     (problem,) = problems
     assert (problem.line, problem.column) == (line, column) and text in problem.message
     assert document.data is None
+
+
+# --- libyaml and the pure-Python composer: the same documents, marks and problems ----------------
+
+needs_libyaml = pytest.mark.skipif(yamlload._FAST_LOADER is None, reason="PyYAML without libyaml")
+
+TOKENS = st.sampled_from(
+    [*":-[]{},#&*!|>'\"?%@`\\.~ \n\t\r", "\x85", "\u2028", "é", "😀", "a", "b1", "a: ", "- ", "\n  ", "&x ",
+     "*x", "!!str ", "!!binary ", "<<: ", "---\n", "...\n", "? ", "0x1F", "1e3", ".inf", "null", "NO", "'it''s'",
+     '"\\u00e9"', '"\\ud800"', "|\n  ", ">-\n  ", "\\t", "\x07", "\ufeff"]
+)
+NODES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=15,
+)
+DUMPED = st.builds(
+    lambda data, flow, width, unicode: yaml.safe_dump(data, default_flow_style=flow, width=width,
+                                                      allow_unicode=unicode),
+    NODES, st.sampled_from([None, True, False]), st.integers(1, 120), st.booleans(),
+)
+
+
+def same_values(one, two) -> bool:
+    if isinstance(one, float) and isinstance(two, float) and one != one and two != two:
+        return True  # nan
+    if type(one) is not type(two):
+        return False
+    if isinstance(one, dict):
+        return list(one) == list(two) and all(same_values(one[key], two[key]) for key in one)
+    if isinstance(one, list):
+        return len(one) == len(two) and all(map(same_values, one, two))
+    return one == two
+
+
+def assert_composers_agree(text: str) -> None:
+    (fast, fast_problems), (pure, pure_problems) = parse_text("m.yaml", text), parse_text("m.yaml", text,
+                                                                                          libyaml=False)
+    if yamlload._compose_fast(text) is not None and pure.data is None and pure_problems:
+        return  # PyYAML refuses what YAML allows and libyaml reads (a tab between tokens, "|#")
+    assert same_values(fast.data, pure.data), text
+    assert (fast.marks, fast.key_marks, fast_problems) == (pure.marks, pure.key_marks, pure_problems), text
+
+
+@needs_libyaml
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.lists(TOKENS, max_size=40).map("".join) | DUMPED | st.text(max_size=60))
+def test_libyaml_and_pure_composing_agree(text):
+    assert_composers_agree(text)
+
+
+@needs_libyaml
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: {b: , c}\n",  # an empty value in a flow mapping: libyaml marks the next token
+        "? b",  # a complex key without a value, at the end of the file
+        "? >-\n  NO\n",
+        ": a\n",  # an empty key
+        "---\n",  # an empty document
+        "a:\n  label:\n  country: US\n",  # key: at the end of a line is marked alike
+        "x: !\ny: ! 5\n",  # a node of only the tag ! is "", as libyaml reads it
+        ":\ufeff:",  # PyYAML counts no column for a U+FEFF, libyaml one
+    ],
+)
+def test_where_libyaml_marks_otherwise_the_pure_composer_decides(text):
+    assert_composers_agree(text)
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.yaml")), ids=lambda path: path.name)
+def test_every_fixture_reads_the_same_with_either_composer(fixture):
+    """Each bad-*.yaml's YAML-level problem (syntax, tabs, tags, duplicates, ...) is worded and
+    placed as before, whichever composer ran."""
+    raw = fixture.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8: refused before composing")
+    assert_composers_agree(text)
+
+
+@needs_libyaml
+def test_manifests_are_composed_by_libyaml():
+    for fixture in FIXTURES.glob("good-*.yaml"):
+        assert yamlload._compose_fast(fixture.read_text()) is not None, fixture
+
+
+@needs_libyaml
+def test_a_tab_may_separate_but_never_indent():
+    """YAML allows a tab between a key and its value; libyaml reads it (PyYAML alone did not)."""
+    document, problems = parse_text("m.yaml", "a:\t1\nb: x\t\n")
+    assert (document.data, problems) == ({"a": 1, "b": "x"}, [])
+    _, problems = parse_text("m.yaml", "a:\n\tb: 1\n")
+    assert [(p.line, p.column) for p in problems] == [(2, 1)] and "a tab character" in problems[0].message

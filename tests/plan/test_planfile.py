@@ -266,3 +266,15 @@ def test_configuration_values_are_opaque_json(tmp_path):
     plan = sp.plan_of(sp.purchase(config=config))
     save_plan(plan, tmp_path / "plan.json")
     assert load_plan(tmp_path / "plan.json").actions[0].config == config
+
+
+def test_a_file_saved_before_targets_existed_loads_as_a_plan_of_every_entry(tmp_path):
+    import hashlib
+    import json
+
+    document = plan_to_document(sp.every_kind_plan())
+    del document["targets"]
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    document["checksum"] = hashlib.sha256(canonical.encode()).hexdigest()
+    (tmp_path / "old.json").write_text(json.dumps(document))
+    assert load_plan(tmp_path / "old.json").targets == ()

@@ -458,6 +458,29 @@ def test_ignore_changes_skips_the_key():
     assert only(p).changes == (Change("tags", ("b",), ("a",)),)
 
 
+def test_ignore_changes_keeps_the_live_agent():
+    wanted = desired(entry("main", label="L", agent_id="agt_new", ignore=["agent_id"]))
+    p = run(wanted, live("n1", A, owner="main", label="X", agent_id="agt_console"))
+    assert only(p).changes == (Change("label", "X", "L"),)
+    assert run(wanted, live("n1", A, owner="main", label="L", agent_id="agt_console")).actions == ()
+
+
+def test_a_label_and_an_agent_change_are_one_update():
+    p = run(
+        desired(entry("main", label="L", agent_id="agt_new"), entry("other", agent_id="agt_o")),
+        live("n1", A, owner="main", label="X", agent_id="agt_old"),
+        live("n2", B, owner="other", agent_id=None),
+    )
+    assert summary(p) == [(UPDATE, "main", "n1"), (UPDATE, "other", "n2")]
+    assert p.actions[0].changes == (Change("label", "X", "L"), Change("agent_id", "agt_old", "agt_new"))
+    assert p.actions[1].changes == (Change("agent_id", None, "agt_o"),)
+
+
+def test_an_adopted_number_gets_the_entry_agent():
+    action = only(run(desired(entry("main", number=A, agent_id="agt_a")), live("n1", A, agent_id=None)))
+    assert action.kind is ADOPT and action.changes == (Change("agent_id", None, "agt_a"),)
+
+
 @pytest.mark.parametrize(
     "key, stated, observed, changed",
     [
@@ -473,6 +496,11 @@ def test_ignore_changes_skips_the_key():
         ("sms_forwarding", None, "", False),
         ("webhook_url", None, "", False),
         ("compliance_profile_id", "", None, False),
+        ("agent_id", None, "", False),
+        ("agent_id", "agt_a", "agt_a", False),
+        ("agent_id", "agt_a", "agt_b", True),
+        ("agent_id", "agt_a", None, True),
+        ("agent_id", None, "agt_b", True),
         ("webhook_url", "https://h.example/x", {"sms": "https://h.example/x", "voice": None}, True),
         ("label", "", None, True),
     ],

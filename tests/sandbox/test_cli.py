@@ -3,40 +3,37 @@ user errors without a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
 import subprocess
-import sys
+from collections.abc import Iterator
 
 import httpx
 from click.testing import CliRunner
 
 from orbitctl.cli import cli
+from tests.processes import orbitctl_process
 
 KEY = {"X-API-Key": "dv_test_sk_cli"}
 
 
-def start(*args: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orbitctl", "sandbox", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    assert "listening on http://127.0.0.1:" in line, line + process.stderr.read()
-    return process, line.split("listening on ", 1)[1].split()[0]
+@contextlib.contextmanager
+def serving(*args: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``orbitctl sandbox serve --port 0 ARGS`` and its URL; killed when the block ends."""
+    with orbitctl_process("sandbox", "serve", "--port", "0", *args) as process:
+        line = process.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line, line + process.stderr.read()
+        yield process, line.split("listening on ", 1)[1].split()[0]
 
 
 def test_serve_prints_its_url_serves_and_stops_on_ctrl_c(tmp_path):
     state = tmp_path / "cli.json"
-    process, url = start("--state", str(state), "--seed", "3", "--latency-ms", "1")
-    try:
+    with serving("--state", str(state), "--seed", "3", "--latency-ms", "1") as (process, url):
         with httpx.Client(base_url=url, headers=KEY) as client:
             rows = client.get("/api/v1/numbers/available", params={"country": "US", "limit": 1}).json()["data"]
             assert client.post("/api/v1/numbers/purchase", json={"phone_number": rows[0]["number"]}).status_code == 201
-    finally:
         process.send_signal(signal.SIGINT)
         _out, err = process.communicate(timeout=10)
     assert process.returncode == 0
@@ -47,9 +44,9 @@ def test_serve_prints_its_url_serves_and_stops_on_ctrl_c(tmp_path):
 
 
 def test_serve_stops_cleanly_on_sigterm():
-    process, _url = start("--quiet")
-    process.terminate()
-    _out, err = process.communicate(timeout=10)
+    with serving("--quiet") as (process, _url):
+        process.terminate()
+        _out, err = process.communicate(timeout=10)
     assert process.returncode == 0 and "Traceback" not in err
 
 

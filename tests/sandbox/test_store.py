@@ -4,8 +4,6 @@ atomic writes, and reads that re-parse the file only when it changed."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 
 import httpx
@@ -13,6 +11,7 @@ import pytest
 
 from orbitctl.sandbox.store import Store, read_state
 from tests.helpers import sandbox_api
+from tests.processes import orbitctl_process
 
 KEY = {"X-API-Key": "dv_test_sk_store"}
 
@@ -96,13 +95,7 @@ def test_concurrent_purchases_through_two_servers_lose_nothing(sandbox_server, t
 
 def test_a_serve_process_and_a_thread_share_a_state_file(sandbox_server, tmp_path):
     state = tmp_path / "processes.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orbitctl", "sandbox", "serve", "--port", "0", "--quiet", "--state", str(state)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with orbitctl_process("sandbox", "serve", "--port", "0", "--quiet", "--state", str(state)) as process:
         url = process.stdout.readline().split("listening on ", 1)[1].split()[0]
         local = sandbox_server(state_path=state)
         with api(url) as remote, api(local.url) as here:
@@ -119,9 +112,6 @@ def test_a_serve_process_and_a_thread_share_a_state_file(sandbox_server, tmp_pat
             for client in (remote, here):
                 listed = client.get("/api/v1/numbers", params={"limit": 200}).json()["data"]
                 assert sorted(item["number"] for item in listed) == sorted(numbers)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_read_state_of_a_missing_file_is_an_empty_account(tmp_path):

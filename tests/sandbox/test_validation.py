@@ -71,6 +71,7 @@ def test_missing_key_is_refused_on_every_endpoint(api):
         ("PUT", "/api/v1/numbers/num_x"),
         ("DELETE", "/api/v1/numbers/num_x"),
         ("POST", "/api/v1/numbers/porting"),
+        ("PUT", "/api/v1/numbers/%2B14155550100/routing"),
     ]:
         error = error_of(bare.request(method, path), 401, "unauthorized")
         assert "X-API-Key" in error["message"]
@@ -87,7 +88,8 @@ def test_unknown_number_id_is_404(api, method):
 
 def test_unknown_paths_are_404(api):
     error_of(api.get("/api/v2/numbers"), 404, "not_found")
-    error_of(api.get("/api/v1/numbers/num_x/routing"), 404, "not_found")
+    error_of(api.get("/api/v1/numbers/num_x/webhooks"), 404, "not_found")
+    error_of(api.put("/api/v1/numbers/%2B14155550100/routing/x", json={}), 404, "not_found")
     error_of(api.get("/api/v1/numbers/porting/port_nope"), 404, "not_found")
 
 
@@ -99,6 +101,7 @@ def test_unknown_paths_are_404(api):
         ("DELETE", "/api/v1/numbers", "GET"),
         ("POST", "/api/v1/numbers/num_x", "GET, PUT, DELETE"),
         ("GET", "/api/v1/numbers/porting", "POST"),
+        ("GET", "/api/v1/numbers/%2B14155550100/routing", "PUT"),
     ],
 )
 def test_wrong_method_is_405_with_allow(api, method, path, allowed):
@@ -399,6 +402,89 @@ def test_whatsapp_round_trips_where_provisioned(api):
     number_id = buy(api, row["number"], country_code="GB", capabilities=["sms", "whatsapp"])["id"]
     assert api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": row["capabilities"]}).status_code == 200
     assert fields_of(api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": ["sms", "mms"]})) == {"capabilities"}
+
+
+# --- routing ----------------------------------------------------------------------------------
+
+
+def route(api, number: str, body, *, encode: bool = True) -> httpx.Response:
+    path_number = number.replace("+", "%2B") if encode else number
+    return api.put(f"/api/v1/numbers/{path_number}/routing", json=body)
+
+
+@pytest.mark.parametrize("encode", [True, False], ids=["%2B", "+"])
+def test_routing_sets_the_agent_addressed_by_the_phone_number(api, us_number, encode):
+    response = route(api, "+14155550100", {"agent_id": "agt_support"}, encode=encode)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data == {"id": us_number, "number": "+14155550100", "agent_id": "agt_support",
+                    "updated_at": data["updated_at"]}
+    assert api.get(f"/api/v1/numbers/{us_number}").json()["data"]["agent_id"] == "agt_support"
+    # the list shows the page's list-item fields only: the agent is in the detail
+    assert "agent_id" not in api.get("/api/v1/numbers").json()["data"][0]
+
+
+@pytest.mark.parametrize("none", [None, ""])
+def test_routing_to_null_or_empty_removes_the_agent(api, us_number, none):
+    route(api, "+14155550100", {"agent_id": "agt_support"})
+    assert route(api, "+14155550100", {"agent_id": none}).json()["data"]["agent_id"] is None
+    assert api.get(f"/api/v1/numbers/{us_number}").json()["data"]["agent_id"] is None
+
+
+def test_routing_changes_nothing_else_and_is_audited_with_its_body(api, us_number):
+    api.put(f"/api/v1/numbers/{us_number}", json={"label": "Support", "tags": ["a"]})
+    before = api.get(f"/api/v1/numbers/{us_number}").json()["data"]
+    route(api, "+14155550100", {"agent_id": "agt_support"})
+    after = api.get(f"/api/v1/numbers/{us_number}").json()["data"]
+    assert {k: v for k, v in after.items() if k not in ("agent_id", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("agent_id", "updated_at")
+    }
+    last = api.app.store.audit()[-1]
+    assert (last["method"], last["path"], last["number_id"], last["number"], last["status"], last["body"]) == (
+        "PUT", "/api/v1/numbers/+14155550100/routing", us_number, "+14155550100", 200, {"agent_id": "agt_support"}
+    )
+
+
+def test_routing_of_a_number_not_on_the_account_is_404(api, us_number):
+    error = error_of(route(api, "+14155550101", {"agent_id": "agt_1"}), 404, "not_found")
+    assert "+14155550101" in error["message"]
+    error_of(route(api, us_number, {"agent_id": "agt_1"}), 404, "not_found")  # by id: not the address
+    api.delete(f"/api/v1/numbers/{us_number}")
+    error_of(route(api, "+14155550100", {"agent_id": "agt_1"}), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({}, {"agent_id"}),
+        ({"agent": "agt_1"}, {"agent", "agent_id"}),
+        ({"agent_id": "agt_1", "label": "x"}, {"label"}),
+        ({"agent_id": 7}, {"agent_id"}),
+        ({"agent_id": ["agt_1"]}, {"agent_id"}),
+        ({"agent_id": "agt 1"}, {"agent_id"}),
+        ({"agent_id": "agt_1\n"}, {"agent_id"}),
+        ({"agent_id": "a" * 129}, {"agent_id"}),
+    ],
+)
+def test_routing_body_is_validated_strictly_and_changes_nothing(api, us_number, body, fields):
+    assert fields_of(route(api, "+14155550100", body)) == fields
+    assert api.get(f"/api/v1/numbers/{us_number}").json()["data"]["agent_id"] is None
+    assert [entry["method"] for entry in api.app.store.audit()] == ["POST"]
+
+
+def test_routing_body_must_be_a_json_object(api, us_number):
+    assert fields_of(api.put("/api/v1/numbers/%2B14155550100/routing", json=["agt_1"])) == {"body"}
+    assert fields_of(api.put("/api/v1/numbers/%2B14155550100/routing", content=b"")) == {"body"}
+
+
+def test_routing_accepts_the_longest_agent_id(api, us_number):
+    assert route(api, "+14155550100", {"agent_id": "a" * 128}).status_code == 200
+
+
+def test_a_short_code_is_routed_by_its_digits(api):
+    row = first_row(api, country="US", type="short_code")
+    number_id = buy(api, row["number"])["id"]
+    assert route(api, row["number"], {"agent_id": "agt_sms"}).json()["data"]["id"] == number_id
 
 
 # --- list -------------------------------------------------------------------------------------
