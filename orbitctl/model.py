@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -39,6 +39,16 @@ CONFIG_KEYS = (
     "channel_config",
     *ROUTING_KEYS,
 )
+
+#: Capabilities by the endpoint that can set them (the API page): a purchase provisions any of
+#: PURCHASE_CAPABILITIES; PUT /numbers/{id} toggles only CONFIGURE_CAPABILITIES (fax there only as
+#: the number was provisioned). The search filters on some (``account.inventory``).
+PURCHASE_CAPABILITIES = ("sms", "voice", "whatsapp", "rcs")
+CONFIGURE_CAPABILITIES = ("sms", "mms", "voice", "fax")
+#: Only a purchase sets these: a number on the account can neither gain nor lose one.
+PURCHASE_ONLY_CAPABILITIES = tuple(c for c in PURCHASE_CAPABILITIES if c not in CONFIGURE_CAPABILITIES)
+#: Every capability a manifest may state (the schema's list; a test holds them equal).
+CAPABILITIES = (*CONFIGURE_CAPABILITIES, *PURCHASE_ONLY_CAPABILITIES)
 
 #: Configuration keys whose value is a set: order never makes a difference.
 SET_VALUED_KEYS = frozenset({"capabilities", "tags"})
@@ -322,6 +332,38 @@ class Action:
     previous_monthly_cost: Decimal | None = None
 
 
+def cost_delta(actions: Iterable[Action]) -> Decimal:
+    """Monthly cost added by purchases and replaces (new minus old) less what releases save.
+
+    Actions not priced yet (``monthly_cost`` None) add nothing."""
+    total = Decimal("0")
+    for action in actions:
+        if action.monthly_cost is None:
+            continue
+        if action.kind is ActionKind.RELEASE:
+            total -= action.monthly_cost
+        elif action.kind is ActionKind.REPLACE:
+            total += action.monthly_cost - (action.previous_monthly_cost or 0)
+        elif action.kind is ActionKind.PURCHASE:
+            total += action.monthly_cost
+    return total
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A selection the plan buys more numbers for than the inventory searches could find, and
+    could not count in full (each search shows at most ``search_cap`` rows and has no cursor):
+    at least ``found`` are available now, and apply searches again as it buys."""
+
+    selection: Selection
+    #: the entries buying with this selection, in plan order
+    names: tuple[str, ...]
+    #: how many numbers the plan buys with it
+    needed: int
+    found: int
+    search_cap: int
+
+
 @dataclass(frozen=True)
 class Plan:
     stack: str
@@ -339,6 +381,8 @@ class Plan:
     foreign: int = 0
     #: the manifest files the plan was made from, so ``apply PLANFILE`` can check them for changes
     manifest_paths: tuple[str, ...] = ()
+    #: selections the plan buys more numbers for than the inventory searches could count
+    availability: tuple[Availability, ...] = ()
     #: the entry names ``--target`` limited the plan to (``plan/targeting.py``); empty: all of them
     targets: tuple[str, ...] = ()
     #: ``(old, new)`` entry names whose release and purchase look like a rename without

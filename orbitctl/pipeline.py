@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from orbitctl.account import inventory
 from orbitctl.account.api import DEFAULT_PARALLELISM
-from orbitctl.account.inventory import search_offers
 from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal, account_of
 from orbitctl.manifest import load_manifests
@@ -46,15 +46,29 @@ def build_plan(
 
 
 def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) -> Plan:
-    """Search the inventory once per distinct selection the plan buys, then price the plan."""
+    """Search the inventory for each distinct selection the plan buys (several searches where one
+    cannot show enough), then price the plan."""
     needed = pricing.searches_needed(plan)
     if not needed:
         return pricing.price(plan, {})
+    reserved = pricing.pinned_numbers(plan.actions)
 
     def search(item):
         selection, count = item
-        return selection.key(), search_offers(client, selection, wanted=count)
+        found = inventory.survey(
+            client,
+            selection,
+            wanted=count,
+            keep=lambda offer: pricing.is_candidate(selection, offer, reserved=reserved),
+            parallelism=max(1, parallelism // len(needed)),
+        )
+        return selection.key(), found
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(needed)))) as pool:
-        offers = dict(pool.map(search, needed))
-    return pricing.price(plan, offers)
+        surveys = dict(pool.map(search, needed))
+    return pricing.price(
+        plan,
+        {key: found.offers for key, found in surveys.items()},
+        partial={key for key, found in surveys.items() if not found.complete},
+        search_cap=inventory.search_cap(),
+    )

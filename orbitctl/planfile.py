@@ -30,7 +30,7 @@ from orbitctl import __version__
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
-from orbitctl.model import Action, ActionKind, Change, Plan, Selection
+from orbitctl.model import Action, ActionKind, Availability, Change, Plan, Selection
 from orbitctl.render.values import escape_surrogates
 
 #: What a saved plan file says it is, and the version of its layout.
@@ -61,6 +61,16 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "unmanaged": plan.unmanaged,
         "foreign": plan.foreign,
         "actions": [_action_to_document(action) for action in plan.actions],
+        "availability": [
+            {
+                "selection": _selection_to_document(note.selection),
+                "names": list(note.names),
+                "needed": note.needed,
+                "found": note.found,
+                "search_cap": note.search_cap,
+            }
+            for note in plan.availability
+        ],
     }
 
 
@@ -211,12 +221,30 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
         unmanaged=read.count("unmanaged"),
         foreign=read.count("foreign"),
         manifest_paths=tuple(read.strings("manifest_paths")),
+        # plans saved before pools could outgrow one search have no "availability"
+        availability=tuple(
+            _availability_from_document(item, f"availability[{index}]")
+            for index, item in enumerate(read.array("availability") if "availability" in document else ())
+        ),
         # absent from the files of orbitctl before --target: a plan of every entry
         targets=tuple(read.strings("targets")) if "targets" in document else (),
         suggested_moves=read.pairs("suggested_moves") if "suggested_moves" in document else (),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
+
+
+def _availability_from_document(item: Any, where: str) -> Availability:
+    read = _Reader(item, where)
+    note = Availability(
+        selection=_selection_from_document(read.mapping("selection"), f"{where}.selection"),
+        names=tuple(read.strings("names")),
+        needed=read.count("needed"),
+        found=read.count("found"),
+        search_cap=read.count("search_cap"),
+    )
+    read.done()
+    return note
 
 
 def _action_from_document(item: Any, where: str) -> Action:

@@ -37,6 +37,20 @@ def sandbox_server(tmp_path):
 
 
 @pytest.fixture
+def search_cap(monkeypatch):
+    """``search_cap(5)``: orbitctl takes the API's search cap to be 5 rows (it is 500), to match a
+    sandbox started with ``search_limit=5``, so that a pool larger than one search stays small."""
+
+    def lower(rows: int) -> int:
+        from orbitctl.account import inventory
+
+        monkeypatch.setattr(inventory, "search_cap", lambda: rows)
+        return rows
+
+    return lower
+
+
+@pytest.fixture
 def orbit_env(monkeypatch):
     """Point the client at a URL with the test key: ``orbit_env(url)``."""
 
@@ -79,6 +93,14 @@ def _no_real_orbit(monkeypatch):
     for name in ("ORBIT_API_KEY", "ORBIT_API_URL"):
         if name in os.environ:
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _colour_as_on_a_plain_machine(monkeypatch):
+    """A FORCE_COLOR or NO_COLOR in the environment of the suite (some CI runners set them) would
+    change what every command prints; tests that need them set them."""
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def _is_ip_literal(host: str) -> bool:

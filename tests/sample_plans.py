@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Change, Plan, Selection, ownership_tag
+from orbitctl.model import Action, ActionKind, Availability, Change, Plan, Selection, ownership_tag
 
 STACK = "prod"
 
@@ -134,6 +134,43 @@ ALL_KINDS = {
 }
 
 
+POOL_SELECTION = Selection(country="US", type="local", capabilities=("sms",))
+
+
+def pool(kind: ActionKind, size: int, name: str = "otp-pool") -> tuple[Action, ...]:
+    """``size`` actions of ``kind`` for the members of one pool, as the planner makes them: the
+    same selection, configuration and changes, each on a number of its own."""
+    config = freeze({"label": "OTP", "capabilities": ["sms"], "webhook_url": "https://hooks.example.com/otp"})
+    members = []
+    for index in range(size):
+        number, number_id = f"+1202555{index:04d}", f"num_otp{index:04d}"
+        if kind is ActionKind.PURCHASE:
+            members.append(
+                purchase(name, selection=POOL_SELECTION, config=config, reason=f"pool {name!r} wants {size}")
+            )
+        elif kind is ActionKind.UPDATE:
+            members.append(
+                Action(kind=kind, name=name, id=number_id, number=number, changes=(Change("label", "OTP", "OTP v2"),),
+                       config=freeze({"label": "OTP v2"}), tag=ownership_tag(STACK, name), live_fingerprint="1" * 64)
+            )
+        elif kind is ActionKind.RELEASE:
+            members.append(
+                Action(kind=kind, name=name, id=number_id, number=number, monthly_cost=Decimal("1.50"),
+                       reason=f"pool {name!r} has more members than count 2", live_fingerprint="2" * 64)
+            )
+        elif kind is ActionKind.REPLACE:
+            members.append(
+                Action(kind=kind, name=name, id=number_id, number=number,
+                       selection=Selection(country="US", area_code="646", capabilities=("sms",)), config=config,
+                       tag=ownership_tag(STACK, name), reason=f'area_code is "646" but {number} is in area code 202',
+                       monthly_cost=Decimal("1.25"), previous_monthly_cost=Decimal("1.50"),
+                       live_fingerprint="3" * 64)
+            )
+        else:
+            raise ValueError(f"no pool sample of {kind}")
+    return tuple(members)
+
+
 def plan_of(*actions: Action, unchanged: int = 0, delta: str = "0", **overrides) -> Plan:
     fields = {
         "stack": STACK,
@@ -230,6 +267,17 @@ plans = st.builds(
     unmanaged=st.integers(0, 50),
     foreign=st.integers(0, 50),
     manifest_paths=st.lists(st.text(min_size=1, max_size=10), max_size=2).map(tuple),
+    availability=st.lists(
+        st.builds(
+            Availability,
+            selection=selections,
+            names=st.lists(_names, min_size=1, max_size=2).map(tuple),
+            needed=st.integers(1, 10_000),
+            found=st.integers(0, 10_000),
+            search_cap=st.integers(1, 500),
+        ),
+        max_size=2,
+    ).map(tuple),
     targets=st.lists(_name, max_size=2, unique=True).map(tuple),
     suggested_moves=st.lists(st.tuples(_name, _name), max_size=2, unique_by=lambda pair: pair[0]).map(tuple),
 )

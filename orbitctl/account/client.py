@@ -21,6 +21,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -32,13 +33,17 @@ from orbitctl.account.api import (
     API_KEY_HEADER,
     API_KEY_VARIABLE,
     API_PREFIX,
+    API_VERSION_PREFIX,
+    BASE_URL_VARIABLE,
     CONFIGURE_KEYS,
     DEFAULT_BASE_URL,
     LIST_PAGE_MAX,
     SEARCH_LIMIT_MAX,
     AuthenticationError,
     AvailableNumber,
+    ConfigurationError,
     ConflictError,
+    InvalidArgumentError,
     NotFoundError,
     NumberRecord,
     OrbitError,
@@ -48,11 +53,11 @@ from orbitctl.account.api import (
     ServerError,
     TransportError,
     ValidationError,
+    parse_timestamp,
     routing_body,
 )
 from orbitctl.account.redact import redact
 from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
-from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
 
 __all__ = ["POOL_SIZE", "OrbitClient"]
@@ -68,8 +73,11 @@ POOL_SIZE = 64
 #: Failures after which no request reached Orbit: retrying cannot repeat an effect.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
-#: Transport failures another attempt may cure (a timeout, a dropped or refused connection).
+#: Transport failures another attempt may cure: a timeout, a connection dropped mid-request. A
+#: connection refused or a host not found (ConnectError) is not retried: nothing answers at the
+#: base URL, and more attempts would only make the user wait for the same error.
 _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_NOT_RETRIED = (httpx.ConnectError,)
 
 #: How much of an unreadable body a message quotes.
 _BODY_PREVIEW = 80
@@ -120,7 +128,7 @@ class OrbitClient:
         _check_api_key(api_key)
         self.base_url = _checked_base_url(base_url)
         if not (isinstance(timeout, (int, float)) and timeout > 0 and math.isfinite(timeout)):
-            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+            raise ConfigurationError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.timeout = float(timeout)
         self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_cap)
         self._sleep = sleep
@@ -148,21 +156,20 @@ class OrbitClient:
         env = os.environ if environ is None else environ
         api_key = (env.get(API_KEY_VARIABLE) or "").strip()
         if not api_key:
-            raise OrbitctlError(
-                "ORBIT_API_KEY is not set: export your Orbit API key first "
-                "(export ORBIT_API_KEY=dv_live_sk_...), or use --sandbox to run against the "
-                "local emulator with no account."
+            raise ConfigurationError(
+                f"{API_KEY_VARIABLE} is not set: export your Orbit API key first "
+                f"(export {API_KEY_VARIABLE}=dv_live_sk_...)"
             )
         try:
             _check_api_key(api_key)
-        except ValueError as problem:
-            raise OrbitctlError(f"ORBIT_API_KEY is not usable: {problem}") from None
+        except ConfigurationError as problem:
+            raise ConfigurationError(f"{API_KEY_VARIABLE} is not usable: {problem}") from None
         if "base_url" not in kw:
-            base_url = (env.get("ORBIT_API_URL") or "").strip() or DEFAULT_BASE_URL
+            base_url = (env.get(BASE_URL_VARIABLE) or "").strip() or DEFAULT_BASE_URL
             try:
                 kw["base_url"] = _checked_base_url(base_url)
-            except ValueError as problem:
-                raise OrbitctlError(f"ORBIT_API_URL is not usable: {problem}") from None
+            except ConfigurationError as problem:
+                raise ConfigurationError(f"{BASE_URL_VARIABLE} is not usable: {problem}") from None
         return cls(api_key, **kw)
 
     def __repr__(self) -> str:
@@ -192,7 +199,7 @@ class OrbitClient:
     ) -> list[AvailableNumber]:
         """GET /available: numbers Orbit can sell in ``country`` matching the filters."""
         if not isinstance(country, str) or not country.strip():
-            raise ValueError("search_available() needs a country (ISO 3166-1 alpha-2, e.g. 'US')")
+            raise InvalidArgumentError("search_available() needs a country (ISO 3166-1 alpha-2, e.g. 'US')")
         _check_range("limit", limit, 1, SEARCH_LIMIT_MAX)
         params: dict[str, Any] = {"country": country, "limit": limit}
         capability_list = _capability_list(capabilities)
@@ -278,7 +285,7 @@ class OrbitClient:
         """PUT /numbers/{id} with exactly the given fields (``None`` is sent as null)."""
         unknown = sorted(set(fields) - set(CONFIGURE_KEYS))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"configure() cannot set {', '.join(unknown)}; the fields Orbit accepts are "
                 f"{', '.join(CONFIGURE_KEYS)}"
             )
@@ -295,13 +302,13 @@ class OrbitClient:
         harmless). The page documents no response: the record holds whatever object came back,
         empty for none; read the number back when it lacks ``agent_id``."""
         if agent_id is not None and (not isinstance(agent_id, str) or not agent_id):
-            raise ValueError(f"route() needs an agent id (a non-empty string) or None, not {agent_id!r}")
+            raise InvalidArgumentError(f"route() needs an agent id (a non-empty string) or None, not {agent_id!r}")
         if not isinstance(phone_number, str) or not phone_number:
-            raise ValueError(f"route() needs the phone number (e.g. '+14155550100'), not {phone_number!r}")
+            raise InvalidArgumentError(f"route() needs the phone number (e.g. '+14155550100'), not {phone_number!r}")
         path = f"{API_PREFIX}/{quote(phone_number, safe='')}/routing"
         action = f"Routing {phone_number} to agent {agent_id!r}" if agent_id else f"Removing {phone_number}'s agent"
         response = self._send("PUT", path, action, body=routing_body(agent_id))
-        if response is None or not response.content.strip():  # 204 No Content, or an empty 200
+        if not response.content.strip():  # 204 No Content, or an empty 200
             return RoutingRecord(number=phone_number)
         return self._read(
             response, action, dict, lambda envelope: RoutingRecord(number=phone_number, fields=freeze(envelope["data"]))
@@ -343,7 +350,7 @@ class OrbitClient:
         """GET /porting/{id}: a porting request as it stands now (``status`` moves from
         ``pending`` through ``in_progress`` to ``completed``)."""
         if not isinstance(port_id, str) or not port_id:
-            raise ValueError(f"a porting request id (e.g. 'port_abc123') is needed, not {port_id!r}")
+            raise InvalidArgumentError(f"a porting request id (e.g. 'port_abc123') is needed, not {port_id!r}")
         action = f"Reading porting request {port_id}"
         response = self._send("GET", f"{API_PREFIX}/porting/{quote(port_id, safe='')}", action)
         return self._read(response, action, dict, lambda envelope: _porting_request(envelope["data"]))
@@ -373,7 +380,7 @@ class OrbitClient:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.RequestError as failure:
                 maybe_sent = not isinstance(failure, _NOT_SENT)
-                if isinstance(failure, _TRANSIENT) and retry < max_retries:
+                if isinstance(failure, _TRANSIENT) and not isinstance(failure, _NOT_RETRIED) and retry < max_retries:
                     uncertain = uncertain or maybe_sent
                     self._wait(method, path, retry, None, f"no response ({type(failure).__name__})")
                     retry += 1
@@ -499,6 +506,11 @@ class OrbitClient:
             what = f"the connection to {self.base_url} failed"
         detail = str(failure) or type(failure).__name__
         message = f"{action} failed: {what} ({detail})"
+        if isinstance(failure, httpx.ConnectError):
+            message += (
+                f"; check the base URL ({BASE_URL_VARIABLE}, default {DEFAULT_BASE_URL}) and that "
+                "this machine can reach it"
+            )
         if attempts > 1:
             message += f" after {attempts} attempts"
         outcome_unknown = method not in RETRYABLE_METHODS and maybe_sent
@@ -525,30 +537,35 @@ class OrbitClient:
 
 def _check_api_key(api_key: object) -> None:
     if not isinstance(api_key, str) or not api_key:
-        raise ValueError("the API key must be a non-empty string")
+        raise ConfigurationError("the API key must be a non-empty string")
     if not all("!" <= char <= "~" for char in api_key):
-        raise ValueError(
+        raise ConfigurationError(
             "the API key contains a space, a line break or a non-ASCII character, which cannot be "
             "sent in an HTTP header; copy it again without extra characters"
         )
 
 
 def _checked_base_url(base_url: object) -> str:
+    """The base URL without a trailing slash, and without the API's own prefix (``/api/v1`` or
+    ``/api/v1/numbers``, as the API page writes it) when it was given one: the client adds it."""
     example = "e.g. https://api.orbit.devotel.io"
     if not isinstance(base_url, str) or not base_url.strip():
-        raise ValueError(f"the base URL must be an http(s) URL ({example})")
+        raise ConfigurationError(f"the base URL must be an http(s) URL ({example})")
     url = base_url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"the base URL must be an http(s) URL ({example}), not {base_url!r}")
+        raise ConfigurationError(f"the base URL must be an http(s) URL ({example}), not {base_url!r}")
     if parts.query or parts.fragment:
-        raise ValueError(f"the base URL cannot carry a query or fragment ({example}), not {base_url!r}")
+        raise ConfigurationError(f"the base URL cannot carry a query or fragment ({example}), not {base_url!r}")
+    for prefix in (API_PREFIX, API_VERSION_PREFIX):
+        if parts.path.endswith(prefix):
+            return url[: -len(prefix)]
     return url
 
 
 def _check_range(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        raise InvalidArgumentError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
 
 
 def _capability_list(capabilities: Sequence[str] | str) -> list[str]:
@@ -560,7 +577,7 @@ def _capability_list(capabilities: Sequence[str] | str) -> list[str]:
 
 def _number_path(number_id: str) -> str:
     if not isinstance(number_id, str) or not number_id:
-        raise ValueError(f"a number id (e.g. 'num_abc123') is needed, not {number_id!r}")
+        raise InvalidArgumentError(f"a number id (e.g. 'num_abc123') is needed, not {number_id!r}")
     return f"{API_PREFIX}/{quote(number_id, safe='')}"
 
 
@@ -610,6 +627,7 @@ def _available_number(row: object) -> AvailableNumber:
         region=region if isinstance(region, str) else None,
         id=inventory_id if isinstance(inventory_id, str) else None,
         placeholder=row.get("placeholder") is True,
+        fields=freeze(row),
     )
 
 
@@ -620,14 +638,21 @@ def _number_record(row: object) -> NumberRecord:
 
 def _porting_request(row: object) -> PortingRequest:
     row = _row(row)
-    estimated, created = row.get("estimated_completion"), row.get("created_at")
     return PortingRequest(
         id=_required(row, "id"),
         numbers=_string_tuple(row, "numbers"),
         status=_required(row, "status"),
-        estimated_completion=estimated if isinstance(estimated, str) else None,
-        created_at=created if isinstance(created, str) else None,
+        estimated_completion=_timestamp(row, "estimated_completion"),
+        created_at=_timestamp(row, "created_at"),
+        fields=freeze(row),
     )
+
+
+def _timestamp(row: Mapping[str, Any], key: str) -> datetime | None:
+    try:
+        return parse_timestamp(row.get(key))
+    except (TypeError, ValueError):
+        raise _Malformed(f"{key!r} is {row.get(key)!r}, not an ISO 8601 timestamp") from None
 
 
 def _next_cursor(envelope: Mapping[str, Any]) -> str | None:

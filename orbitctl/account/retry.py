@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
+from orbitctl.account.api import ConfigurationError
+
 #: Methods safe to send twice: a second PUT sets the same values, a second DELETE finds nothing.
 RETRYABLE_METHODS = frozenset({"GET", "PUT", "DELETE"})
 
@@ -34,11 +36,11 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, not {self.max_retries}")
+            raise ConfigurationError(f"max_retries must be 0 or more, not {self.max_retries}")
         if not (self.backoff_base >= 0 and math.isfinite(self.backoff_base)):
-            raise ValueError(f"backoff_base must be a finite number of seconds >= 0, not {self.backoff_base}")
+            raise ConfigurationError(f"backoff_base must be a finite number of seconds >= 0, not {self.backoff_base}")
         if not (self.backoff_cap >= 0 and math.isfinite(self.backoff_cap)):
-            raise ValueError(f"backoff_cap must be a finite number of seconds >= 0, not {self.backoff_cap}")
+            raise ConfigurationError(f"backoff_cap must be a finite number of seconds >= 0, not {self.backoff_cap}")
 
     def backoff_ceiling(self, retry: int) -> float:
         """The longest wait before retry number ``retry`` (0 for the first): base·2^retry, capped."""

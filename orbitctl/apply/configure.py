@@ -2,7 +2,10 @@
 
 Tags are always sent as the full set (the API replaces them): the user's tags (the manifest's,
 or the live ones when the entry does not manage tags) plus the ownership tag, if any. The
-routing keys (``agent_id``) never go in this PUT: ``routing.py`` sends them after it.
+routing keys (``agent_id``) never go in this PUT: ``routing.py`` sends them after it. Of the
+capabilities, the PUT carries only those it toggles (sms, mms, voice, fax): whatsapp and rcs are
+the purchase's (``purchase_capabilities``). The bodies below say what the number should hold;
+``put_body`` is what is sent of one, and the read-back compares the whole.
 """
 
 from __future__ import annotations
@@ -14,7 +17,17 @@ from typing import Any
 from orbitctl.account.api import OrbitError
 from orbitctl.apply.outcome import Mismatch
 from orbitctl.frozen import thaw
-from orbitctl.model import REGULATORY_HOLD, ROUTING_KEYS, SET_VALUED_KEYS, Action, ActionKind, Owner
+from orbitctl.model import (
+    CONFIGURE_CAPABILITIES,
+    PURCHASE_CAPABILITIES,
+    REGULATORY_HOLD,
+    ROUTING_KEYS,
+    SET_VALUED_KEYS,
+    Action,
+    ActionKind,
+    Owner,
+    Selection,
+)
 from orbitctl.plan.diff import EMPTY_MEANS_NONE
 
 #: What a number bought in regulatory hold must not be sent: the API decides when it is active.
@@ -49,6 +62,21 @@ def new_number_body(action: Action, *, held: bool = False) -> dict[str, Any]:
         for key in _HELD_SKIP_KEYS:
             body.pop(key, None)
     return body
+
+
+def purchase_capabilities(selection: Selection) -> list[str]:
+    """What a purchase for ``selection`` asks to provision: its capabilities a purchase can set
+    (sms, voice, whatsapp, rcs); mms and fax come with the line or not, and the PUT toggles them."""
+    return [c for c in selection.capabilities if c in PURCHASE_CAPABILITIES]
+
+
+def put_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What the configure PUT carries of ``body``: all of it, but only the capabilities the PUT
+    toggles (sms, mms, voice, fax)."""
+    sent = dict(body)
+    if "capabilities" in sent:
+        sent["capabilities"] = [c for c in sent["capabilities"] or () if c in CONFIGURE_CAPABILITIES]
+    return sent
 
 
 def rewrites_tags(action: Action) -> bool:

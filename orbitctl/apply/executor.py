@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -24,12 +25,22 @@ from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
-from orbitctl.apply.configure import check_returned, existing_number_body, rewrites_tags
+from orbitctl.apply.configure import check_returned, existing_number_body, put_body, rewrites_tags
 from orbitctl.apply.journal import intent_key
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
-from orbitctl.apply.purchase import OfferBook, purchase_and_configure
+from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
 from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Live, LiveNumber, Plan
+from orbitctl.model import (
+    BUYING_KINDS,
+    RELEASING_KINDS,
+    Action,
+    ActionKind,
+    Live,
+    LiveNumber,
+    Plan,
+    Selection,
+    SelectionKey,
+)
 
 #: Called once per finished action, never from two threads at once.
 ProgressCallback = Callable[[ActionOutcome], None]
@@ -43,12 +54,20 @@ _PUT_KINDS_SECOND = frozenset({ActionKind.UPDATE, ActionKind.MOVE, ActionKind.OR
 class _Run:
     """One apply: the client, the journal, what is known of the account, and the outcomes."""
 
-    def __init__(self, plan: Plan, client: Any, journal: Any, live: Live | None, progress: ProgressCallback | None):
+    def __init__(
+        self,
+        plan: Plan,
+        client: Any,
+        journal: Any,
+        live: Live | None,
+        progress: ProgressCallback | None,
+        parallelism: int = 1,
+    ):
         self.plan = plan
         self.client = client
         self.journal = journal
         self.live = {number.id: number for number in live.numbers} if live else {}
-        self.book = OfferBook.for_actions(client, plan.actions)
+        self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism)
         #: entries that stopped buying: another apply buys on the account at the same time
         self.halted: set[str] = set()
         self._progress = progress
@@ -95,7 +114,8 @@ class _Run:
                 return ActionOutcome(action, Status.OK, "nothing to change", **found)
             mismatches: tuple[Mismatch, ...] = ()
             if body:
-                mismatches = check_returned(self.client, action.id, body, self.client.configure(action.id, **body))
+                returned = self.client.configure(action.id, **put_body(body))
+                mismatches = check_returned(self.client, action.id, body, returned)
         except NotFoundError:
             return ActionOutcome(
                 action, Status.FAILED, f"{action.number or action.id} is no longer on the account", **found
@@ -216,6 +236,26 @@ def _release_saving(action: Action, number: LiveNumber | None) -> Decimal:
     return action.monthly_cost or Decimal("0")
 
 
+def _count_out_of_stock(plan: Plan, *groups: dict[int, ActionOutcome]) -> None:
+    """Say in each purchase that found no number how many of its selection's are missing in all,
+    known once every purchase has ended (``groups``: the outcomes by action index, rewritten)."""
+    short: dict[SelectionKey, list[tuple[int, dict[int, ActionOutcome]]]] = {}
+    selections: dict[SelectionKey, Selection] = {}
+    for outcomes in groups:
+        for index, outcome in outcomes.items():
+            selection = outcome.action.selection
+            if outcome.out_of_stock and selection is not None:
+                selections[selection.key()] = selection
+                short.setdefault(selection.key(), []).append((index, outcomes))
+    wanted = buys_by_selection(plan.actions)
+    for key, found in short.items():
+        found.sort(key=lambda item: item[0])
+        names = Counter(outcomes[index].action.name for index, outcomes in found)
+        message = out_of_stock_message(selections[key], names, wanted[key])
+        for index, outcomes in found:
+            outcomes[index] = replace(outcomes[index], message=message)
+
+
 def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionOutcome:
     """Run one step; a bug in it fails that action only, never the others."""
     try:
@@ -246,7 +286,7 @@ def execute(
     releases save). ``progress`` is called once per finished action. Once ``stop`` is set, no
     further action starts (see the module's docstring).
     """
-    run = _Run(plan, client, journal, live, progress)
+    run = _Run(plan, client, journal, live, progress, parallelism)
     final: dict[int, ActionOutcome] = {}
     bought: dict[int, ActionOutcome] = {}  # replaces: the new number's outcome
 
@@ -287,6 +327,7 @@ def execute(
             if a.kind in BUYING_KINDS or a.kind in _PUT_KINDS_FIRST
         ]
     )
+    _count_out_of_stock(plan, final, bought)
     # 2. updates, moves, orphans
     run_group([(i, a, run.configure, True) for i, a in indexed if a.kind in _PUT_KINDS_SECOND])
     # 3. replaces' old numbers, releases

@@ -71,6 +71,8 @@ class ActionOutcome:
     held: bool = False
     #: the number was bought but not configured: recorded in the purchase journal
     journaled: bool = False
+    #: a purchase that found no number: the inventory had none left for its selection
+    out_of_stock: bool = False
     mismatches: tuple[Mismatch, ...] = field(default_factory=tuple)
 
     @property
@@ -94,6 +96,8 @@ class ActionOutcome:
             doc["regulatory_hold"] = True
         if self.journaled:
             doc["journaled"] = True
+        if self.out_of_stock:
+            doc["out_of_stock"] = True
         if self.mismatches:
             doc["mismatches"] = [
                 {"key": m.key, "asked": m.asked, "got": m.got} for m in self.mismatches

@@ -1,9 +1,14 @@
 """Buying a number: pick, purchase, configure (then route to its agent), read back — and never
 buy the same thing twice.
 
-- Picks come from a fresh inventory search at apply time, in the planner's pick order
-  (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number). Workers buying
-  for the same selection share one search and never pick the same row (:class:`OfferBook`).
+- Picks come from fresh inventory searches at apply time, in the planner's pick order
+  (``pricing.candidates``: capabilities, cost cap, cheapest, then lowest number), bought in waves:
+  when a wave's rows are used up, the inventory is searched again (the numbers bought have left
+  it). Workers buying for the same selection share the searches and never pick the same row
+  (:class:`OfferBook`). When the searches find nothing more, the purchases still to make fail
+  saying how many numbers are missing; those bought stand.
+- The purchase asks to provision the entry's capabilities that a purchase sets (sms, voice,
+  whatsapp, rcs); the configure PUT after it toggles the rest (``configure.put_body``).
 - Every purchase is written to the journal (an intent: stack, entry, number, account) before the
   request is sent, becomes the number's id when the response arrives, and is cleared once the
   read-back shows the ownership tag; what a failure, a signal or a kill leaves there is resolved
@@ -31,6 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orbitctl.account import inventory
 from orbitctl.account.api import (
     LIST_PAGE_MAX,
     ConflictError,
@@ -40,13 +46,12 @@ from orbitctl.account.api import (
     ServerError,
     TransportError,
 )
-from orbitctl.account.inventory import search_offers
-from orbitctl.apply.configure import check_returned, is_held, new_number_body
+from orbitctl.apply.configure import check_returned, is_held, new_number_body, purchase_capabilities, put_body
 from orbitctl.apply.journal import JournalEntry, account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
-from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection
-from orbitctl.plan.pricing import candidates, describe, pinned_numbers
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey
+from orbitctl.plan.pricing import candidates, describe, is_candidate, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
 #: then shows the number was not bought.
@@ -62,6 +67,10 @@ class PurchaseFailed(Exception):
     """No number could be bought; the message says why and what was tried."""
 
 
+class OutOfStock(PurchaseFailed):
+    """The inventory has no number left for the selection (the searches found nothing new)."""
+
+
 class PurchaseUncertain(PurchaseFailed):
     """The purchase of ``number`` may have happened, and the account could not be read to tell;
     ``id`` is the number's id when the account was seen to hold it."""
@@ -75,44 +84,55 @@ class PurchaseUncertain(PurchaseFailed):
 class OfferBook:
     """The inventory rows each selection may buy, shared by all purchase workers.
 
-    One search per selection (asking for as many rows as the plan buys for it); when its rows run
-    out, one fresh search. A row handed out is claimed for good in this apply, so two workers never
-    try the same number, whether it was then bought, taken by someone else or refused.
+    The rows come in waves: a survey of the inventory (``inventory.survey``) for as many as are
+    still to buy, at most one search's worth; when they are used up, another survey, which no
+    longer shows the numbers bought meanwhile and leaves out the rows already handed out. A row
+    handed out is claimed for good in this apply, so two workers never try the same number (also
+    when several entries share a selection, or two selections match the same number), whether it
+    was then bought, taken by someone else or refused. A wave from a survey that could not see the
+    whole inventory holds only its cheapest rows (dearer ones, such as golden numbers, come in a
+    later wave only if nothing cheaper turns up). When a survey finds nothing new, the selection
+    is out of stock: every later ``take`` for it returns None without searching.
     """
 
     def __init__(
-        self, client: Any, *, wanted: Mapping[tuple, int] | None = None, reserved: frozenset[str] = frozenset()
+        self,
+        client: Any,
+        *,
+        wanted: Mapping[SelectionKey, int] | None = None,
+        reserved: frozenset[str] = frozenset(),
+        parallelism: int = 1,
     ):
         self._client = client
         self._wanted = dict(wanted or {})
         self._reserved = reserved
+        self._parallelism = parallelism
         self._lock = threading.Lock()
-        self._key_locks: dict[tuple, threading.Lock] = {}
-        self._queues: dict[tuple, deque[Offer]] = {}
+        self._key_locks: dict[SelectionKey, threading.Lock] = {}
+        self._queues: dict[SelectionKey, deque[Offer]] = {}
         self._claimed: set[str] = set()
+        self._handed: Counter[SelectionKey] = Counter()
+        self._out_of_stock: set[SelectionKey] = set()
 
     @classmethod
-    def for_actions(cls, client: Any, actions: Iterable[Action]) -> OfferBook:
+    def for_actions(cls, client: Any, actions: Iterable[Action], *, parallelism: int = 1) -> OfferBook:
         """A book for the purchases and replaces among ``actions``; numbers they pin are kept for
         their pins."""
         actions = tuple(actions)
-        wanted = Counter(
-            action.selection.key()
-            for action in actions
-            if action.selection is not None and action.kind in BUYING_KINDS
-        )
-        return cls(client, wanted=wanted, reserved=pinned_numbers(actions))
+        return cls(client, wanted=buys_by_selection(actions), reserved=pinned_numbers(actions), parallelism=parallelism)
 
-    def _key_lock(self, key: tuple) -> threading.Lock:
+    def _key_lock(self, key: SelectionKey) -> threading.Lock:
         with self._lock:
             return self._key_locks.setdefault(key, threading.Lock())
 
-    def _claim_next(self, queue: deque[Offer]) -> Offer | None:
+    def _claim_next(self, key: SelectionKey) -> Offer | None:
         with self._lock:
+            queue = self._queues.get(key, ())
             while queue:
                 offer = queue.popleft()
                 if offer.number not in self._claimed:
                     self._claimed.add(offer.number)
+                    self._handed[key] += 1
                     return offer
         return None
 
@@ -122,15 +142,56 @@ class OfferBook:
         Raises OrbitError when the search fails."""
         key = selection.key()
         with self._key_lock(key):
-            queue = self._queues.get(key)
-            if queue:
-                offer = self._claim_next(queue)
-                if offer is not None:
-                    return offer
-            offers = search_offers(self._client, selection, wanted=self._wanted.get(key, 1))
-            queue = deque(candidates(selection, offers, reserved=self._reserved))
-            self._queues[key] = queue
-            return self._claim_next(queue)
+            offer = self._claim_next(key)
+            if offer is not None or key in self._out_of_stock:
+                return offer
+            with self._lock:
+                claimed = frozenset(self._claimed)
+                still = max(1, self._wanted.get(key, 1) - self._handed[key])
+            found = inventory.survey(
+                self._client,
+                selection,
+                wanted=min(still, inventory.search_cap()),
+                keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
+                exclude=claimed,
+                parallelism=self._parallelism,
+            )
+            wave = candidates(selection, found.offers, reserved=self._reserved)
+            if wave and not found.complete:
+                # more may lie beyond what the searches showed: buy the cheapest of this wave (as
+                # the plan priced them), then search again, rather than its dearer numbers
+                wave = [offer for offer in wave if offer.monthly_cost == wave[0].monthly_cost]
+            self._queues[key] = deque(wave)
+            offer = self._claim_next(key)
+            if offer is None:
+                self._out_of_stock.add(key)
+            return offer
+
+
+def buys_by_selection(actions: Iterable[Action]) -> Counter[SelectionKey]:
+    """How many numbers ``actions`` buy with each selection (by ``Selection.key()``)."""
+    return Counter(
+        action.selection.key() for action in actions if action.selection is not None and action.kind in BUYING_KINDS
+    )
+
+
+def out_of_stock_message(selection: Selection, missing: Mapping[str, int], wanted: int) -> str:
+    """What to say of the purchases for ``selection`` that found no number: ``missing`` counts
+    them by entry; ``wanted`` is how many the apply was to buy with that selection."""
+    message = f"no available number matches {describe(selection)}: the inventory has run out"
+    if wanted > 1:
+        entries = ", ".join(f"{name!r} {count}" for name, count in missing.items())
+        message += (
+            f" (searched again after each wave of purchases); {sum(missing.values())} of the {wanted} "
+            f"numbers to buy with it are missing ({entries}), and those bought stay on the account, "
+            "managed. Lower count, or loosen"
+        )
+    else:
+        message += ". Loosen"
+    return message + (
+        " the selection (another area_code, no contains, fewer capabilities, a higher max_monthly_cost), "
+        "or apply again later"
+    )
 
 
 def find_on_account(client: Any, number: str, country: str | None = None) -> NumberRecord | None:
@@ -186,8 +247,14 @@ def buy(
             raise PurchaseFailed(f"could not search the inventory for {describe(selection)}: {problem}") from None
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
-            raise PurchaseFailed(f"no available number matches {describe(selection)}{taken}")
-        bought = _buy_offer(client, offer, buyer, compliance_profile_id=compliance_profile_id)
+            raise OutOfStock(f"no available number matches {describe(selection)}{taken}")
+        bought = _buy_offer(
+            client,
+            offer,
+            buyer,
+            capabilities=purchase_capabilities(selection),
+            compliance_profile_id=compliance_profile_id,
+        )
         if bought is not None:
             record, intent = bought
             return record, offer, intent
@@ -241,7 +308,7 @@ def _after_conflict(client: Any, offer: Offer, buyer: Buyer, *, sent_before: boo
 
 
 def _buy_offer(
-    client: Any, offer: Offer, buyer: Buyer, *, compliance_profile_id: str | None
+    client: Any, offer: Offer, buyer: Buyer, *, capabilities: list[str], compliance_profile_id: str | None
 ) -> tuple[NumberRecord, JournalEntry] | None:
     """Buy ``offer``'s number, its intent journaled first: its record and the intent, or None when
     someone else took it meanwhile. A 429 is waited out; a purchase whose outcome is unknown is
@@ -258,6 +325,7 @@ def _buy_offer(
             record = client.purchase(
                 offer.number,
                 country_code=offer.country,
+                capabilities=capabilities,
                 compliance_profile_id=compliance_profile_id or None,
                 inventory_id=inventory_id,
             )
@@ -361,6 +429,8 @@ def purchase_and_configure(
             journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem)
         )
         return ActionOutcome(action, Status.FAILED, message, journaled=kept, number=problem.number, id=problem.id)
+    except OutOfStock as problem:
+        return ActionOutcome(action, Status.FAILED, str(problem), out_of_stock=True)
     except PurchaseFailed as problem:
         return ActionOutcome(action, Status.FAILED, str(problem))
 
@@ -382,7 +452,7 @@ def purchase_and_configure(
             held=held,
         )
         body = new_number_body(action, held=held)
-        returned = client.configure(record.id, **body)
+        returned = client.configure(record.id, **put_body(body))
         mismatches = check_returned(client, record.id, body, returned)
     except OrbitError as problem:
         return journaled(str(problem))
@@ -395,7 +465,7 @@ def purchase_and_configure(
     # It carries its ownership tag; if the journal cannot be written now, the next apply forgets
     # it: the journal keeps no number that carries its tag.
     with contextlib.suppress(OSError):
-        journal.clear(record.id)
+        journal.clear(record.id, intent.key)
     routing = new_number_routing(action)
     if routing:
         try:

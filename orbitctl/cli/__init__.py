@@ -11,9 +11,10 @@ from typing import NoReturn
 import click
 
 from orbitctl import __version__
-from orbitctl.account.api import OrbitError
+from orbitctl.account.api import DEFAULT_BASE_URL, OrbitError
 from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
+from orbitctl.render import COLOR_MODES, forced_color
 
 #: Exit code of every error (SPEC section 4); click's usage errors would otherwise exit 2, which
 #: `plan --detailed-exitcode` reserves for "changes present".
@@ -81,7 +82,22 @@ def _drop_unwritten_output() -> None:
             pass
 
 
-@click.group(cls=OrbitctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+#: What ``orbitctl --help`` ends with: the environment it reads, and an example.
+ENVIRONMENT_HELP = f"""\b
+Environment:
+  ORBIT_API_KEY   the Orbit API key, sent as X-API-Key (never printed or saved)
+  ORBIT_API_URL   the API's base URL (default {DEFAULT_BASE_URL})
+  NO_COLOR        set (non-empty): no colour, unless --color always
+  FORCE_COLOR     set (non-empty): colour even when not a terminal, unless --color never
+
+\b
+Example:
+  orbitctl --sandbox apply examples/numbers.yaml --auto-approve"""
+
+
+@click.group(
+    cls=OrbitctlGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=ENVIRONMENT_HELP
+)
 @click.version_option(__version__, prog_name="orbitctl")
 @click.option(
     "--sandbox",
@@ -94,11 +110,22 @@ def _drop_unwritten_output() -> None:
     default=None,
     help="State file for --sandbox (default .orbitctl/sandbox.json).",
 )
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour the plan: auto (on a terminal, unless NO_COLOR; always with FORCE_COLOR), always, never.",
+)
 @click.pass_context
-def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None) -> None:
-    """Keep the phone numbers of an Orbit account in a Git repository."""
+def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, color: str) -> None:
+    """Keep the phone numbers of an Orbit account in a Git repository.
+
+    Give a command --help for its options and an example."""
     _escape_what_the_terminal_cannot_show()
-    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state)
+    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state, color=color)
+    # what click.echo then keeps or strips of the escape codes (None: keep them on a terminal)
+    ctx.color = forced_color(color)
 
 
 def _escape_what_the_terminal_cannot_show() -> None:

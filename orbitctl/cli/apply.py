@@ -18,7 +18,15 @@ from orbitctl.apply.journal import JOURNAL_FILENAME, Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
 from orbitctl.cli.context import CliContext
-from orbitctl.cli.options import DURATION, output_option, parallelism_option, target_option, warn_if_targeted
+from orbitctl.cli.options import (
+    DURATION,
+    detailed_option,
+    example,
+    output_option,
+    parallelism_option,
+    target_option,
+    warn_if_targeted,
+)
 from orbitctl.cli.signals import Interruption
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest import load_manifests
@@ -58,7 +66,10 @@ def is_plan_file(path: str) -> bool:
     return isinstance(document, dict) and document.get("kind") == FILE_KIND
 
 
-@click.command("apply")
+@click.command(
+    "apply",
+    epilog=example("orbitctl plan numbers.yaml --out plan.json", "orbitctl apply plan.json --auto-approve"),
+)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(), metavar="MANIFEST...|PLANFILE")
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
 @click.option("--allow-release", is_flag=True, help="Allow releases and replaces (a release cannot be undone).")
@@ -84,6 +95,7 @@ def is_plan_file(path: str) -> bool:
     help="text: the plan and one line per action as it ends; json: the outcomes as one JSON document "
     "(the lines then go to stderr).",
 )
+@detailed_option
 @target_option
 @click.pass_obj
 def command(
@@ -96,6 +108,7 @@ def command(
     lock_timeout: float,
     parallelism: int,
     output: str,
+    detailed: bool,
     targets: tuple[str, ...],
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
@@ -127,6 +140,7 @@ def command(
                 lock_timeout=lock_timeout,
                 parallelism=parallelism,
                 output=output,
+                detailed=detailed,
                 interruption=interruption,
                 targets=targets,
             )
@@ -147,6 +161,7 @@ def _apply(
     lock_timeout: float,
     parallelism: int,
     output: str,
+    detailed: bool,
     interruption: Interruption,
     targets: tuple[str, ...],
 ) -> ApplyResult | None:
@@ -173,7 +188,7 @@ def _apply(
         obj.make_client() as client,
     ):
         observed_at = datetime.now(UTC)
-        if saved is not None:
+        if saved is not None and plan_file is not None:
             plan, live = _checked_saved_plan(
                 saved, desired, plan_file, client, parallelism=parallelism, journal=journal, progress=show_progress
             )
@@ -190,7 +205,7 @@ def _apply(
         warn_if_targeted(plan)
         journal.prune(live, account_of(client), observed_at=observed_at)
 
-        _show_plan(plan, output)
+        _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
             _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
             return None
@@ -256,10 +271,12 @@ def _checked_saved_plan(
     return fresh, live
 
 
-def _show_plan(plan: Plan, output: str) -> None:
+def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
-    click.echo(render(plan, "text", stream=stream), nl=False, err=output != "text")
+    context = click.get_current_context().find_object(CliContext)
+    color = context.colors(stream) if context is not None else False
+    click.echo(render(plan, "text", stream=stream, color=color, detailed=detailed), nl=False, err=output != "text")
 
 
 def _confirm(plan: Plan) -> None:

@@ -3,10 +3,13 @@ its ``.orbitctl/`` folder."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.render import should_color
 from orbitctl.statedir import state_dir
 
 #: The embedded sandbox's account, in the checkout's ``.orbitctl/``.
@@ -29,6 +32,13 @@ class CliContext:
         """The checkout's ``.orbitctl/`` (``statedir.state_dir`` of ``state_anchors``)."""
         return state_dir(self.state_anchors)
 
+    #: ``--color``: auto, always or never
+    color: str = "auto"
+
+    def colors(self, stream: IO | None) -> bool:
+        """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""
+        return should_color(stream, self.color)
+
     @property
     def sandbox_state_path(self) -> Path:
         return Path(self.sandbox_state) if self.sandbox_state else self.state_dir / SANDBOX_STATE_FILENAME
@@ -37,10 +47,18 @@ class CliContext:
         """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
         # Imported here: httpx and the emulator take 0.05 s and 0.3 s to import, which `validate`
         # and `--help` need not pay.
+        from orbitctl.account.api import API_KEY_VARIABLE, ConfigurationError
         from orbitctl.account.client import OrbitClient
 
         if not self.sandbox:
-            return OrbitClient.from_env()
+            try:
+                return OrbitClient.from_env()
+            except ConfigurationError as problem:
+                if (os.environ.get(API_KEY_VARIABLE) or "").strip():
+                    raise
+                raise OrbitctlError(
+                    f"{problem}, or use --sandbox to run against the local emulator with no account."
+                ) from None
         import httpx
 
         from orbitctl.sandbox.app import create_app

@@ -17,7 +17,11 @@ from orbitctl.model import Live
 from orbitctl.progress import progress
 
 
-@click.command("export", epilog=example("orbitctl export --stack prod --unmanaged --out numbers.yaml"))
+@click.command(
+    "export",
+    short_help="Write a pinned manifest of the account's numbers.",
+    epilog=example("orbitctl export --stack prod --unmanaged --out numbers.yaml"),
+)
 @click.option(
     "--stack",
     default=None,

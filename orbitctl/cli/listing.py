@@ -21,6 +21,7 @@ from orbitctl.render import listing
 
 @click.command(
     "list",
+    short_help="List the account's numbers and the stack and entry owning each.",
     epilog=example("orbitctl list --stack prod", "orbitctl list support-main --output json"),
 )
 @click.argument("name", required=False, metavar="[NAME]")

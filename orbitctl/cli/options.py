@@ -32,6 +32,14 @@ parallelism_option = click.option(
 )
 
 
+detailed_option = click.option(
+    "--detailed",
+    is_flag=True,
+    help="Show every number of a pool in a block of its own (by default, a pool's numbers share one "
+    "block per kind of action; a release always names every number).",
+)
+
+
 target_option = click.option(
     "--target",
     "targets",

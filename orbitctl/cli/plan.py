@@ -10,6 +10,7 @@ import click
 from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
+    detailed_option,
     example,
     manifest_arguments,
     output_option,
@@ -37,6 +38,7 @@ EXIT_CHANGES = 2
     is_flag=True,
     help="Exit 0 with no changes, 2 with changes, 1 on error (for drift checks).",
 )
+@detailed_option
 @target_option
 @click.pass_obj
 def command(
@@ -46,6 +48,7 @@ def command(
     parallelism: int,
     out: str | None,
     detailed_exitcode: bool,
+    detailed: bool,
     targets: tuple[str, ...],
 ) -> None:
     """Show what apply would purchase, update and release. Changes nothing."""
@@ -62,7 +65,7 @@ def command(
             targets=targets,
         )
     warn_if_targeted(plan)
-    click.echo(render(plan, output, stream=sys.stdout), nl=False)
+    click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)
         click.echo(f"Saved the plan to {out}; apply it with: orbitctl apply {out}", err=True)

@@ -74,6 +74,7 @@ class _PortGroup(click.Group):
 @click.group(
     "port",
     cls=_PortGroup,
+    short_help="Port numbers in from another carrier, and follow the request.",
     epilog=example("orbitctl port +14155551234 --carrier 'Acme Telecom' --authorization-name 'Jo Doe'"),
 )
 def command() -> None:
@@ -83,13 +84,13 @@ def command() -> None:
 
 
 def request_to_dict(request: PortingRequest) -> dict:
-    """The request as ``--output json`` prints it."""
+    """The request as ``--output json`` prints it (timestamps as the API wrote them)."""
     return {
         "id": request.id,
         "numbers": list(request.numbers),
         "status": request.status,
-        "estimated_completion": request.estimated_completion,
-        "created_at": request.created_at,
+        "estimated_completion": request.get("estimated_completion"),
+        "created_at": request.get("created_at"),
     }
 
 
@@ -137,7 +138,7 @@ def submit(obj, numbers, carrier, authorization_name, account_number, pin_env, o
     click.echo(
         f"Porting request {request.id} submitted for {count} number{'s' if count != 1 else ''} "
         f"from {carrier}: {request.status}"
-        + (f", estimated completion {request.estimated_completion}" if request.estimated_completion else "")
+        + (f", estimated completion {request.get('estimated_completion')}" if request.estimated_completion else "")
         + "."
     )
     for number in request.numbers:
@@ -170,9 +171,9 @@ def status(obj, port_id: str, output: str) -> None:
     click.echo(f"Porting request {request.id}: {request.status} ({count} number{'s' if count != 1 else ''})")
     facts = [("numbers", ", ".join(request.numbers))]
     if request.created_at:
-        facts.append(("submitted", request.created_at))
+        facts.append(("submitted", request.get("created_at")))
     if request.estimated_completion:
-        facts.append(("estimated completion", request.estimated_completion))
+        facts.append(("estimated completion", request.get("estimated_completion")))
     width = max(len(key) for key, _ in facts) + 1
     for key, text in facts:
         click.echo(f"  {(key + ':').ljust(width)} {text}")

@@ -6,15 +6,20 @@ import signal
 
 import click
 
+from orbitctl.cli.options import example
 from orbitctl.errors import OrbitctlError
 
 
-@click.group("sandbox")
+@click.group("sandbox", epilog=example("orbitctl sandbox serve --port 8787 --state sandbox.json"))
 def command() -> None:
     """The local Orbit Numbers API emulator (see docs/sandbox.md)."""
 
 
-@command.command("serve")
+@command.command(
+    "serve",
+    epilog=example("orbitctl sandbox serve --port 8787 --latency-ms 50 &",
+                   "ORBIT_API_URL=http://127.0.0.1:8787 ORBIT_API_KEY=dv_test_sk_demo orbitctl plan numbers.yaml"),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
@@ -34,21 +39,30 @@ def command() -> None:
               help="Test knob: the first N PUTs answer 500 without changing anything.")
 @click.option("--hold-purchase-ms", default=0.0, show_default=True, type=click.FloatRange(min=0),
               help="Test knob: every purchase commits, then its response is held this many milliseconds.")
+@click.option("--search-limit", default=None, type=click.IntRange(min=1),
+              help="Test knob: the most rows one inventory search returns, whatever its limit asks "
+                   "(default: the API's cap, 500).")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float, error_rate: float,
           rate_limit: float | None, lose_purchase_responses: int, fail_configure: int, hold_purchase_ms: float,
-          quiet: bool) -> None:
+          search_limit: int | None, quiet: bool) -> None:
     """Serve the emulator over HTTP until Ctrl-C."""
     # Imported here: the emulator's server takes 0.3 s to import, which every command would pay.
     from orbitctl.sandbox.server import make_server
     from orbitctl.sandbox.store import StateFileError
+    from orbitctl.sandbox.validation import SEARCH_LIMIT_MAX
 
+    if search_limit is not None and search_limit > SEARCH_LIMIT_MAX:
+        raise OrbitctlError(
+            f"--search-limit {search_limit} is above the API's own cap (allowed: 1 to {SEARCH_LIMIT_MAX})"
+        )
     try:
         server = make_server(
             host, port, quiet=quiet, state_path=state, seed=seed, latency_ms=latency_ms,
             error_rate=error_rate, rate_limit=rate_limit,
             lose_purchase_responses=lose_purchase_responses, fail_configure=fail_configure,
             hold_purchase_ms=hold_purchase_ms,
+            search_limit=search_limit or SEARCH_LIMIT_MAX,
         )
     except OSError as problem:
         raise OrbitctlError(

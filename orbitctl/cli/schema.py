@@ -17,7 +17,11 @@ def schema_text(kind: str = "manifest") -> str:
     return SCHEMAS[kind].read_text(encoding="utf-8")
 
 
-@click.command("schema", epilog=example("orbitctl schema --out schemas/manifest.schema.json"))
+@click.command(
+    "schema",
+    short_help="Print the JSON Schema of manifests.",
+    epilog=example("orbitctl schema --out schemas/manifest.schema.json"),
+)
 @click.argument("kind", type=click.Choice(tuple(SCHEMAS)), default="manifest")
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), default=None, help="Write the schema to FILE instead of stdout."

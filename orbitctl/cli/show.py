@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from orbitctl.cli.options import example, output_option
+from orbitctl.cli.context import CliContext
+from orbitctl.cli.options import detailed_option, example, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
 from orbitctl.planfile import load_plan
@@ -15,11 +16,15 @@ from orbitctl.render import OUTPUT_FORMATS, render
 
 
 @click.command(
-    "show", epilog=example("orbitctl plan numbers.yaml --out plan.json", "orbitctl show plan.json --output markdown")
+    "show",
+    short_help="Print a saved plan, offline.",
+    epilog=example("orbitctl plan numbers.yaml --out plan.json", "orbitctl show plan.json --output markdown"),
 )
 @click.argument("planfile", type=click.Path(dir_okay=False), metavar="PLANFILE")
 @output_option(OUTPUT_FORMATS)
-def command(planfile: str, output: str) -> None:
+@detailed_option
+@click.pass_obj
+def command(obj: CliContext, planfile: str, output: str, detailed: bool) -> None:
     """Print the plan saved in PLANFILE (by `orbitctl plan --out`), offline: what
     `orbitctl apply PLANFILE` would carry out, if the account and manifests are unchanged by then."""
     if planfile.endswith(MANIFEST_SUFFIXES) and Path(planfile).is_file():
@@ -28,7 +33,7 @@ def command(planfile: str, output: str) -> None:
             f"do, and 'orbitctl plan {planfile} --out plan.json' saves a plan to show and apply"
         )
     plan = load_plan(planfile)
-    click.echo(render(plan, output, stream=sys.stdout), nl=False)
+    click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     made_from = ", ".join(plan.manifest_paths) or "(no manifest named)"
     click.echo(f"Saved plan of stack {plan.stack}, made from {made_from}; carry it out with: "
                f"orbitctl apply {planfile}", err=True)

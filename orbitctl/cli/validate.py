@@ -2,7 +2,8 @@
 
 Exit 0 when valid, 1 when not. Text output lists every problem on stderr, one a line
 (``FILE:LINE:COL: key.path: what is wrong (what is allowed)``); ``--output json`` prints the list of
-problems (``[]`` when valid) on stdout as ``[{"file", "line", "column", "path", "message"}]``.
+problems (``[]`` when valid) on stdout as ``[{"file", "line", "column", "path", "message",
+"suggestion"}]`` (``suggestion``: what a misspelling most likely meant, or null).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import json
 
 import click
 
-from orbitctl.cli.options import manifest_arguments, output_option
+from orbitctl.cli.options import example, manifest_arguments, output_option
 from orbitctl.manifest import ManifestError, load_manifests
 
 
-@click.command("validate")
+@click.command("validate", short_help="Check manifests offline.", epilog=example("orbitctl validate numbers/"))
 @manifest_arguments
 @output_option(("text", "json"))
 @click.pass_context

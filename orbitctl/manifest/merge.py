@@ -18,8 +18,8 @@ class Placed:
     document: Document
     path: KeyPath
 
-    def problem(self, message: str, *, key: bool = False, sub: KeyPath = ()) -> Problem:
-        return self.document.problem(self.path + sub, message, key=key)
+    def problem(self, message: str, *, key: bool = False, sub: KeyPath = (), suggestion: str | None = None) -> Problem:
+        return self.document.problem(self.path + sub, message, key=key, suggestion=suggestion)
 
     def where(self) -> str:
         return self.document.where(self.path)
@@ -29,6 +29,7 @@ class Placed:
 class Merged:
     """The sections of every file, by key. Values the schema rejected are kept as they are."""
 
+    documents: list[Document] = field(default_factory=list)
     stack: Placed | None = None
     defaults: dict[str, Placed] = field(default_factory=dict)
     entries: dict[str, Placed] = field(default_factory=dict)
@@ -50,7 +51,7 @@ def merge(
     """Merge the top-level mappings of ``documents``; report what is stated twice.
 
     A stack already reported as wrong (its ``(file, "stack")`` in ``rejected``) is not compared."""
-    merged = Merged()
+    merged = Merged(documents=list(documents))
     problems: list[Problem] = []
     for document in documents:
         data = document.data

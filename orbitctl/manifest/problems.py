@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from orbitctl.errors import OrbitctlError
 
@@ -13,7 +13,9 @@ class Problem:
 
     ``path`` is the dotted key path (``numbers.support-main.area_code``, list items as
     ``tags[2]``); it is ``""`` for a problem with the file as a whole. ``line`` and ``column`` are
-    1-based. ``message`` says what is wrong and, in parentheses, what is allowed.
+    1-based. ``message`` says what is wrong and, in parentheses, what is allowed. ``suggestion`` is
+    what was most likely meant, as it would be written (``label`` for ``labl``), when something
+    is close; the message says it too (``..., did you mean 'label'? (allowed: ...)``).
     """
 
     file: str
@@ -21,6 +23,7 @@ class Problem:
     column: int
     path: str
     message: str
+    suggestion: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"

@@ -88,6 +88,9 @@ def _rules(schema: dict, root: dict) -> list[str]:
             rules.append(words.format(schema[keyword]))
     if schema.get("uniqueItems"):
         rules.append("each item once")
+    contains = schema.get("contains")
+    if isinstance(contains, dict) and "enum" in contains:
+        rules.append("at least one of " + ", ".join(_code(item) for item in contains["enum"]))
     items = schema.get("items")
     if isinstance(items, dict):
         item_rules = _rules(items, root)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import orbitctl
 from orbitctl.manifest.document import Document, KeyPath
 from orbitctl.manifest.problems import Problem
+from orbitctl.manifest.semantic import COUNTRIES
+from orbitctl.manifest.suggest import closest, mended
 from orbitctl.manifest.validity import Check, Unsupported, compile_validity
 
 if TYPE_CHECKING:
@@ -105,23 +107,72 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
     if "propertyNames" in error.absolute_schema_path:
         path = (*path, str(error.instance))
         message = f"{error.instance!r} is not allowed as a name ({_allowed(schema)})"
-        return [document.problem(path, message, key=True)]
+        return [document.problem(path, message, key=True, suggestion=_suggestion(error, schema))]
     if keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
+        unknown = [key for key in instance if key not in known]
+        document.unknown_keys.update((*path, key) for key in unknown)
         return [
             document.problem((*path, key), f"unknown key {key!r} (allowed: {', '.join(known)})",
-                             key=True)
-            for key in instance
-            if key not in known
+                             key=True, suggestion=closest(key, known))
+            for key in unknown
         ]
     if keyword == "required":
         required = ", ".join(rule)
         return [
             document.problem((*path, key), f"the key {key!r} is missing (required: {required})", key=True)
             for key in rule
-            if key not in instance
+            if key not in instance and not _misspelled(key, instance, schema)
         ]
-    return [document.problem(path, _message(keyword, error, schema))]
+    return [document.problem(path, _message(keyword, error, schema), suggestion=_suggestion(error, schema))]
+
+
+def _misspelled(key: str, instance: dict, schema: dict) -> bool:
+    """Whether an unknown key of ``instance`` is ``key`` mistyped: that key's message says it, so
+    "the key is missing" would be a second message for one typo."""
+    known = schema.get("properties", {})
+    return any(closest(other, known) == key for other in instance if other not in known)
+
+
+def _suggestion(error: ValidationError, schema: dict) -> str | None:
+    """What a mistyped string most likely meant: the closest of an ``enum`` or ``const``; for a
+    ``pattern``, the value mended (case, spaces, separators) so that this whole part of the
+    schema takes it, and it is a country where the part is ``country``."""
+    value: Any = error.instance
+    rule: Any = error.validator_value
+    if not isinstance(value, str):
+        return None
+    if error.validator == "enum":
+        return closest(value, [option for option in rule if isinstance(option, str)])
+    if error.validator == "const":
+        return closest(value, [rule]) if isinstance(rule, str) else None
+    if error.validator == "pattern":
+        name = _definition_names().get(id(schema))
+        fits = _fits(name) if name else None
+        return mended(value, fits) if fits else None
+    return None
+
+
+@cache
+def _definition_names() -> dict[int, str]:
+    """The name of each ``$defs`` part, by the part's id (a failing part is found by identity)."""
+    return {id(part): name for name, part in manifest_schema()["$defs"].items()}
+
+
+@cache
+def _fits(name: str) -> Check | None:
+    """Whether a value is certainly valid against the ``$defs`` part ``name`` (compiled once),
+    and a known value where the manifest has a closed set."""
+    try:
+        valid = compile_validity(manifest_schema()["$defs"][name], _compiled, root=manifest_schema())
+    except Unsupported:  # pragma: no cover - the shipped schema compiles
+        return None
+    known = _CLOSED_SETS.get(name)
+    return valid if known is None else lambda value: valid(value) and value in known
+
+
+#: The values of a $defs part that the schema states only as a pattern.
+_CLOSED_SETS = {"country": COUNTRIES}
 
 
 def _message(keyword: str, error: ValidationError, schema: dict) -> str:

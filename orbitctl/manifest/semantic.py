@@ -3,13 +3,16 @@ offers, one pin per number, and ``moved``/``removed`` that agree with the entrie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 
+from orbitctl.manifest.document import KeyPath
 from orbitctl.manifest.merge import Merged, Placed
 from orbitctl.manifest.problems import Problem
+from orbitctl.manifest.suggest import closest
 
 #: ISO 3166-1 alpha-2 codes of the countries (and territories) that have telephone numbers.
 COUNTRIES = frozenset(region for region in phonenumbers.SUPPORTED_REGIONS if len(region) == 2)
@@ -32,12 +35,14 @@ def check_meaning(merged: Merged) -> list[Problem]:
     for key, default in merged.defaults.items():
         problems.extend(_check_value(key, default))
     pinned: dict[str, Placed] = {}
+    unsure = _with_unknown_keys(merged)
     for entry in merged.entries.values():
         if not isinstance(entry.value, dict):
             continue
         for key, value in entry.value.items():
             problems.extend(_check_value(key, Placed(value, entry.document, (*entry.path, key))))
-        problems.extend(_check_selection(entry, merged.defaults))
+        missing_is_a_typo = unsure.defaults or (id(entry.document), entry.path) in unsure.entries
+        problems.extend(_check_selection(entry, merged.defaults, missing_is_a_typo))
         problems.extend(_check_pinned_once(entry, pinned))
     problems.extend(_check_moved_and_removed(merged))
     return problems
@@ -59,9 +64,9 @@ def _check_value(key: str, placed: Placed) -> list[Problem]:
         return [placed.problem(f"{value!r} is not a valid phone number (allowed: a number that exists in "
                                "its country's numbering plan, in E.164, e.g. \"+14155550100\")")]
     if key == "country" and isinstance(value, str) and value not in COUNTRIES:
-        hint = "; the United Kingdom is GB" if value == "UK" else ""
+        hint, suggestion = ("; the United Kingdom is GB", "GB") if value == "UK" else ("", None)
         return [placed.problem(f"{value!r} is not an ISO 3166-1 alpha-2 country code "
-                               f"(allowed: a code such as US, GB, DE, FR, AU{hint})")]
+                               f"(allowed: a code such as US, GB, DE, FR, AU{hint})", suggestion=suggestion)]
     return []
 
 
@@ -72,11 +77,33 @@ def _effective(entry: Placed, defaults: dict[str, Placed], key: str) -> tuple[An
     return (default.value, default) if default else (None, None)
 
 
-def _check_selection(entry: Placed, defaults: dict[str, Placed]) -> list[Problem]:
+@dataclass(frozen=True)
+class _Unsure:
+    """Where the schema check found unknown keys, which may be a key that looks missing, mistyped:
+    at the top level or in ``defaults`` of any file (``defualts:``), or directly in an entry."""
+
+    defaults: bool
+    entries: frozenset[tuple[int, KeyPath]]  # (id of the document, the entry's path)
+
+
+def _with_unknown_keys(merged: Merged) -> _Unsure:
+    paths = [(document, path) for document in merged.documents for path in document.unknown_keys]
+    return _Unsure(
+        defaults=any(len(path) == 1 or (len(path) == 2 and path[0] == "defaults") for _, path in paths),
+        entries=frozenset((id(document), path[:2]) for document, path in paths
+                          if len(path) == 3 and path[0] == "numbers"),
+    )
+
+
+def _check_selection(entry: Placed, defaults: dict[str, Placed], missing_is_a_typo: bool) -> list[Problem]:
+    """The country (stated, inherited or the pin's) and what it offers; "no country" is not said
+    where an unknown key may be the country mistyped (``missing_is_a_typo``): that key is reported."""
     country, country_at = _effective(entry, defaults, "country")
     number_text = entry.value.get("number")
     number = parse_number(number_text) if isinstance(number_text, str) else None
     problems = []
+    if country is None and missing_is_a_typo:
+        return []
     if country is None:
         if number_text is None:
             return [entry.problem("no country: state country on the entry or in defaults, or pin a "
@@ -151,8 +178,8 @@ def _check_moved_and_removed(merged: Merged) -> list[Problem]:
             problems.append(move.problem(f"{old!r} is still an entry at {entries[old].where()} "
                                          "(allowed: an old name that is no longer in numbers)", key=True))
         if isinstance(new, str) and new not in entries:
-            problems.append(move.problem(f"{new!r} is not an entry "
-                                         "(allowed: the new name of an entry in numbers)"))
+            problems.append(move.problem(f"{new!r} is not an entry (allowed: the new name of an entry in numbers)",
+                                         suggestion=closest(new, entries)))
         if isinstance(new, str):
             first = targets.setdefault(new, move)
             if first is not move:

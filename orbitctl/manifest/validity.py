@@ -59,10 +59,11 @@ def unique(items: list) -> bool:
 _PLAIN = (str, int, type(None))  # bool is an int; a float is never "plain": 1 == 1.0, nan != nan
 
 
-def compile_validity(schema: dict, pattern: Callable[[str], re.Pattern]) -> Check:
-    """A function telling whether a value is valid against ``schema`` (the whole document, whose
-    ``#/...`` references are resolved in it); ``pattern`` compiles a ``pattern`` keyword."""
-    return _Compiler(schema, pattern).compile(schema)
+def compile_validity(schema: dict, pattern: Callable[[str], re.Pattern], root: dict | None = None) -> Check:
+    """A function telling whether a value is certainly valid against ``schema``, whose ``#/...``
+    references are resolved in ``root`` (default: ``schema`` itself); ``pattern`` compiles a
+    ``pattern`` keyword."""
+    return _Compiler(schema if root is None else root, pattern).compile(schema)
 
 
 def _all(checks: list[Check]) -> Check:
@@ -146,6 +147,11 @@ class _Compiler:
         if name == "items":
             item = self.compile(rule)
             return lambda value: not isinstance(value, list) or all(map(item, value))
+        if name == "contains":
+            if "minContains" in schema or "maxContains" in schema:
+                raise Unsupported("the keywords 'minContains' and 'maxContains'")
+            wanted = self.compile(rule)
+            return lambda value: not isinstance(value, list) or any(map(wanted, value))
         if name == "required":
             return lambda value: not isinstance(value, dict) or all(key in value for key in rule)
         if name == "propertyNames":

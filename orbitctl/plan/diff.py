@@ -10,6 +10,9 @@
   ``before`` None.
 - ``status`` is live's ``config["status"]``, else ``LiveNumber.status``; a number in
   ``regulatory_hold`` gets no ``status`` change (the hold is the API's, not to be fought).
+- ``capabilities`` that only a purchase provisions (whatsapp, rcs) cannot be changed by any
+  request: ``unprovisioned`` names each the live number lacks or has against the entry's stated
+  (and not ignored) capabilities, and the planner treats those as a selection that no longer holds.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from orbitctl.frozen import freeze, thaw
 from orbitctl.model import (
     CONFIG_KEYS,
+    PURCHASE_ONLY_CAPABILITIES,
     REGULATORY_HOLD,
     SET_VALUED_KEYS,
     Change,
@@ -72,6 +76,31 @@ def config_changes(entry: DesiredEntry, live: LiveNumber) -> tuple[Change, ...]:
         before = None if current is _MISSING else freeze(current)
         changes.append(Change(key=key, before=before, after=freeze(wanted)))
     return tuple(changes)
+
+
+def unprovisioned(entry: DesiredEntry, live: LiveNumber) -> list[str]:
+    """Why no request can bring ``live``'s capabilities to the entry's: one phrase for the
+    capabilities only a purchase provisions that it lacks, one for those it has that the entry
+    leaves out. Empty when capabilities are not stated, ignored, or not observed live."""
+    stated = entry.config.get("capabilities")
+    observed = live.config.get("capabilities")
+    if stated is None or observed is None or "capabilities" in entry.lifecycle.ignore_changes:
+        return []
+    wanted = [c for c in PURCHASE_ONLY_CAPABILITIES if c in stated]
+    have = [c for c in PURCHASE_ONLY_CAPABILITIES if c in observed]
+    phrases = []
+    lacking = [c for c in wanted if c not in have]
+    if lacking:
+        phrases.append(
+            f"capabilities: {live.number} lacks {', '.join(lacking)}, which only a purchase provisions"
+        )
+    extra = [c for c in have if c not in wanted]
+    if extra:
+        phrases.append(
+            f"capabilities: {live.number} has {', '.join(extra)}, which the entry leaves out and no "
+            "request removes"
+        )
+    return phrases
 
 
 def user_tags_after(entry: DesiredEntry, live: LiveNumber) -> tuple[str, ...] | None:

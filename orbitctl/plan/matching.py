@@ -8,7 +8,8 @@ never one the next plan wants to replace.
   written with the country's trunk prefix (``020`` for London) matches as well.
 - ``contains`` must occur in the digits of the E.164 number (calling code included).
 - ``max_monthly_cost`` and ``capabilities`` never make a number unsuitable here: cost only
-  filters what is bought, and capabilities are configuration kept in sync by PUT.
+  filters what is bought, and capabilities are configuration kept in sync by PUT, but for the
+  ones only a purchase provisions, which ``diff.unprovisioned`` checks on live numbers.
 """
 
 from __future__ import annotations

@@ -28,7 +28,13 @@ Members and replacement
   pool shrinks newest first and a surplus that no longer fits goes before a good one. A number
   moved to an entry that already has enough numbers is simply a surplus member.
 - A kept number that no longer satisfies the selection (``matching.unmet_keys``) is replaced; the
-  reason names every selection key that fails. ``max_monthly_cost`` never forces a replace.
+  reason names every selection key that fails. ``max_monthly_cost`` never forces a replace. So
+  is one whose capabilities differ from the entry's in one that only a purchase provisions
+  (whatsapp, rcs: ``diff.unprovisioned``), which no request can add or remove: the new number
+  is bought with them. This is the rule of every selection key (the capabilities are part of the
+  entry's selection, and an entry that does not pin a number asks for any number that fits),
+  and like every replace it needs ``--allow-release``; a pinned number that cannot be replaced
+  is an error instead, and ``ignore_changes: [capabilities]`` leaves a live number as it is.
 - A pinned number that is on the account but contradicts the entry's other selection keys (say
   ``type``) is an error: it can be neither adopted as stated nor bought again.
 - A kept number that satisfies the selection gets: UPDATE with the changed keys (``diff.py``), or
@@ -70,11 +76,12 @@ from orbitctl.model import (
     Live,
     LiveNumber,
     Plan,
+    cost_delta,
     ownership_tag,
 )
-from orbitctl.plan.diff import config_changes, user_tags_after
+from orbitctl.plan.diff import config_changes, unprovisioned, user_tags_after
 from orbitctl.plan.matching import unmet_keys
-from orbitctl.plan.pricing import cost_delta, mixed_currencies_problem
+from orbitctl.plan.pricing import mixed_currencies_problem
 from orbitctl.plan.renames import suggested_moves
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})
@@ -270,7 +277,7 @@ class _Planner:
         ranked = []
         for member in members:
             live = member[0]
-            unmet = unmet_keys(selection, live.number, live.country, live.type)
+            unmet = unmet_keys(selection, live.number, live.country, live.type) + unprovisioned(entry, live)
             # the pinned number itself first, then numbers that satisfy, then the oldest
             rank = (pin is not None and live.number != pin, bool(unmet), _age(live))
             ranked.append((rank, member, unmet))

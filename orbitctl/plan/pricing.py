@@ -2,12 +2,17 @@
 
 1. ``searches_needed(plan)``: the distinct selections (by ``Selection.key()``) that purchases and
    replaces need, each with how many numbers it must supply, in the order of the plan's actions.
-2. The caller searches the inventory once per selection, giving offers keyed by selection key.
-3. ``price(plan, offers)``: a new Plan whose purchases and replaces carry the expected
-   ``monthly_cost`` and whose ``monthly_cost_delta`` counts them (replace: new minus old) less what
-   releases save. It raises PlanError, listing every selection that cannot be served: nothing
-   available, everything dearer than ``max_monthly_cost`` (naming the cheapest price found), too
-   few numbers for a pool, or a pinned number that is not in the inventory.
+2. The caller searches the inventory for each selection, giving offers keyed by selection key,
+   and says which selections it could not count in full (``partial``: the API shows at most
+   ``search_cap`` rows a search and has no cursor).
+3. ``price(plan, offers, partial=..., search_cap=...)``: a new Plan whose purchases and replaces
+   carry the expected ``monthly_cost`` and whose ``monthly_cost_delta`` counts them (replace: new
+   minus old) less what releases save. It raises PlanError, listing every selection that cannot be
+   served: nothing available, everything dearer than ``max_monthly_cost`` (naming the cheapest price
+   found), too few numbers for a pool, or a pinned number that is not in the inventory. Too few
+   numbers found for a selection the searches could not count in full is no error: the plan notes
+   it (``Plan.availability``: at least so many are available now) and apply searches again as it
+   buys. The members beyond the numbers found are priced at the median price of those found.
 
 ``candidates(selection, offers)`` is the one order in which numbers are picked, here and by the
 executor: offers satisfying the selection (``matching.unmet_keys``: the rule the planner uses, so a
@@ -24,34 +29,26 @@ monthly cost delta could not be summed honestly.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from orbitctl.errors import PlanError
-from orbitctl.model import BUYING_KINDS, RELEASING_KINDS, Action, ActionKind, Offer, Plan, Selection, SelectionKey
+from orbitctl.model import (
+    BUYING_KINDS,
+    RELEASING_KINDS,
+    Action,
+    Availability,
+    Offer,
+    Plan,
+    Selection,
+    SelectionKey,
+    cost_delta,
+)
 from orbitctl.plan.matching import unmet_keys
 
 #: Capabilities fixed when a number is provisioned (the API page: "fax/T.38 is fixed at
 #: provisioning time"): a number that has one cannot be configured without it, so it is never
 #: bought for an entry whose stated capabilities leave it out.
 FIXED_CAPABILITIES = frozenset({"fax"})
-
-
-def cost_delta(actions: Iterable[Action]) -> Decimal:
-    """Monthly cost added by purchases and replaces (new minus old) less what releases save.
-
-    Actions not priced yet (``monthly_cost`` None) add nothing."""
-    total = Decimal("0")
-    for action in actions:
-        if action.monthly_cost is None:
-            continue
-        if action.kind is ActionKind.RELEASE:
-            total -= action.monthly_cost
-        elif action.kind is ActionKind.REPLACE:
-            total += action.monthly_cost - (action.previous_monthly_cost or 0)
-        elif action.kind is ActionKind.PURCHASE:
-            total += action.monthly_cost
-    return total
 
 
 def mixed_currencies_problem(currencies: Iterable[str]) -> str:
@@ -124,17 +121,20 @@ def pinned_numbers(actions: Iterable[Action]) -> frozenset[str]:
     )
 
 
-def candidates(selection: Selection, offers: Sequence[Offer], *, reserved: frozenset[str] = frozenset()) -> list[Offer]:
-    """The offers that may be bought for ``selection``, in the order they are picked; numbers in
-    ``reserved`` (pinned by other entries) only for the selection that pins them."""
+def is_candidate(selection: Selection, offer: Offer, *, reserved: frozenset[str] = frozenset()) -> bool:
+    """Whether ``offer`` may be bought for ``selection`` (see ``candidates``)."""
     ceiling = selection.max_monthly_cost
-    return _by_price(
-        offer
-        for offer in offers
-        if _fits(selection, offer)
+    return (
+        _fits(selection, offer)
         and (ceiling is None or offer.monthly_cost <= ceiling)
         and (offer.number not in reserved or offer.number == selection.number)
     )
+
+
+def candidates(selection: Selection, offers: Sequence[Offer], *, reserved: frozenset[str] = frozenset()) -> list[Offer]:
+    """The offers that may be bought for ``selection``, in the order they are picked; numbers in
+    ``reserved`` (pinned by other entries) only for the selection that pins them."""
+    return _by_price(offer for offer in offers if is_candidate(selection, offer, reserved=reserved))
 
 
 def _entries(names: list[str]) -> str:
@@ -144,9 +144,10 @@ def _entries(names: list[str]) -> str:
 
 
 def _availability_problem(
-    selection: Selection, count: int, names: list[str], offers: Sequence[Offer]
+    selection: Selection, count: int, names: list[str], offers: Sequence[Offer], *, complete: bool = True
 ) -> str | None:
-    """Why ``offers`` cannot supply ``count`` numbers for ``selection``; None when they can."""
+    """Why ``offers`` cannot supply ``count`` numbers for ``selection``; None when they can, or
+    may (too few found by searches that could not see the whole inventory: not ``complete``)."""
     who = _entries(names)
     fitting = _by_price(offer for offer in offers if _fits(selection, offer))
     affordable = candidates(selection, fitting)
@@ -185,7 +186,7 @@ def _availability_problem(
             f"{cheapest.currency} ({cheapest.number}): raise max_monthly_cost or change the "
             "selection"
         )
-    if len(affordable) < count:
+    if len(affordable) < count and complete:
         within = f" within max_monthly_cost {ceiling}" if ceiling is not None else ""
         return (
             f"{who} need{'s' if len(set(names)) == 1 else ''} {count} numbers for "
@@ -195,26 +196,39 @@ def _availability_problem(
     return None
 
 
-def price(plan: Plan, offers: Mapping[SelectionKey, Sequence[Offer]]) -> Plan:
+def price(
+    plan: Plan,
+    offers: Mapping[SelectionKey, Sequence[Offer]],
+    *,
+    partial: Collection[SelectionKey] = frozenset(),
+    search_cap: int = 0,
+) -> Plan:
     """``plan`` with the expected cost of each purchase and replace and the monthly cost delta.
 
     ``offers`` holds the inventory search results keyed by ``Selection.key()``; a missing key means
-    nothing was found. Raises PlanError listing every selection that cannot be served."""
+    nothing was found; keys in ``partial`` are selections whose searches could not see the whole
+    inventory (each shows at most ``search_cap`` rows). Raises PlanError listing every selection
+    that cannot be served."""
     names: dict[SelectionKey, list[str]] = {}
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
             names.setdefault(action.selection.key(), []).append(action.name)
     problems = []
     picks: dict[SelectionKey, list[Offer]] = {}
+    availability = []
     reserved = pinned_numbers(plan.actions)
     for selection, count in searches_needed(plan):
         key = selection.key()
         found = [offer for offer in offers.get(key, ()) if selection.number or offer.number not in reserved]
-        problem = _availability_problem(selection, count, names[key], found)
+        problem = _availability_problem(selection, count, names[key], found, complete=key not in partial)
         if problem:
             problems.append(problem)
-        else:
-            picks[key] = candidates(selection, found)
+            continue
+        picks[key] = candidates(selection, found)
+        if len(picks[key]) < count:
+            availability.append(
+                Availability(selection, tuple(dict.fromkeys(names[key])), count, len(picks[key]), search_cap)
+            )
     if problems:
         raise PlanError(problems)
 
@@ -224,8 +238,11 @@ def price(plan: Plan, offers: Mapping[SelectionKey, Sequence[Offer]]) -> Plan:
     for action in plan.actions:
         if action.kind in BUYING_KINDS and action.selection is not None:
             key = action.selection.key()
-            offer = picks[key][used.get(key, 0)]
-            used[key] = used.get(key, 0) + 1
+            chosen = picks[key]
+            index = used.get(key, 0)
+            used[key] = index + 1
+            # beyond the numbers found: the median of their prices
+            offer = chosen[index] if index < len(chosen) else chosen[len(chosen) // 2]
             currencies.add(offer.currency)
             action = dataclasses.replace(action, monthly_cost=offer.monthly_cost)
         actions.append(action)
@@ -236,4 +253,5 @@ def price(plan: Plan, offers: Mapping[SelectionKey, Sequence[Offer]]) -> Plan:
         actions=tuple(actions),
         monthly_cost_delta=cost_delta(actions),
         currency=next(iter(currencies), plan.currency),
+        availability=tuple(availability),
     )

@@ -30,7 +30,7 @@ def suggested_moves(
 ) -> tuple[tuple[str, str], ...]:
     """``(old, new)`` pairs to suggest as ``moved: {old: new}``, sorted by ``old``. ``owned``: this
     stack's live numbers by the entry name their ownership tag gives."""
-    released: dict[str, set[str]] = {}
+    released: dict[str, set[str | None]] = {}
     bought: set[str] = set()
     others: set[str] = set()  # entries with an action other than a purchase
     for action in actions:
@@ -54,7 +54,7 @@ def suggested_moves(
     return tuple((old, news[0]) for old, news in candidates.items() if len(news) == 1 and len(suitors[news[0]]) == 1)
 
 
-def _suits(desired: Desired, name: str, numbers: list[LiveNumber]) -> bool:
+def _suits(desired: Desired, name: str, numbers: Sequence[LiveNumber]) -> bool:
     """Whether every one of ``numbers`` could be entry ``name``'s as it is."""
     entry = desired.entries[name]
     selection = entry.selection

@@ -19,8 +19,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from orbitctl.errors import PlanError
-from orbitctl.model import Action, Desired, Live, Plan
-from orbitctl.plan.pricing import cost_delta
+from orbitctl.model import Action, Desired, Live, Plan, cost_delta
 
 
 def known_names(desired: Desired, live: Live) -> set[str]:

@@ -1,15 +1,17 @@
 """The plan as GitHub-flavoured markdown, for a pull-request comment or a job summary.
 
 Layout: a marker comment ``<!-- orbitctl-plan:stack=prod -->`` (so a CI step can find and update
-its own comment), a heading, a table of counts, the cost delta, then one collapsible
-``<details>`` section per kind of action holding a ``diff`` code block of its actions (the text
-rendering's blocks, with the symbol in the first column so GitHub colours ``+`` and ``-`` lines).
+its own comment), a heading, a table of counts, the cost delta, notes on inventories the plan
+could not count, then one collapsible ``<details>`` section per kind of action holding a ``diff``
+code block of its blocks (the text rendering's, one per pool and kind of action or, ``detailed``,
+one per action; with the symbol in the first column so GitHub colours ``+`` and ``-`` lines).
 
 User strings (labels, channel_config values, reasons) only ever appear inside a fenced code block
 whose fence is longer than any backtick run in it, so they cannot close it, and nothing inside is
 read as markdown or HTML; the stack, which also appears outside, is escaped. Secrets are masked as
-in the text output. GitHub refuses comments over 65,536 characters: past ``MAX_CHARS`` the
-remaining actions are counted, not listed.
+in the text output. GitHub refuses comments over 65,536 characters: the comment never exceeds
+``MAX_CHARS``, whatever the plan. Past it, the remaining numbers are counted, not listed, and the
+comment says how to see the full plan.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import html
 import re
 from urllib.parse import quote
 
-from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, Action, ActionKind, Plan
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, ActionKind, Plan
 from orbitctl.render import text as text_render
-from orbitctl.render.values import format_delta
+from orbitctl.render.blocks import Block, group
+from orbitctl.render.values import availability_note, format_delta
 
 #: Comments are limited to 65,536 characters; keep room for what a CI step adds around the plan.
 MAX_CHARS = 60_000
@@ -35,8 +38,11 @@ _TITLES = {
     ActionKind.MOVE: "to move to a new name",
 }
 
-#: Characters a section takes besides its action blocks: tags, fences, the "more not shown" note.
+#: Characters a section takes besides its blocks: tags, fences, the "more not shown" note.
 _SECTION_OVERHEAD = 400
+
+#: Where the comment sends a reader for what it could not show.
+FULL_PLAN = "run `orbitctl plan --detailed` to see every number"
 
 _MARKDOWN_PUNCTUATION = set("!#()*+-.:[\\]^_`{|}~")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
@@ -70,8 +76,9 @@ def fenced(body: str, info: str = "") -> str:
     return f"{fence}{info}\n{body}\n{fence}"
 
 
-def render_plan_markdown(plan: Plan) -> str:
-    """The plan as markdown for a pull-request comment (no trailing newline)."""
+def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
+    """The plan as markdown for a pull-request comment (no trailing newline), at most
+    ``MAX_CHARS`` characters; one block per action when ``detailed``."""
     lines = [marker(plan.stack), f"### orbitctl plan for stack <code>{escape_inline(plan.stack)}</code>", ""]
     if plan.targets:
         warning = "\n".join(f"> {escape_inline(line)}" for line in text_render.targeting_warning(plan).splitlines())
@@ -82,13 +89,14 @@ def render_plan_markdown(plan: Plan) -> str:
         lines.append(f"{text_render.count_numbers(plan.unchanged, 'managed ')} unchanged.")
         return "\n".join(lines)
 
-    lines += ["| Action | Count |", "| --- | ---: |"]
+    table = ["| Action | Count |", "| --- | ---: |"]
     for kind in ACTION_KINDS:
         if kind in ALWAYS_SUMMARISED or plan.count(kind):
-            lines.append(f"| {kind.value} | {plan.count(kind)} |")
-    lines.append(f"| unchanged | {plan.unchanged} |")
-    lines.append("")
-    lines.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
+            table.append(f"| {kind.value} | {plan.count(kind)} |")
+    table.append(f"| unchanged | {plan.unchanged} |")
+    table.append("")
+    table.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
+    lines += table
     if plan.count(ActionKind.RELEASE) or plan.count(ActionKind.REPLACE):
         lines.append("")
         lines.append(
@@ -104,43 +112,84 @@ def render_plan_markdown(plan: Plan) -> str:
 
     closing = f"**{escape_inline(text_render.summary_line(plan))}**"
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
-    # what every section needs besides its action blocks (tags, fences, a "more" note)
+    sections = [(kind, group((a for a in plan.actions if a.kind is kind), detailed=detailed)) for kind in kinds]
+    notes = [f"> [!NOTE]\n> {escape_inline(availability_note(note, plan.currency))}" for note in plan.availability]
+    # what every section needs besides its blocks (tags, fences, a "more" note)
     budget = MAX_CHARS - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
-    for kind in kinds:
-        section, budget = _section(kind, [a for a in plan.actions if a.kind is kind], plan.currency, budget)
-        lines += ["", *section]
-    lines += ["", closing]
-    return "\n".join(lines)
+    while budget > 0:  # the overheads are estimates: shrink the budget until the comment fits
+        text = "\n".join([*lines, *_body(notes, sections, plan.currency, budget), "", closing])
+        if len(text) <= MAX_CHARS:
+            return text
+        budget -= len(text) - MAX_CHARS
+    # what comes before the actions alone is too long (warnings and hints naming many entries)
+    return "\n".join([*lines[:3], *table, "", f"The plan is too long for a comment; {FULL_PLAN}.", "", closing])
 
 
-def _section(kind: ActionKind, actions: list[Action], currency: str, budget: int) -> tuple[list[str], int]:
-    """A ``<details>`` section of the actions of one kind, as many as ``budget`` characters allow."""
-    blocks: list[str] = []
-    for action in actions:
-        block = "\n".join(_diff_lines(action, currency))
-        if len(block) + 2 > budget:
+def _body(notes: list[str], sections: list[tuple[ActionKind, list[Block]]], currency: str, budget: int) -> list[str]:
+    """The notes and the sections, as many of their lines as ``budget`` characters allow."""
+    lines: list[str] = []
+    for index, note in enumerate(notes):
+        if len(note) + 2 > budget:
+            lines += ["", f"> [!NOTE]\n> … and {len(notes) - index} more notes on the inventory; {FULL_PLAN}."]
             break
-        blocks.append(block)
-        budget -= len(block) + 2
-    section = [f"<details><summary>{html.escape(f'{len(actions)} {_TITLES[kind]}')}</summary>", ""]
-    if blocks:
-        section.append(fenced("\n\n".join(blocks), "diff"))
-    if len(blocks) < len(actions):
+        lines += ["", note]
+        budget -= len(note) + 2
+    for kind, blocks in sections:
+        section, budget = _section(kind, blocks, currency, budget)
+        lines += ["", *section]
+    return lines
+
+
+def _section(kind: ActionKind, blocks: list[Block], currency: str, budget: int) -> tuple[list[str], int]:
+    """A ``<details>`` section of the blocks of one kind, as much of them as ``budget`` characters
+    allow: whole blocks, and of the first that does not fit, its head and as many of the numbers
+    it lists as fit."""
+    shown: list[str] = []
+    hidden = 0
+    for block in blocks:
+        if hidden:
+            hidden += block.count
+            continue
+        lines = _diff_lines(block, currency)
+        size = sum(len(line) + 1 for line in lines) + 1
+        if size <= budget:
+            shown.append("\n".join(lines))
+            budget -= size
+            continue
+        listed = block.count if block.names_numbers and block.count > 1 else 0
+        head = lines[: len(lines) - listed]
+        room = budget - sum(len(line) + 1 for line in head) - 1
+        if listed and room > 0:
+            numbers = []
+            for line in lines[len(head) :]:
+                if len(line) + 1 > room:
+                    break
+                numbers.append(line)
+                room -= len(line) + 1
+            shown.append("\n".join(head + numbers))
+            budget = room
+            hidden = listed - len(numbers)
+        else:
+            hidden = block.count
+    total = sum(block.count for block in blocks)
+    section = [f"<details><summary>{html.escape(f'{total} {_TITLES[kind]}')}</summary>", ""]
+    if shown:
+        section.append(fenced("\n\n".join(shown), "diff"))
+    if hidden:
         section += [
             "",
-            f"… and {len(actions) - len(blocks)} more not shown here (the comment would be too long); "
-            "run `orbitctl plan` to see them all.",
+            f"… and {hidden} more not shown here (the comment would be too long); {FULL_PLAN}.",
         ]
     section += ["", "</details>"]
     return section, budget
 
 
-def _diff_lines(action: Action, currency: str) -> list[str]:
-    """The text rendering's block for ``action``, uncoloured, with each line's symbol moved to the
+def _diff_lines(block: Block, currency: str) -> list[str]:
+    """The text rendering's lines of ``block``, uncoloured, with each line's symbol moved to the
     first column (``~`` shown as ``!``, which GitHub's diff colouring marks as changed) and the
     rest of the line left in its column, so the block lines up as in the terminal."""
     lines = []
-    for line in text_render.action_lines(action, currency):
+    for line in text_render.block_lines(block, currency):
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
         for symbol in ("-/+", "+", "-", "~"):

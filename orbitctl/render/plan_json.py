@@ -4,7 +4,8 @@
 The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbitctl_version``, a
 ``drift`` object (driftctl-style counts and the share of the account under management),
 ``targets`` when ``--target`` limited the plan, ``suggested_moved`` (``{old: new}``, to paste as
-``moved:``) when a release and a purchase look like a rename, and, per
+``moved:``) when a release and a purchase look like a rename, an ``availability`` list when the
+inventory searches could not count what the plan buys, and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
 masked as in the text output (``values.py``); a change whose values masking touched carries
@@ -46,6 +47,17 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
     }
+    if plan.availability:
+        document["availability"] = [
+            {
+                "names": list(note.names),
+                "selection": selection_to_dict(note.selection),
+                "needed": note.needed,
+                "found": note.found,
+                "search_cap": note.search_cap,
+            }
+            for note in plan.availability
+        ]
     if plan.targets:
         document["targets"] = list(plan.targets)
     if plan.suggested_moves:

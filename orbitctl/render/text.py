@@ -1,5 +1,10 @@
 """The plan as text, like Terraform's: one block per action, changed keys only, secrets masked.
 
+The members of a pool that a plan treats alike share one block (``blocks.group``): ``+ otp-pool
+300 to purchase ...`` with the configuration stated once, ``~ otp-pool  300 to update`` with the
+change stated once; a block that releases numbers lists every one of them. ``detailed`` shows one
+block per action.
+
 The last line is the summary of SPEC section 3, e.g.
 ``Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).``: it names every kind of
 action present, in ``ACTION_KINDS`` order, and always purchase, update and release.
@@ -7,8 +12,10 @@ action present, in ``ACTION_KINDS`` order, and always purchase, update and relea
 
 from __future__ import annotations
 
-from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, BUYING_KINDS, Action, ActionKind, Plan
+from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, BUYING_KINDS, Action, ActionKind, Plan, cost_delta
+from orbitctl.render.blocks import Block, group
 from orbitctl.render.values import (
+    availability_note,
     change_leaves,
     describe_selection,
     displayed_changes,
@@ -101,20 +108,26 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {', '.join(counts)} ({format_delta(plan.monthly_cost_delta, plan.currency)})."
 
 
-def headline(action: Action) -> str:
-    """The ``# ...`` comment over an action's block."""
+def headline(block: Block) -> str:
+    """The ``# ...`` comment over a block: ``# otp-pool will be purchased``, ``# otp-pool: 300
+    numbers will be purchased``."""
+    action = block.first
     name = printable(action.name)
+    one = block.count == 1
+    subject = name if one else f"{name}: {block.count} numbers"
+    gains = "gains the ownership tag" if one else "each gains the ownership tag"
+    kept = "number kept" if one else f"{block.count} numbers kept"
     return {
-        ActionKind.PURCHASE: f"# {name} will be purchased",
-        ActionKind.ADOPT: f"# {name} will be adopted (already on the account; gains the ownership tag)",
-        ActionKind.UPDATE: f"# {name} will be updated in place",
-        ActionKind.REPLACE: f"# {name} must be replaced (new number first, then the old one is released)",
-        ActionKind.RELEASE: f"# {name} will be released (this cannot be undone)",
-        ActionKind.ORPHAN: f"# {name} will be orphaned (ownership tag removed, number kept)",
+        ActionKind.PURCHASE: f"# {subject} will be purchased",
+        ActionKind.ADOPT: f"# {subject} will be adopted (already on the account; {gains})",
+        ActionKind.UPDATE: f"# {subject} will be updated in place",
+        ActionKind.REPLACE: f"# {subject} must be replaced (new number first, then the old one is released)",
+        ActionKind.RELEASE: f"# {subject} will be released (this cannot be undone)",
+        ActionKind.ORPHAN: f"# {subject} will be orphaned (ownership tag removed, number kept)",
         ActionKind.MOVE: (
-            f"# {printable(action.previous_name)} has moved to {name} (number kept)"
+            f"# {printable(action.previous_name)} has moved to {name} ({kept})"
             if action.previous_name
-            else f"# {name} has moved (number kept)"
+            else f"# {name} has moved ({kept})"
         ),
     }[action.kind]
 
@@ -129,8 +142,9 @@ class _Painter:
         return "".join(_ANSI[part] for part in style.split()) + text + _RESET
 
 
-def render_plan(plan: Plan, *, color: bool) -> str:
-    """The plan as text (no trailing newline); ANSI colour only when ``color``."""
+def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
+    """The plan as text (no trailing newline); ANSI colour only when ``color``; one block per
+    action when ``detailed``, else one per pool and kind of action."""
     paint = _Painter(color)
     lines: list[str] = []
     if plan.targets:
@@ -145,10 +159,12 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     lines.append(f"orbitctl will perform the following actions on stack {format_value(plan.stack)}:")
     lines.append("")
     lines += _legend(plan, paint)
-    for action in plan.actions:
+    for block in group(plan.actions, detailed=detailed):
         lines.append("")
-        lines += _block(action, plan.currency, paint)
+        lines += _block(block, plan.currency, paint)
     lines.append("")
+    for note in plan.availability:
+        lines += [paint("Note:", "bold") + " " + availability_note(note, plan.currency), ""]
     if plan.suggested_moves:
         lines += [paint(rename_hint(plan), "yellow"), "", *(f"  {line}" for line in moved_lines(plan)), ""]
     footer = _account_footer(plan)
@@ -188,36 +204,21 @@ def count_numbers(count: int, adjective: str = "") -> str:
     return f"{count} {adjective}number{'' if count == 1 else 's'}"
 
 
-def action_lines(action: Action, currency: str, *, color: bool = False) -> list[str]:
-    """The block of one action: its ``#`` headline, symbol and name, facts and changes."""
-    return _block(action, currency, _Painter(color))
+def block_lines(block: Block, currency: str, *, color: bool = False) -> list[str]:
+    """The lines of one block: its ``#`` headline, symbol and name, facts and changes."""
+    return _block(block, currency, _Painter(color))
 
 
-def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
+def _block(block: Block, currency: str, paint: _Painter) -> list[str]:
+    action = block.first
     symbol = SYMBOLS[action.kind]
-    lines = [
-        "  " + paint(headline(action), "bold"),
-        f"{paint(f'{symbol:>3}', _SYMBOL_STYLE[symbol])} {paint(printable(action.name), 'bold')}",
-    ]
-    facts: list[tuple[str, str]] = []
-    if action.kind is ActionKind.PURCHASE:
-        facts.append(("number", printable(action.number) if action.number else "(known after purchase)"))
-    else:
-        facts.append(("id", printable(action.id) if action.id else "(unknown)"))
-        facts.append(("number", printable(action.number) if action.number else "(unknown)"))
-    if action.previous_name and action.kind is not ActionKind.MOVE:
-        facts.append(("previous name", printable(action.previous_name)))
-    if action.kind in BUYING_KINDS and action.selection is not None:
-        label = "new number" if action.kind is ActionKind.REPLACE else "selection"
-        facts.append((label, describe_selection(action.selection, currency)))
-    cost = _cost_fact(action, currency)
-    if cost:
-        facts.append(("monthly cost", cost))
-    if action.reason:
-        facts.append(("reason", printable(action.reason)))
-
+    title = f"{paint(f'{symbol:>3}', _SYMBOL_STYLE[symbol])} {paint(printable(action.name), 'bold')}"
+    if block.count > 1:
+        title += "  " + "  ".join(_group_title(block, currency))
+    lines = ["  " + paint(headline(block), "bold"), title]
+    facts = _facts(action, currency) if block.count == 1 else _group_facts(block, currency)
     changes = displayed_changes(action)
-    width = max([len(key) for key, _ in facts] + [len(change.key) for change in changes]) + 1
+    width = max([len(key) for key, _ in facts] + [len(change.key) for change in changes], default=0) + 1
     for key, text in facts:
         lines.append(f"        {(key + ':').ljust(width)} {text}")
     adding = action.kind in BUYING_KINDS and not action.changes
@@ -234,6 +235,76 @@ def _block(action: Action, currency: str, paint: _Painter) -> list[str]:
         for leaf in leaves:
             path = ".".join(printable(part) for part in leaf.path)
             lines.append(f"          {paint(leaf.sign, _SYMBOL_STYLE[leaf.sign])} {path}: {_leaf_text(leaf, False)}")
+    if block.count > 1 and block.names_numbers:
+        lines += _released_numbers(block, currency, paint)
+    return lines
+
+
+def _facts(action: Action, currency: str) -> list[tuple[str, str]]:
+    """The facts of a block of one action: what it touches, buys and costs, and why."""
+    facts: list[tuple[str, str]] = []
+    if action.kind is ActionKind.PURCHASE:
+        facts.append(("number", printable(action.number) if action.number else "(known after purchase)"))
+    else:
+        facts.append(("id", printable(action.id) if action.id else "(unknown)"))
+        facts.append(("number", printable(action.number) if action.number else "(unknown)"))
+    if action.previous_name and action.kind is not ActionKind.MOVE:
+        facts.append(("previous name", printable(action.previous_name)))
+    if action.kind in BUYING_KINDS and action.selection is not None:
+        label = "new number" if action.kind is ActionKind.REPLACE else "selection"
+        facts.append((label, describe_selection(action.selection, currency)))
+    cost = _cost_fact(action, currency)
+    if cost:
+        facts.append(("monthly cost", cost))
+    if action.reason:
+        facts.append(("reason", printable(action.reason)))
+    return facts
+
+
+def _group_title(block: Block, currency: str) -> list[str]:
+    """What follows the name on a block of several actions: ``300 to purchase``, what it buys,
+    the price of each and the monthly total: ``any US local number, with sms``, ``1.50 USD each``,
+    ``(+450.00 USD/month)``."""
+    action = block.first
+    parts = [f"{block.count} to {action.kind.value}"]
+    if action.kind in BUYING_KINDS and action.selection is not None:
+        new = "new: " if action.kind is ActionKind.REPLACE else ""
+        parts.append(new + describe_selection(action.selection, currency))
+    costs = [member.monthly_cost for member in block.actions if member.monthly_cost is not None]
+    if costs:
+        low, high = min(costs), max(costs)
+        each = format_money(low) if low == high else f"{format_money(low)} to {format_money(high)}"
+        if action.kind in BUYING_KINDS:
+            parts.append(f"{each} {currency} each")
+        parts.append(f"({format_delta(cost_delta(block.actions), currency)})")
+    return parts
+
+
+def _group_facts(block: Block, currency: str) -> list[tuple[str, str]]:
+    """The facts a block of several actions states once: the previous name, the reason."""
+    action = block.first
+    facts: list[tuple[str, str]] = []
+    if action.previous_name and action.kind is not ActionKind.MOVE:
+        facts.append(("previous name", printable(action.previous_name)))
+    reasons = {member.reason for member in block.actions}
+    if len(reasons) == 1 and action.reason:
+        facts.append(("reason", printable(action.reason)))
+    return facts
+
+
+def _released_numbers(block: Block, currency: str, paint: _Painter) -> list[str]:
+    """One line per number a block releases: ``- +14155550100  num_abc  1.50 USD/month`` (and its
+    reason when the block's reasons differ)."""
+    reasons = {member.reason for member in block.actions}
+    lines = []
+    for member in block.actions:
+        parts = [printable(member.number or "(unknown)"), printable(member.id or "(unknown)")]
+        saved = member.previous_monthly_cost if member.kind is ActionKind.REPLACE else member.monthly_cost
+        if saved is not None:
+            parts.append(f"{format_money(saved)} {currency}/month")
+        if len(reasons) > 1 and member.reason:
+            parts.append(printable(member.reason))
+        lines.append(f"      {paint('-', _SYMBOL_STYLE['-'])} " + "  ".join(parts))
     return lines
 
 

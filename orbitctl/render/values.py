@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.frozen import thaw
-from orbitctl.model import BUYING_KINDS, CONFIG_KEYS, Action, Change, Selection
+from orbitctl.model import BUYING_KINDS, CONFIG_KEYS, Action, Availability, Change, Selection
 
 SENSITIVE_TEXT = "(sensitive)"
 
@@ -218,6 +218,18 @@ def describe_selection(selection: Selection, currency: str) -> str:
     if selection.max_monthly_cost is not None:
         parts.append(f"at most {format_money(selection.max_monthly_cost)} {currency}/month")
     return printable(", ".join(parts))
+
+
+def availability_note(note: Availability, currency: str) -> str:
+    """``otp-pool buys 2000 numbers (any US local number, with sms); at least 600 are available
+    now. ...``: what the plan says of a selection whose inventory its searches could not count."""
+    who = " and ".join(printable(name) for name in note.names)
+    return (
+        f"{who} {'buys' if len(note.names) == 1 else 'buy'} {note.needed} numbers "
+        f"({describe_selection(note.selection, currency)}); at least {note.found} are available now. "
+        f"A search of the inventory shows at most {note.search_cap} numbers at a time, so apply "
+        "searches again as it buys, and says how many are missing if the inventory runs out."
+    )
 
 
 # --- the changes an action shows --------------------------------------------------------------

@@ -39,6 +39,7 @@ def create_app(
     lose_purchase_responses: int = 0,
     fail_configure: int = 0,
     hold_purchase_ms: float = 0,
+    search_limit: int = validation.SEARCH_LIMIT_MAX,
     clock: Clock | None = None,
 ) -> SandboxApp:
     """The sandbox as a WSGI callable. ``state_path`` None keeps the account in memory.
@@ -54,6 +55,7 @@ def create_app(
         lose_purchase_responses=lose_purchase_responses,
         fail_configure=fail_configure,
         hold_purchase_ms=hold_purchase_ms,
+        search_limit=search_limit,
     )
     return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now)
 
@@ -194,7 +196,7 @@ class SandboxApp:
             contains=query.contains,
             capabilities=query.capabilities,
             is_owned=lambda number: state.owns(number, query.country),
-            limit=query.limit,
+            limit=min(query.limit, self.faults.search_limit),
         )
         return Response(200, [row.as_json() for row in rows])
 
@@ -237,7 +239,8 @@ class SandboxApp:
                     country=country,
                     number_type=row.type,
                     region=row.region,
-                    capabilities=row.capabilities,
+                    capabilities=_purchased_capabilities(row.capabilities, wanted.capabilities),
+                    supported=row.capabilities,
                     status="regulatory_hold" if hold else "active",
                     monthly_cost=row.monthly_cost,
                     at=request.stamp,
@@ -408,8 +411,21 @@ class SandboxApp:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _purchased_capabilities(offered: tuple[str, ...], asked: tuple[str, ...]) -> tuple[str, ...]:
+    """What a number is bought with, in the row's order: the capabilities asked for, plus mms and
+    fax, which come with the line (the page's purchase asks sms, voice and gets mms too); with
+    none asked, every capability of the row but those only a purchase provisions (whatsapp, rcs:
+    registering one is asked for)."""
+    if asked:
+        chosen = set(asked) | {c for c in offered if c in ("mms", "fax")}
+    else:
+        chosen = {c for c in offered if c not in validation.PURCHASE_ONLY_CAPABILITIES}
+    return tuple(c for c in offered if c in chosen)
+
+
 def _configured(record: dict, changes: dict) -> dict:
-    """``record`` with the validated PUT ``changes`` applied (422 for unsupported toggles)."""
+    """``record`` with the validated PUT ``changes`` applied (422 for unsupported toggles). The
+    PUT toggles what the line supports; whatsapp and rcs stay as the purchase provisioned them."""
     updated = dict(record)
     if "capabilities" in changes:
         wanted = changes["capabilities"]
@@ -422,10 +438,12 @@ def _configured(record: dict, changes: dict) -> dict:
             problems.append("fax is fixed at provisioning and this number was provisioned without it")
         others = [c for c in unsupported if c != "fax"]
         if others:
-            problems.append(f"this number cannot provide {', '.join(others)} (it supports {', '.join(provisioned)})")
+            toggles = [c for c in provisioned if c in validation.CONFIGURE_CAPABILITIES]
+            problems.append(f"this number cannot provide {', '.join(others)} (its line supports {', '.join(toggles)})")
         if problems:
             raise invalid([("capabilities", problem) for problem in problems])
-        updated["capabilities"] = list(wanted)
+        kept = [c for c in record["capabilities"] if c in validation.PURCHASE_ONLY_CAPABILITIES]
+        updated["capabilities"] = list(wanted) + kept
     for key in ("label", "forwarding_number", "sms_forwarding", "tags", "channel_config", "compliance_profile_id"):
         if key in changes:
             updated[key] = changes[key]

@@ -180,14 +180,23 @@ CAPABILITIES_BY_COUNTRY: dict[tuple[str, str], tuple[str, ...]] = {
     ("US", "toll_free"): ("sms", "voice", "mms"),
     ("CA", "toll_free"): ("sms", "voice"),
     ("US", "short_code"): ("sms", "mms"),
-    ("GB", "mobile"): ("sms", "voice", "whatsapp"),
-    ("DE", "mobile"): ("sms", "voice", "whatsapp"),
-    ("ES", "mobile"): ("sms", "voice", "whatsapp"),
-    ("IN", "mobile"): ("sms", "voice", "whatsapp"),
-    ("BR", "mobile"): ("sms", "voice", "whatsapp"),
-    ("MX", "mobile"): ("sms", "voice", "whatsapp"),
     ("AU", "mobile"): ("sms", "voice", "mms"),
-    ("NL", "mobile"): ("sms", "voice", "whatsapp"),
+}
+
+#: Capabilities only some numbers of a country and type offer, with the share of its numbers that
+#: do; which numbers follows from the seed (``inventory.py``). Both are provisioned at purchase
+#: only. The page's example range (NANP 555-01XX) keeps the page's capabilities.
+PARTIAL_CAPABILITIES: dict[tuple[str, str], dict[str, float]] = {
+    ("US", "local"): {"whatsapp": 0.5, "rcs": 0.25},
+    ("US", "toll_free"): {"whatsapp": 0.5},
+    ("CA", "local"): {"whatsapp": 0.5},
+    ("GB", "mobile"): {"whatsapp": 0.75, "rcs": 0.5},
+    ("DE", "mobile"): {"whatsapp": 0.75, "rcs": 0.25},
+    ("ES", "mobile"): {"whatsapp": 0.75},
+    ("NL", "mobile"): {"whatsapp": 0.75},
+    ("IN", "mobile"): {"whatsapp": 0.75},
+    ("BR", "mobile"): {"whatsapp": 0.75, "rcs": 0.5},
+    ("MX", "mobile"): {"whatsapp": 0.75},
 }
 
 #: Countries whose numbers enter a regulatory hold unless bought with a covering compliance profile.
@@ -203,6 +212,7 @@ GOLDEN_MULTIPLIER = 10
 
 
 def capabilities_for(country: str, number_type: str) -> tuple[str, ...]:
+    """What every number of the type offers in the country (some offer more: PARTIAL_CAPABILITIES)."""
     return CAPABILITIES_BY_COUNTRY.get((country, number_type), CAPABILITIES[number_type])
 
 

@@ -152,14 +152,18 @@ class Inventory:
                 continue
             if area_code is not None and block.area_code != area_code:
                 continue
-            if not wanted <= set(countries.capabilities_for(country, block.type)):
+            common = set(countries.capabilities_for(country, block.type))
+            if not wanted <= common | set(self._partial(block)):
                 continue
             for number in self._block_numbers(block)[0]:
                 if contains and contains not in number.lstrip("+"):
                     continue
                 if is_owned(number):
                     continue
-                rows.append(self._row(block, number))
+                offered = self._capabilities(block, number)
+                if not wanted <= set(offered):
+                    continue
+                rows.append(self._row(block, number, offered))
                 if len(rows) >= limit:
                     return rows
         return rows
@@ -169,7 +173,7 @@ class Inventory:
         for block in self.blocks(country):
             if len(number) == block.length and number.startswith(block.prefix):
                 if number in self._block_numbers(block)[1]:
-                    return self._row(block, number)
+                    return self._row(block, number, self._capabilities(block, number))
                 return None
         return None
 
@@ -188,7 +192,24 @@ class Inventory:
 
     # --- rows ------------------------------------------------------------------------------
 
-    def _row(self, block: Block, number: str) -> Row:
+    def _partial(self, block: Block) -> dict[str, float]:
+        """The capabilities some numbers of ``block`` offer, and the share that do (none in the
+        page's example range, whose capabilities are the page's)."""
+        if block.size is None:
+            return {}
+        return countries.PARTIAL_CAPABILITIES.get((block.country, block.type), {})
+
+    def _capabilities(self, block: Block, number: str) -> tuple[str, ...]:
+        """What ``number`` offers: its type's and country's, plus each partial capability whose
+        seeded draw for the number falls within its share."""
+        offered = countries.capabilities_for(block.country, block.type)
+        for capability, share in self._partial(block).items():
+            digest = hashlib.blake2b(f"{self.seed}|{capability}|{number}".encode(), digest_size=4).digest()
+            if int.from_bytes(digest, "big") < share * 2**32:
+                offered += (capability,)
+        return offered
+
+    def _row(self, block: Block, number: str, capabilities: tuple[str, ...]) -> Row:
         return Row(
             id=self.row_id(block.country, number),
             number=number,
@@ -196,7 +217,7 @@ class Inventory:
             type=block.type,
             region=block.region,
             area_code=block.area_code,
-            capabilities=countries.capabilities_for(block.country, block.type),
+            capabilities=capabilities,
             monthly_cost=monthly_cost(block.country, block.type, number),
             currency=countries.CURRENCY,
             placeholder=block.country in countries.PLACEHOLDER,

@@ -8,6 +8,8 @@
 - ``fail_configure``: the first N PUTs answer 500 before any state change.
 - ``hold_purchase_ms``: every purchase commits, then its response is held this long (the window
   in which a client killed while a purchase is in flight has bought a number it never heard of).
+- ``search_limit``: the most rows one inventory search returns, whatever its ``limit`` asks (the
+  API's cap is 500), so that a test of a pool larger than one search stays small.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 import time
 
 from orbitctl.sandbox.errors import ApiError
+from orbitctl.sandbox.validation import SEARCH_LIMIT_MAX
 
 
 class Faults:
@@ -31,6 +34,7 @@ class Faults:
         lose_purchase_responses: int = 0,
         fail_configure: int = 0,
         hold_purchase_ms: float = 0,
+        search_limit: int = SEARCH_LIMIT_MAX,
     ):
         if latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
@@ -42,10 +46,13 @@ class Faults:
             raise ValueError("rate_limit must be > 0 requests per second")
         if lose_purchase_responses < 0 or fail_configure < 0:
             raise ValueError("fault counts must be >= 0")
+        if not 1 <= search_limit <= SEARCH_LIMIT_MAX:
+            raise ValueError(f"search_limit must be from 1 to {SEARCH_LIMIT_MAX}")
         self.latency = latency_ms / 1000.0
         self.purchase_hold = hold_purchase_ms / 1000.0
         self.error_rate = error_rate
         self.rate_limit = rate_limit
+        self.search_limit = search_limit
         #: fault -> how many more requests it strikes
         self._left = {"lose_purchase_response": lose_purchase_responses, "fail_configure": fail_configure}
         self._random = random.Random(seed)

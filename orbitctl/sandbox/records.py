@@ -37,8 +37,12 @@ ROUTING_FIELDS = ("id", "number", "agent_id", "updated_at")
 
 def new_record(*, number_id: str, number: str, country: str, number_type: str, region: str | None,
                capabilities: tuple[str, ...], status: str, monthly_cost: str, at: str,
-               compliance_profile_id: str | None = None, inventory_id: str | None = None) -> dict:
-    """A freshly bought (or ported-in) number: no label, webhooks, forwarding or tags yet."""
+               compliance_profile_id: str | None = None, inventory_id: str | None = None,
+               supported: tuple[str, ...] | None = None) -> dict:
+    """A freshly bought (or ported-in) number: no label, webhooks, forwarding or tags yet.
+
+    ``capabilities``: what it has; ``supported``: what its line can do (the PUT toggles those),
+    by default the same."""
     return {
         "id": number_id,
         "number": number,
@@ -60,7 +64,7 @@ def new_record(*, number_id: str, number: str, country: str, number_type: str, r
         "currency": countries.CURRENCY,
         "created_at": at,
         "updated_at": at,
-        "_provisioned_capabilities": list(capabilities),
+        "_provisioned_capabilities": list(capabilities if supported is None else supported),
         "_inventory_id": inventory_id,
         "_requested_status": None,
     }

@@ -15,11 +15,13 @@ NUMBER_TYPES = ("local", "toll_free", "mobile", "short_code")
 STATUSES = ("active", "inactive")
 #: Capabilities a search or list may filter on.
 FILTER_CAPABILITIES = ("sms", "voice", "mms", "whatsapp")
-#: Capabilities a purchase may ask to provision (the page's list, plus mms which rows carry).
-PURCHASE_CAPABILITIES = ("sms", "voice", "mms", "whatsapp", "rcs")
-#: Capabilities a PUT may list. ``fax`` is fixed at provisioning; ``whatsapp`` is accepted only
-#: where the number was provisioned with it, so a number's own list can be sent back.
-CONFIGURE_CAPABILITIES = ("sms", "mms", "voice", "fax", "whatsapp")
+#: Capabilities a purchase may ask to provision (the page: "any of sms, voice, whatsapp, rcs").
+PURCHASE_CAPABILITIES = ("sms", "voice", "whatsapp", "rcs")
+#: Capabilities a PUT may list (the page: "any of sms, mms, voice, fax"; fax is fixed at
+#: provisioning, so it can be listed only as the number already has it).
+CONFIGURE_CAPABILITIES = ("sms", "mms", "voice", "fax")
+#: Provisioned at purchase and never toggled: a PUT leaves them as they are.
+PURCHASE_ONLY_CAPABILITIES = tuple(c for c in PURCHASE_CAPABILITIES if c not in CONFIGURE_CAPABILITIES)
 CONFIGURE_KEYS = (
     "label",
     "status",
@@ -216,8 +218,11 @@ def purchase_body(body: Any) -> PurchaseRequest:
     else:
         bad = [c for c in capabilities if c not in PURCHASE_CAPABILITIES]
         if bad:
+            toggles = [c for c in bad if c in CONFIGURE_CAPABILITIES]
+            hint = f" ({', '.join(toggles)} is toggled with PUT /numbers/{{id}})" if toggles else ""
             errors.append(
-                ("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of sms, voice, whatsapp, rcs")
+                ("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of "
+                 f"{', '.join(PURCHASE_CAPABILITIES)}{hint}")
             )
     profile = body.get("compliance_profile_id")
     if profile is not None and (not isinstance(profile, str) or not PROFILE_PATTERN.fullmatch(profile)):
@@ -264,7 +269,12 @@ def configure_body(body: Any) -> dict[str, Any]:
             errors.append(("capabilities", "must not repeat a capability"))
         elif any(c not in CONFIGURE_CAPABILITIES for c in caps):
             bad = [c for c in caps if c not in CONFIGURE_CAPABILITIES]
-            errors.append(("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of sms, mms, voice, fax"))
+            provisioned = [c for c in bad if c in PURCHASE_ONLY_CAPABILITIES]
+            hint = f" ({', '.join(provisioned)} is provisioned at purchase only)" if provisioned else ""
+            errors.append(
+                ("capabilities", f"unknown {', '.join(map(repr, bad))}: use any of "
+                 f"{', '.join(CONFIGURE_CAPABILITIES)}{hint}")
+            )
         else:
             changes["capabilities"] = list(caps)
     for key in ("forwarding_number", "sms_forwarding"):

@@ -12,6 +12,7 @@ import re
 import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +24,7 @@ import orbitctl
 from orbitctl.account.api import (
     AuthenticationError,
     AvailableNumber,
+    ConfigurationError,
     ConflictError,
     NotFoundError,
     OrbitError,
@@ -34,7 +36,6 @@ from orbitctl.account.api import (
     ValidationError,
 )
 from orbitctl.account.client import OrbitClient
-from orbitctl.errors import OrbitctlError
 from tests.conftest import TEST_API_KEY
 
 BASE_URL = "https://orbit.test"
@@ -357,8 +358,8 @@ def test_submit_port_sends_the_request_and_returns_it_typed():
         id="port_1",
         numbers=("+14155551234",),
         status="pending",
-        estimated_completion="2026-03-22T00:00:00Z",
-        created_at="2026-03-08T12:00:00Z",
+        estimated_completion=datetime(2026, 3, 22, tzinfo=UTC),
+        created_at=datetime(2026, 3, 8, 12, tzinfo=UTC),
     )
 
 
@@ -577,7 +578,9 @@ def test_no_response_raises_transport_error_naming_the_server():
         client.get_number("num_abc123")
     assert caught.value.status is None
     assert str(caught.value) == (
-        f"Reading number num_abc123 failed: could not connect to {BASE_URL} (Connection refused)"
+        f"Reading number num_abc123 failed: could not connect to {BASE_URL} (Connection refused); "
+        "check the base URL (ORBIT_API_URL, default https://api.orbit.devotel.io) and that this "
+        "machine can reach it"
     )
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
@@ -728,7 +731,7 @@ def test_get_is_retried_on_gateway_and_unavailable_statuses(status):
 @pytest.mark.parametrize(
     "failure",
     [
-        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("slow to connect"),
         httpx.ReadTimeout("slow"),
         httpx.RemoteProtocolError("dropped"),
         httpx.ReadError("reset"),
@@ -739,6 +742,20 @@ def test_get_is_retried_after_no_response(failure):
     client, script, sleeps = scripted_client(failure, ok(NUMBER))
     assert client.get_number("num_abc123").id == "num_abc123"
     assert len(script.requests) == 2 and len(sleeps) == 1
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_a_refused_connection_is_not_retried(method):
+    # nothing listens at the base URL: more attempts would only make the user wait for the error
+    client, script, sleeps = scripted_client(httpx.ConnectError("Connection refused"), ok(NUMBER))
+    call = {
+        "get": lambda: client.get_number("num_abc123"),
+        "put": lambda: client.configure("num_abc123", label="x"),
+        "delete": lambda: client.release("num_abc123"),
+    }[method]
+    with pytest.raises(TransportError, match=rf"could not connect to {BASE_URL} .*check the base URL \(ORBIT_API_URL"):
+        call()
+    assert len(script.requests) == 1 and sleeps == []
 
 
 def test_put_is_retried_with_the_same_body():
@@ -769,8 +786,8 @@ def test_retries_stop_after_max_retries_and_say_how_many_attempts():
 
 
 def test_transport_failures_stop_after_max_retries_too():
-    client, script, _ = scripted_client(*[httpx.ConnectError("refused")] * 3, max_retries=2)
-    with pytest.raises(TransportError, match=r"\(refused\) after 3 attempts$"):
+    client, script, _ = scripted_client(*[httpx.ReadError("reset")] * 3, max_retries=2)
+    with pytest.raises(TransportError, match=r"\(reset\) after 3 attempts$"):
         client.get_number("num_abc123")
     assert len(script.requests) == 3
 
@@ -922,10 +939,10 @@ def test_release_retried_after_an_uncertain_attempt_treats_404_as_done(uncertain
 
 
 def test_release_404_after_an_attempt_that_was_surely_refused_is_not_found():
-    # 429 and a refused connection mean the first attempt did nothing: the 404 is real.
+    # 429 and a connection never made mean the first attempts did nothing: the 404 is real.
     client, _, _ = scripted_client(
         error(429, "rate_limited", "slow", headers={"Retry-After": "0"}),
-        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("no connection"),
         error(404, "not_found", "no such number"),
     )
     with pytest.raises(NotFoundError):
@@ -1063,18 +1080,23 @@ def test_from_env_explicit_base_url_wins():
 
 @pytest.mark.parametrize("environ", [{}, {"ORBIT_API_KEY": ""}, {"ORBIT_API_KEY": "  "}])
 def test_from_env_without_a_key_says_how_to_set_it(environ):
-    with pytest.raises(OrbitctlError, match=r"ORBIT_API_KEY is not set: export your Orbit API key first"):
+    with pytest.raises(ConfigurationError) as caught:
         OrbitClient.from_env(environ)
+    # a library's error: an OrbitError (and a ValueError), without the CLI's --sandbox hint
+    assert isinstance(caught.value, OrbitError) and isinstance(caught.value, ValueError)
+    assert str(caught.value) == (
+        "ORBIT_API_KEY is not set: export your Orbit API key first (export ORBIT_API_KEY=dv_live_sk_...)"
+    )
 
 
 @pytest.mark.parametrize("url", ["api.orbit.devotel.io", "ftp://x.test", "http://", "https://x.test/?a=1"])
 def test_from_env_with_a_bad_url_names_the_variable(url):
-    with pytest.raises(OrbitctlError, match=r"ORBIT_API_URL is not usable: the base URL (must|cannot)"):
+    with pytest.raises(ConfigurationError, match=r"ORBIT_API_URL is not usable: the base URL (must|cannot)"):
         OrbitClient.from_env({"ORBIT_API_KEY": TEST_API_KEY, "ORBIT_API_URL": url})
 
 
 def test_from_env_with_a_bad_key_does_not_echo_it():
-    with pytest.raises(OrbitctlError, match="ORBIT_API_KEY is not usable") as caught:
+    with pytest.raises(ConfigurationError, match="ORBIT_API_KEY is not usable") as caught:
         OrbitClient.from_env({"ORBIT_API_KEY": "dv_test_sk_ä"})
     assert "dv_test_sk" not in str(caught.value)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from orbitctl.account.api import NotFoundError, PortingRequest
@@ -20,7 +22,7 @@ def test_get_port_reads_the_request_typed():
     client, script, _ = scripted_client(ok(PORT))
     assert client.get_port("port_1") == PortingRequest(
         id="port_1", numbers=("+14155551234",), status="in_progress",
-        estimated_completion="2026-03-22T00:00:00Z", created_at="2026-03-08T12:00:00Z",
+        estimated_completion=datetime(2026, 3, 22, tzinfo=UTC), created_at=datetime(2026, 3, 8, 12, tzinfo=UTC),
     )
     [request] = script.requests
     assert request.method == "GET" and request.url.raw_path == b"/api/v1/numbers/porting/port_1"

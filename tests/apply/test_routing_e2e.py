@@ -137,3 +137,19 @@ def test_an_adopted_number_is_routed_and_exported_with_its_agent(checkout, sandb
     assert "agent_id: agt_legacy" in exported.stdout
     (checkout / "exported.yaml").write_text(exported.stdout)
     assert plan_is_empty(checkout / "exported.yaml")
+
+
+def test_the_example_routes_two_numbers_buys_a_whatsapp_number_and_converges(checkout, sandbox_server, orbit_env):
+    from pathlib import Path
+
+    # a copy: what apply keeps beside the manifest (its lock, its journal) stays in the test's folder
+    example = checkout / "numbers.yaml"
+    example.write_text((Path(__file__).resolve().parents[2] / "examples" / "numbers.yaml").read_text())
+    server = sandbox_server()
+    orbit_env(server.url)
+    apply(example)
+    assert owned(server, "support-main")[0]["agent_id"] == "agt_support"
+    assert owned(server, "support-uk")[0]["agent_id"] == "agt_support_uk"
+    [whatsapp] = owned(server, "whatsapp-support")
+    assert "whatsapp" in whatsapp["capabilities"] and whatsapp["agent_id"] == "agt_support"
+    assert plan_is_empty(example)

@@ -442,7 +442,7 @@ def test_an_unmanaged_number_that_cannot_be_pinned_is_left_out():
 
 def test_values_outside_the_schema_are_left_unmanaged_with_a_warning():
     live = account(
-        number("+14155550100", label="A", capabilities=["sms", "rcs"]),
+        number("+14155550100", label="A", capabilities=["sms", "video"]),
         number("+14155550101", label="B", webhook="http://insecure.example.com"),
         number("+14155550102", label="C", forwarding_number="+1999"),
     )

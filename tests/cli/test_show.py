@@ -46,6 +46,15 @@ def test_show_prints_what_plan_printed_without_any_account(saved_plan, output):
     assert f"orbitctl apply {path}" in result.stderr
 
 
+def test_show_detailed_prints_what_plan_detailed_printed(saved_plan, tmp_path):
+    path, _ = saved_plan
+    planned = run("--sandbox", "plan", str(tmp_path / "numbers.yaml"), "--detailed")
+    shown = run("show", str(path), "--detailed")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout == planned.stdout
+    assert "sms-pool" in shown.stdout
+
+
 def test_show_defaults_to_text(saved_plan):
     path, printed = saved_plan
     result = run("show", str(path))

@@ -114,7 +114,8 @@ def test_example_validates_and_shows_every_feature():
     assert any(entry.selection.number for entry in entries)
     assert any(entry.lifecycle.prevent_release for entry in entries)
     assert any(entry.lifecycle.ignore_changes for entry in entries)
-    assert len([entry for entry in entries if entry.config.get("agent_id")]) == 2
+    assert len([entry for entry in entries if entry.config.get("agent_id")]) >= 2
+    assert any("whatsapp" in entry.config.get("capabilities", ()) for entry in entries)
     assert desired.moved and desired.removed
     assert "defaults:" in (EXAMPLES / "numbers.yaml").read_text()
 

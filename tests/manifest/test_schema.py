@@ -10,7 +10,14 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from orbitctl.manifest.schema import SCHEMA_PATH, manifest_schema
-from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, NUMBER_TYPES, SELECTION_KEYS
+from orbitctl.model import (
+    CAPABILITIES,
+    CONFIG_KEYS,
+    CONFIGURE_CAPABILITIES,
+    MAX_USER_TAGS,
+    NUMBER_TYPES,
+    SELECTION_KEYS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "numbers.yaml"
@@ -52,6 +59,8 @@ def test_schema_keys_follow_the_model():
     assert DEFS["lifecycle"]["properties"]["ignore_changes"]["items"]["enum"] == list(CONFIG_KEYS)
     assert DEFS["type"]["enum"] == list(NUMBER_TYPES)
     assert DEFS["tags"]["maxItems"] == MAX_USER_TAGS
+    assert DEFS["capabilities"]["items"]["enum"] == list(CAPABILITIES)
+    assert DEFS["capabilities"]["contains"]["enum"] == list(CONFIGURE_CAPABILITIES)
 
 
 def test_every_part_says_what_is_allowed():

@@ -21,7 +21,7 @@ def run(*args: str):
 def test_the_example_is_valid():
     result = run(str(EXAMPLE))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "Valid: stack prod, 5 entries (9 numbers).\n"
+    assert result.stdout == "Valid: stack prod, 6 entries (10 numbers).\n"
 
 
 def test_the_example_is_valid_as_json():
@@ -49,7 +49,7 @@ def test_json_output_lists_every_problem(tmp_path):
     assert result.exit_code == 1
     problems = json.loads(result.stdout)
     assert [(p["line"], p["path"]) for p in problems] == [(5, "numbers.a.country"), (6, "numbers.a.type")]
-    assert all(set(p) == {"file", "line", "column", "path", "message"} for p in problems)
+    assert all(set(p) == {"file", "line", "column", "path", "message", "suggestion"} for p in problems)
     assert problems[1]["file"] == str(manifest) and problems[1]["column"] == 11
     assert "(allowed: local, toll_free, mobile, short_code)" in problems[1]["message"]
 
@@ -82,3 +82,14 @@ def test_no_network_is_needed(tmp_path, monkeypatch):
     monkeypatch.setenv("ORBIT_API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("ORBIT_API_KEY", "dv_test_sk_unused")
     assert run(str(EXAMPLE)).exit_code == 0
+
+
+def test_json_output_carries_the_suggestion(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\nstack: s\nnumbers:\n  a:\n    country: us\n    labl: x\n    status: off\n")
+    result = run(str(manifest), "-o", "json")
+    problems = {p["path"]: p for p in json.loads(result.stdout)}
+    assert {path: p["suggestion"] for path, p in problems.items()} == {
+        "numbers.a.country": "US", "numbers.a.labl": "label", "numbers.a.status": None,
+    }
+    assert "unknown key 'labl', did you mean 'label'? (allowed: " in problems["numbers.a.labl"]["message"]

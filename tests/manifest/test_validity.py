@@ -50,9 +50,9 @@ def entry(**keys) -> dict:
     "document, valid",
     [
         (entry(count=1), True),
-        (entry(count=1000), True),
+        (entry(count=10000), True),
         (entry(count=0), False),
-        (entry(count=1001), False),
+        (entry(count=10001), False),
         (entry(count=2.0), False),  # integer: a whole number as written
         (entry(count=True), False),
         (entry(label="x" * 100), True),
@@ -64,7 +64,10 @@ def entry(**keys) -> dict:
         (entry(type="tollfree"), False),
         (entry(capabilities=["sms", "voice"]), True),
         (entry(capabilities=["sms", "sms"]), False),
-        (entry(capabilities=["sms", "rcs"]), False),
+        (entry(capabilities=["sms", "rcs"]), True),
+        (entry(capabilities=["sms", "telepathy"]), False),
+        (entry(capabilities=["whatsapp", "rcs"]), False),  # contains: at least one a PUT toggles
+        (entry(capabilities=[]), False),
         (entry(tags=[f"t{index}" for index in range(9)]), True),
         (entry(tags=[f"t{index}" for index in range(10)]), False),
         (entry(tags=["orbitctl__x"]), False),  # not

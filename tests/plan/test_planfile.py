@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from orbitctl import planfile
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Plan, Selection
+from orbitctl.model import Action, ActionKind, Availability, Plan, Selection
 from orbitctl.planfile import load_plan, plan_to_document, save_plan
 from tests import sample_plans as sp
 
@@ -54,6 +54,20 @@ def test_round_trip_restores_types(tmp_path):
     assert isinstance(update.changes[3].after, MappingProxyType)
     assert replace.previous_monthly_cost == Decimal("1.00")
     assert isinstance(loaded.manifest_paths, tuple)
+
+
+def test_a_plan_saved_before_inventory_notes_loads_with_none(tmp_path):
+    path = tmp_path / "plan.json"
+    save_plan(sp.every_kind_plan(), path)
+    _edit(path, lambda document: document.pop("availability"))
+    assert load_plan(path) == sp.every_kind_plan()
+
+
+def test_inventory_notes_round_trip(tmp_path):
+    note = Availability(Selection(country="US", capabilities=("sms",)), ("a", "b"), 2000, 600, 500)
+    plan = sp.plan_of(*sp.pool(ActionKind.PURCHASE, 3), availability=(note,))
+    save_plan(plan, tmp_path / "plan.json")
+    assert load_plan(tmp_path / "plan.json").availability == (note,)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -601,6 +601,72 @@ def test_inconsistent_moved_and_removed_are_errors(d, expected):
     assert len(found) == 1 and expected in found[0]
 
 
+# --- capabilities only a purchase provisions (whatsapp, rcs) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "stated, observed, phrase",
+    [
+        (["sms", "voice", "whatsapp"], ("sms", "voice"), f"capabilities: {A} lacks whatsapp, which only a purchase"),
+        (["sms", "rcs", "whatsapp"], ("sms",), f"capabilities: {A} lacks whatsapp, rcs, which only a purchase"),
+        (["sms", "voice"], ("sms", "voice", "whatsapp"), f"capabilities: {A} has whatsapp, which the entry leaves"),
+        (["sms", "whatsapp"], ("sms", "rcs"), f"capabilities: {A} lacks whatsapp"),
+    ],
+)
+def test_a_purchase_only_capability_to_add_or_remove_replaces_the_number(stated, observed, phrase):
+    action = only(run(desired(entry("main", capabilities=stated)), live("n1", A, owner="main", capabilities=observed)))
+    assert (action.kind, action.id) == (REPLACE, "n1")
+    assert action.reason.startswith("selection no longer holds: ") and phrase in action.reason
+    assert action.config["capabilities"] == tuple(stated)  # the new number is bought with them
+
+
+def test_capabilities_a_put_toggles_are_an_update_even_beside_whatsapp():
+    wanted = desired(entry("main", capabilities=["sms", "whatsapp"]))
+    action = only(run(wanted, live("n1", A, owner="main", capabilities=("sms", "voice", "mms", "whatsapp"))))
+    assert action.kind is UPDATE
+    assert action.changes == (Change("capabilities", ("sms", "voice", "mms", "whatsapp"), ("sms", "whatsapp")),)
+    assert run(wanted, live("n1", A, owner="main", capabilities=("whatsapp", "sms"))).actions == ()
+
+
+def test_a_pinned_number_that_lacks_whatsapp_is_an_error_naming_the_entry():
+    for owner in ("legacy", None):  # managed already, or to be adopted
+        found = problems(
+            desired(entry("legacy", number=A, capabilities=["sms", "whatsapp"])),
+            live("n1", A, owner=owner, capabilities=("sms", "voice")),
+        )
+        assert len(found) == 1
+        assert found[0].startswith(f"entry 'legacy' pins {A}, which is on the account but does not match")
+        assert f"capabilities: {A} lacks whatsapp, which only a purchase provisions" in found[0]
+
+
+def test_ignore_changes_or_unstated_capabilities_leave_a_whatsapp_number_alone():
+    number = live("n1", A, owner="main", capabilities=("sms", "whatsapp"))
+    assert run(desired(entry("main", capabilities=["sms"], ignore=["capabilities"])), number).actions == ()
+    assert run(desired(entry("main")), number).actions == ()
+    unobserved = live("n1", A, owner="main")  # capabilities not observed: nothing to compare
+    assert summary(run(desired(entry("main", capabilities=["sms", "whatsapp"])), unobserved)) == [
+        (UPDATE, "main", "n1")
+    ]
+
+
+def test_a_pool_keeps_the_members_that_have_whatsapp_and_releases_the_others_first():
+    p = run(
+        desired(entry("pool", count=2, capabilities=["sms", "whatsapp"])),
+        live("n1", A, owner="pool", created="2020", capabilities=("sms",)),
+        live("n2", B, owner="pool", created="2021", capabilities=("sms", "whatsapp")),
+        live("n3", C, owner="pool", created="2022", capabilities=("sms", "whatsapp")),
+    )
+    assert summary(p) == [(RELEASE, "pool", "n1")] and p.unchanged == 2
+
+
+def test_prevent_release_refuses_a_replace_for_whatsapp():
+    found = problems(
+        desired(entry("main", capabilities=["sms", "whatsapp"], prevent_release=True)),
+        live("n1", A, owner="main", capabilities=("sms",)),
+    )
+    assert len(found) == 1 and "would replace" in found[0] and "lacks whatsapp" in found[0]
+
+
 # --- prevent_release, several problems at once -----------------------------------------------
 
 

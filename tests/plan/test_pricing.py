@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from orbitctl.errors import PlanError
-from orbitctl.model import Action, ActionKind, Offer, Plan, Selection
-from orbitctl.plan.pricing import candidates, cost_delta, describe, price, searches_needed
+from orbitctl.model import Action, ActionKind, Offer, Plan, Selection, cost_delta
+from orbitctl.plan.pricing import candidates, describe, price, searches_needed
 
 US_SMS = Selection(country="US", area_code="415", capabilities=("sms",))
 POOL_SEL = Selection(country="US", max_monthly_cost=Decimal("2.00"), capabilities=("sms",))
@@ -234,7 +234,7 @@ def test_when_every_number_has_fax_fixed_the_plan_says_to_add_fax():
 
 
 def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
-    from orbitctl.account.inventory import search_offers
+    from orbitctl.account.inventory import survey
 
     class Recorder:
         def search_available(self, country, **filters):
@@ -242,7 +242,7 @@ def test_the_inventory_search_sends_only_the_capabilities_the_api_filters_by():
             return []
 
     client = Recorder()
-    search_offers(client, Selection(country="DE", capabilities=("voice", "fax")))
+    survey(client, Selection(country="DE", capabilities=("voice", "fax")))
     assert client.filters["capabilities"] == ("voice",)
 
 
@@ -257,3 +257,37 @@ def test_a_number_another_entry_pins_is_never_priced_for_an_any_number_entry():
         PIN.key(): offers[:1], any_415.key(): offers[:1],
     })
     assert only_the_pin and "entry 'support'" in only_the_pin[0]
+
+
+# --- selections the searches could not count in full -------------------------------------------
+
+
+def test_too_few_found_where_the_searches_saw_everything_fails_the_plan():
+    offers = {POOL_SEL.key(): [offer("+14155550101"), offer("+14155550102")]}
+    [problem] = price_problems(make_plan(*[purchase("pool", POOL_SEL)] * 3), offers)
+    assert "needs 3 numbers" in problem and "only 2 are available" in problem
+
+
+def test_too_few_found_where_the_searches_could_not_see_everything_is_a_note_not_an_error():
+    found = [offer("+14155550101", "1.00"), offer("+14155550102", "1.00"), offer("+14155550103", "2.00")]
+    plan = make_plan(*[purchase("pool", POOL_SEL)] * 3, *[purchase("other", POOL_SEL)] * 2)
+    priced = price(plan, {POOL_SEL.key(): found}, partial={POOL_SEL.key()}, search_cap=3)
+    [note] = priced.availability
+    assert (note.names, note.needed, note.found, note.search_cap) == (("pool", "other"), 5, 3, 3)
+    assert note.selection == POOL_SEL
+    # the members beyond those found cost the median of the prices found
+    assert [a.monthly_cost for a in priced.actions] == [Decimal("1.00")] * 2 + [Decimal("2.00")] + [Decimal("1.00")] * 2
+    assert priced.monthly_cost_delta == Decimal("6.00")
+
+
+def test_enough_found_needs_no_note_even_when_the_searches_could_not_see_everything():
+    found = [offer("+14155550101"), offer("+14155550102")]
+    priced = price(make_plan(*[purchase("pool", POOL_SEL)] * 2), {POOL_SEL.key(): found}, partial={POOL_SEL.key()})
+    assert priced.availability == ()
+
+
+def test_nothing_affordable_fails_the_plan_even_when_the_searches_could_not_see_everything():
+    dear = [offer("+14155550101", "5.00")]
+    with pytest.raises(PlanError) as caught:
+        price(make_plan(purchase("pool", POOL_SEL)), {POOL_SEL.key(): dear}, partial={POOL_SEL.key()})
+    assert "costs more than max_monthly_cost 2.00" in caught.value.problems[0]

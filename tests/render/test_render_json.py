@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from orbitctl import __version__
-from orbitctl.model import Action, ActionKind, Change
+from orbitctl.model import Action, ActionKind, Availability, Change, Selection
 from orbitctl.render.plan_json import plan_to_dict, render_plan_json
 from tests import sample_plans as sp
 
@@ -53,6 +53,19 @@ def test_random_plans_validate_and_count_their_actions(validator, plan):
     for kind in ActionKind:
         assert document["summary"][kind.value] == sum(1 for a in plan.actions if a.kind is kind)
     assert len(document["actions"]) == len(plan.actions)
+
+
+def test_a_pool_keeps_one_action_per_number_and_its_inventory_note(validator):
+    note = Availability(Selection(country="US", capabilities=("sms",)), ("otp-pool",), 2000, 600, 500)
+    plan = sp.plan_of(*sp.pool(ActionKind.PURCHASE, 300), *sp.pool(ActionKind.RELEASE, 3, "old"), availability=(note,))
+    document = json.loads(render_plan_json(plan))
+    validator.validate(document)
+    assert len(document["actions"]) == 303 and document["summary"]["purchase"] == 300
+    assert document["availability"] == [
+        {"names": ["otp-pool"], "selection": {"country": "US", "type": "local", "capabilities": ["sms"]},
+         "needed": 2000, "found": 600, "search_cap": 500}
+    ]
+    assert "availability" not in plan_to_dict(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 3)))
 
 
 def test_the_spec_example_update():

@@ -8,6 +8,7 @@ import pytest
 
 from orbitctl.frozen import freeze
 from orbitctl.model import Action, ActionKind, Change
+from orbitctl.render.blocks import Block
 from orbitctl.render.markdown import MAX_CHARS, escape_inline, fenced, marker, render_plan_markdown
 from tests import sample_plans as sp
 
@@ -59,17 +60,22 @@ def test_one_collapsible_section_per_kind_with_a_diff_block():
     assert "\n-   old-line\n" in text
 
 
-@pytest.mark.parametrize("action", sp.every_kind_plan().actions, ids=lambda action: action.kind.value)
-def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(action):
+BLOCKS = [Block((action,)) for action in sp.every_kind_plan().actions] + [
+    Block(sp.pool(kind, 3)) for kind in (ActionKind.PURCHASE, ActionKind.UPDATE, ActionKind.RELEASE, ActionKind.REPLACE)
+]
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda block: f"{block.kind.value}-{block.count}")
+def test_diff_lines_keep_the_text_layout_with_the_symbol_in_the_first_column(block):
     """Only the symbol moves (to column 1, ~ as !): every line's text stays in its column."""
     from orbitctl.render.markdown import _diff_lines
-    from orbitctl.render.text import action_lines
+    from orbitctl.render.text import block_lines
 
     def content(line: str, symbols: str) -> tuple[int, str]:
         rest = line.lstrip(symbols + " ")
         return len(line) - len(rest), rest
 
-    text_lines, diff_lines = action_lines(action, "USD"), _diff_lines(action, "USD")
+    text_lines, diff_lines = block_lines(block, "USD"), _diff_lines(block, "USD")
     assert len(text_lines) == len(diff_lines)
     for text_line, diff_line in zip(text_lines, diff_lines, strict=True):
         assert content(diff_line, "!+-/") == content(text_line, "~+-/"), (text_line, diff_line)
@@ -165,3 +171,66 @@ def test_fence_is_longer_than_any_backtick_run_inside():
     assert fenced("plain").startswith("```\n")
     assert fenced("a ```` b", "diff").startswith("`````diff\n")
     assert fenced("a ```` b").endswith("\n`````")
+
+
+# --- pools and the size cap -------------------------------------------------------------------
+
+
+def test_a_pool_is_one_block_in_its_section():
+    text = render_plan_markdown(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 300), *sp.pool(ActionKind.RELEASE, 3, "old")))
+    assert re.findall(r"<details><summary>(.*?)</summary>", text) == ["300 to purchase", "3 to release"]
+    assert text.count("+   otp-pool  300 to purchase  any US local number, with sms  1.50 USD each") == 1
+    assert text.count('+       label:        "OTP"') == 1
+    for number in ("+12025550000", "+12025550001", "+12025550002"):
+        assert f"\n-       {number}  " in text  # each release named, marked red
+    assert len(text) < 3000
+
+
+def test_detailed_markdown_has_a_block_per_member():
+    text = render_plan_markdown(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 4)), detailed=True)
+    assert text.count("# otp-pool will be purchased") == 4
+
+
+def test_a_release_of_ten_thousand_numbers_stays_under_the_cap_and_points_to_the_full_plan():
+    members = sp.pool(ActionKind.RELEASE, 10_000)
+    text = render_plan_markdown(sp.plan_of(*members))
+    assert len(text) <= MAX_CHARS
+    listed = len(re.findall(r"^-       \+1202555\d{4}  num_otp\d{4}", text, re.MULTILINE))
+    assert 1000 < listed < 10_000
+    assert f"… and {10_000 - listed} more not shown here (the comment would be too long); " in text
+    assert "run `orbitctl plan --detailed` to see every number" in text
+    assert "| release | 10000 |" in text and text.rstrip().endswith("**")
+    outside_code_fences(text)
+
+
+def test_the_cap_holds_when_long_backtick_runs_lengthen_the_fences():
+    hostile = "`" * 5000
+    actions = [
+        Action(kind=ActionKind.UPDATE, name=f"n-{index}", id=f"num_{index}", number="+14155550100",
+               changes=(Change("channel_config", freeze({"x": hostile + str(index)}), freeze({"x": "y"})),))
+        for index in range(40)
+    ]
+    text = render_plan_markdown(sp.plan_of(*actions, *sp.pool(ActionKind.RELEASE, 3000)))
+    assert len(text) <= MAX_CHARS
+    outside_code_fences(text)
+
+
+def test_the_cap_holds_for_many_inventory_notes():
+    from orbitctl.model import Availability, Selection
+
+    notes = tuple(
+        Availability(Selection(country="US", area_code=f"{200 + index}"), (f"pool-{index}" * 3,), 9000, 500, 500)
+        for index in range(800)
+    )
+    text = render_plan_markdown(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 2), availability=notes))
+    assert len(text) <= MAX_CHARS
+    assert "more notes on the inventory" in text
+    assert "> [!NOTE]\n> pool\\-0pool\\-0pool\\-0 buys 9000 numbers" in text
+
+
+def test_the_cap_holds_when_the_hints_before_the_actions_are_too_long():
+    renames = tuple((f"old-{index:05d}" + "x" * 20, f"new-{index:05d}" + "y" * 20) for index in range(3000))
+    text = render_plan_markdown(sp.plan_of(*sp.pool(ActionKind.RELEASE, 3), suggested_moves=renames))
+    assert len(text) <= MAX_CHARS
+    assert "The plan is too long for a comment; run `orbitctl plan --detailed` to see every number." in text
+    assert "| release | 3 |" in text

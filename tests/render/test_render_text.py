@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Change, Selection
+from orbitctl.model import Action, ActionKind, Availability, Change, Selection
 from orbitctl.render import render, should_color
 from orbitctl.render.text import render_plan
 from tests import sample_plans as sp
@@ -204,14 +204,27 @@ class _Stream(io.StringIO):
         (True, {"NO_COLOR": "1"}, False),
         (True, {"NO_COLOR": ""}, True),
         (True, {"TERM": "dumb"}, False),
+        (False, {"FORCE_COLOR": "1"}, True),
+        (False, {"FORCE_COLOR": "0"}, True),  # https://force-color.org: any non-empty value
+        (False, {"FORCE_COLOR": ""}, False),
+        (False, {"FORCE_COLOR": "1", "TERM": "dumb"}, True),
+        (True, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
     ],
 )
-def test_should_color_honours_terminal_and_no_color(monkeypatch, tty, env, expected):
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_should_color_honours_terminal_no_color_and_force_color(monkeypatch, tty, env, expected):
     monkeypatch.setenv("TERM", "xterm-256color")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert should_color(_Stream(tty)) is expected
+
+
+@pytest.mark.parametrize("env", [{}, {"NO_COLOR": "1"}, {"FORCE_COLOR": "1"}, {"TERM": "dumb"}])
+@pytest.mark.parametrize("tty", [True, False])
+def test_color_always_and_never_win_over_the_environment_and_the_stream(monkeypatch, env, tty):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert should_color(_Stream(tty), "always") is True
+    assert should_color(_Stream(tty), "never") is False
 
 
 def test_should_color_is_false_for_streams_without_isatty():
@@ -242,3 +255,82 @@ def test_decimal_costs_render_with_cents():
 def test_a_move_without_a_previous_name_still_reads():
     action = dataclasses.replace(sp.move(), previous_name=None)
     assert "  # support-new has moved (number kept)" in render_plan(sp.plan_of(action), color=False).splitlines()
+
+
+# --- pools: one block per pool and kind of action ---------------------------------------------
+
+
+def test_a_pools_purchases_are_one_block_with_the_configuration_once():
+    lines = render_plan(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 300)), color=False).splitlines()
+    assert lines.count("  # otp-pool: 300 numbers will be purchased") == 1
+    assert "  + otp-pool  300 to purchase  any US local number, with sms  1.50 USD each  (+450.00 USD/month)" in lines
+    assert lines.count('      + label:        "OTP"') == 1
+    assert "known after purchase" not in "\n".join(lines)
+    assert len(lines) < 20
+
+
+def test_members_of_different_prices_show_the_range_and_the_total():
+    members = sp.pool(ActionKind.PURCHASE, 3)
+    members = (*members[:2], dataclasses.replace(members[2], monthly_cost=Decimal("15.00")))
+    text = render_plan(sp.plan_of(*members), color=False)
+    assert "3 to purchase  any US local number, with sms  1.50 to 15.00 USD each  (+18.00 USD/month)" in text
+
+
+def test_a_pools_updates_state_the_change_once_with_the_count():
+    lines = render_plan(sp.plan_of(*sp.pool(ActionKind.UPDATE, 40)), color=False).splitlines()
+    assert "  # otp-pool: 40 numbers will be updated in place" in lines
+    assert "  ~ otp-pool  40 to update" in lines
+    assert lines.count('      ~ label: "OTP" → "OTP v2"') == 1
+    assert "+1202555" not in "\n".join(lines)  # the members are counted, not listed
+
+
+def test_a_pools_releases_name_every_number():
+    members = sp.pool(ActionKind.RELEASE, 25)
+    lines = render_plan(sp.plan_of(*members), color=False).splitlines()
+    assert "  # otp-pool: 25 numbers will be released (this cannot be undone)" in lines
+    assert "  - otp-pool  25 to release  (-37.50 USD/month)" in lines
+    for member in members:
+        assert f"      - {member.number}  {member.id}  1.50 USD/month" in lines
+    assert lines.count("        reason: pool 'otp-pool' has more members than count 2") == 1
+
+
+def test_a_pools_replaces_name_every_old_number_with_its_reason():
+    members = sp.pool(ActionKind.REPLACE, 2)
+    text = render_plan(sp.plan_of(*members), color=False)
+    assert "-/+ otp-pool  2 to replace  new: any US local number, area code 646, with sms  1.25 USD each" in text
+    for member in members:
+        assert f"- {member.number}  {member.id}  1.50 USD/month  {member.reason}" in text
+
+
+def test_members_that_differ_get_blocks_of_their_own():
+    first, second = sp.pool(ActionKind.UPDATE, 2)
+    second = dataclasses.replace(second, changes=(Change("label", "Old", "OTP v2"),))
+    lines = render_plan(sp.plan_of(first, *sp.pool(ActionKind.UPDATE, 2)[1:], second), color=False).splitlines()
+    assert "  # otp-pool: 2 numbers will be updated in place" in lines
+    assert "  # otp-pool will be updated in place" in lines
+    assert '      ~ label:  "Old" → "OTP v2"' in lines
+
+
+def test_detailed_shows_every_member_in_a_block_of_its_own():
+    plan = sp.plan_of(*sp.pool(ActionKind.PURCHASE, 5), *sp.pool(ActionKind.UPDATE, 3))
+    lines = render_plan(plan, color=False, detailed=True).splitlines()
+    assert lines.count("  # otp-pool will be purchased") == 5
+    assert lines.count("  # otp-pool will be updated in place") == 3
+    assert lines.count("        number: +12025550001") == 1
+    assert render(plan, "text", color=False, detailed=True) == render_plan(plan, color=False, detailed=True) + "\n"
+
+
+def test_one_member_renders_as_before():
+    [member] = sp.pool(ActionKind.PURCHASE, 1)
+    lines = render_plan(sp.plan_of(member), color=False).splitlines()
+    assert "  # otp-pool will be purchased" in lines and "  + otp-pool" in lines
+
+
+def test_the_plan_notes_a_selection_whose_inventory_it_could_not_count():
+    note = Availability(Selection(country="US", capabilities=("sms",)), ("otp-pool",), 2000, 600, 500)
+    text = render_plan(sp.plan_of(*sp.pool(ActionKind.PURCHASE, 3), availability=(note,)), color=False)
+    assert (
+        "Note: otp-pool buys 2000 numbers (any US local number, with sms); at least 600 are available now. "
+        "A search of the inventory shows at most 500 numbers at a time, so apply searches again as it buys"
+    ) in text
+    assert text.index("Note:") < text.index("Plan:")

@@ -74,12 +74,15 @@ def test_knob_values_are_checked():
         result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", *args])
         assert result.exit_code == 1, args  # SPEC section 4: every error exits 1
         assert "Invalid value" in result.output
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", "--search-limit", "501"])
+    assert result.exit_code == 1
+    assert "--search-limit 501 is above the API's own cap (allowed: 1 to 500)" in result.output
 
 
 def test_help_lists_every_knob():
     result = CliRunner().invoke(cli, ["sandbox", "serve", "--help"])
     for option in ("--host", "--port", "--state", "--seed", "--latency-ms", "--error-rate", "--rate-limit",
-                   "--lose-purchase-responses", "--fail-configure"):
+                   "--lose-purchase-responses", "--fail-configure", "--search-limit"):
         assert option in result.output
 
 

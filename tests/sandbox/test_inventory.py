@@ -96,7 +96,7 @@ def test_capabilities_and_prices_per_type_and_country():
     with client() as api:
         assert search(api, country="US", type="local", limit=1)[0]["capabilities"] == ["sms", "voice", "mms"]
         assert search(api, country="GB", type="local", limit=1)[0]["capabilities"] == ["voice"]
-        assert search(api, country="GB", type="mobile", limit=1)[0]["capabilities"] == ["sms", "voice", "whatsapp"]
+        assert search(api, country="GB", type="mobile", limit=1)[0]["capabilities"][:2] == ["sms", "voice"]
         assert "fax" in search(api, country="JP", type="local", limit=1)[0]["capabilities"]
         assert search(api, country="US", type="short_code", limit=1)[0]["monthly_cost"] == "1000.00"
         for row in search(api, country="AU", limit=500):
@@ -113,7 +113,50 @@ def test_capability_filter_is_all_of():
     with client() as api:
         assert search(api, country="GB", type="local", capabilities="sms") == []
         rows = search(api, country="GB", capabilities="sms,whatsapp", limit=50)
-        assert rows and all(row["type"] == "mobile" for row in rows)
+        assert rows and all(row["type"] == "mobile" and "whatsapp" in row["capabilities"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    "country, number_type, capability, share",
+    [("US", "local", "whatsapp", 0.5), ("US", "local", "rcs", 0.25), ("GB", "mobile", "whatsapp", 0.75),
+     ("GB", "mobile", "rcs", 0.5), ("DE", "mobile", "rcs", 0.25), ("US", "toll_free", "whatsapp", 0.5)],
+)
+def test_whatsapp_and_rcs_are_offered_on_a_seeded_share_of_some_numbers(country, number_type, capability, share):
+    rows = Inventory(seed=0).search(country, number_type=number_type, limit=2000)
+    seeded = [row for row in rows if not re.search(r"^\+1\d{3}55501\d\d$", row.number)]
+    having = [row for row in seeded if capability in row.capabilities]
+    assert len(seeded) > 400
+    assert abs(len(having) / len(seeded) - share) < 0.08
+    common = countries.capabilities_for(country, number_type)
+    assert all(row.capabilities[: len(common)] == common for row in rows)  # every number offers the common ones
+    # deterministic from the seed: the same seed picks the same numbers, another seed others
+    again = Inventory(seed=0).search(country, number_type=number_type, limit=2000)
+    assert [row.capabilities for row in again] == [row.capabilities for row in rows]
+    other = Inventory(seed=7).search(country, number_type=number_type, limit=2000)
+    assert {r.number for r in other if capability in r.capabilities} != {r.number for r in having}
+
+
+def test_the_page_example_range_keeps_the_page_capabilities(inventory):
+    rows = inventory.search("US", number_type="local", area_code="415", limit=100)
+    example = [row for row in rows if row.number.startswith("+141555501")]
+    assert len(example) == 100 and {row.capabilities for row in example} == {("sms", "voice", "mms")}
+
+
+def test_no_number_of_other_countries_or_types_offers_whatsapp_or_rcs(inventory):
+    for country, number_type in [("GB", "local"), ("FR", "mobile"), ("AU", "mobile"), ("US", "short_code")]:
+        for row in inventory.search(country, number_type=number_type, limit=300):
+            assert not {"whatsapp", "rcs"} & set(row.capabilities), (country, number_type, row.number)
+
+
+def test_a_row_offers_the_same_capabilities_in_search_and_at_purchase():
+    with client() as api:
+        row = search(api, country="US", type="local", area_code="212", capabilities="whatsapp", limit=1)[0]
+        assert "whatsapp" in row["capabilities"]
+        bought = api.post(
+            "/api/v1/numbers/purchase", json={"phone_number": row["number"], "capabilities": ["sms", "whatsapp"]}
+        )
+        assert bought.status_code == 201, bought.text
+        assert "whatsapp" in bought.json()["data"]["capabilities"]
 
 
 def test_contains_filters_on_digits():

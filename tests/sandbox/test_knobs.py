@@ -140,11 +140,24 @@ def test_a_held_purchase_response_comes_after_the_commit(tmp_path):
         assert time.monotonic() - started >= 0.3 > committed
 
 
+def test_search_limit_caps_every_search_whatever_its_limit_asks():
+    with sandbox_api(search_limit=3) as client, sandbox_api() as uncapped:
+        query = {"country": "US", "type": "local", "limit": "500"}
+        rows = client.get("/api/v1/numbers/available", params=query).json()["data"]
+        assert len(rows) == 3
+        first = uncapped.get("/api/v1/numbers/available", params={**query, "limit": "4"}).json()["data"]
+        assert [row["number"] for row in rows] == [row["number"] for row in first[:3]]
+        two = client.get("/api/v1/numbers/available", params={**query, "limit": "2"}).json()["data"]
+        assert len(two) == 2  # a lower limit still holds
+        # the documented bounds of limit are unchanged
+        assert client.get("/api/v1/numbers/available", params={**query, "limit": "501"}).status_code == 422
+
+
 @pytest.mark.parametrize(
     "knobs",
     [
         {"error_rate": 1.5}, {"error_rate": -0.1}, {"latency_ms": -1}, {"rate_limit": 0}, {"fail_configure": -1},
-        {"hold_purchase_ms": -1},
+        {"hold_purchase_ms": -1}, {"search_limit": 0}, {"search_limit": 501},
     ],
 )
 def test_impossible_knobs_are_refused(knobs):

@@ -397,11 +397,88 @@ def test_fax_cannot_be_turned_off_where_provisioned(api):
     assert api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": ["voice", "fax"]}).status_code == 200
 
 
-def test_whatsapp_round_trips_where_provisioned(api):
-    row = first_row(api, country="GB", type="mobile")
-    number_id = buy(api, row["number"], country_code="GB", capabilities=["sms", "whatsapp"])["id"]
-    assert api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": row["capabilities"]}).status_code == 200
-    assert fields_of(api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": ["sms", "mms"]})) == {"capabilities"}
+def whatsapp_row(api, **params) -> dict:
+    return first_row(api, country="GB", type="mobile", capabilities="whatsapp", **params)
+
+
+def test_whatsapp_and_rcs_are_provisioned_by_the_purchase_and_kept_by_every_put(api):
+    row = first_row(api, country="GB", type="mobile", capabilities="sms,whatsapp")
+    bought = buy(api, row["number"], country_code="GB", capabilities=["sms", "voice", "whatsapp"])
+    assert bought["capabilities"] == ["sms", "voice", "whatsapp"]
+    data = api.put(f"/api/v1/numbers/{bought['id']}", json={"capabilities": ["sms"]}).json()["data"]
+    assert data["capabilities"] == ["sms", "whatsapp"]  # the toggles as sent; whatsapp as provisioned
+    data = api.put(f"/api/v1/numbers/{bought['id']}", json={"capabilities": ["voice", "sms"]}).json()["data"]
+    assert data["capabilities"] == ["voice", "sms", "whatsapp"]
+
+
+@pytest.mark.parametrize("capability", ["whatsapp", "rcs"])
+def test_put_refuses_what_only_a_purchase_provisions(api, capability):
+    rows = api.get("/api/v1/numbers/available", params={"country": "GB", "type": "mobile", "limit": 200}).json()
+    row = next(r for r in rows["data"] if {"whatsapp", "rcs"} <= set(r["capabilities"]))
+    number_id = buy(api, row["number"], country_code="GB", capabilities=["sms", "whatsapp", "rcs"])["id"]
+    error = error_of(
+        api.put(f"/api/v1/numbers/{number_id}", json={"capabilities": ["sms", capability]}), 422, "validation_error"
+    )
+    assert error["details"] == [
+        {"field": "capabilities",
+         "message": f"unknown '{capability}': use any of sms, mms, voice, fax ({capability} is provisioned at "
+                    "purchase only)"}
+    ]
+    after = api.get(f"/api/v1/numbers/{number_id}").json()["data"]
+    assert after["capabilities"] == ["sms", "whatsapp", "rcs"]  # unchanged: as bought
+
+
+def test_a_purchase_without_capabilities_provisions_neither_whatsapp_nor_rcs(api):
+    rows = api.get("/api/v1/numbers/available", params={"country": "GB", "type": "mobile", "limit": 200}).json()
+    row = next(r for r in rows["data"] if {"whatsapp", "rcs"} <= set(r["capabilities"]))
+    assert buy(api, row["number"], country_code="GB")["capabilities"] == ["sms", "voice"]
+
+
+def test_a_purchase_brings_mms_and_fax_with_the_line(api):
+    assert buy(api, "+14155550100", capabilities=["sms", "voice"])["capabilities"] == ["sms", "voice", "mms"]
+    assert buy(api, "+14155550101", capabilities=["voice"])["capabilities"] == ["voice", "mms"]
+    row = first_row(api, country="DE", type="local")
+    assert buy(api, row["number"], country_code="DE", capabilities=["voice"])["capabilities"] == ["voice", "fax"]
+
+
+@pytest.mark.parametrize("capability", ["mms", "fax"])
+def test_a_purchase_refuses_what_only_put_toggles(api, capability):
+    body = {"phone_number": "+14155550100", "capabilities": ["sms", capability]}
+    error = error_of(api.post("/api/v1/numbers/purchase", json=body), 422, "validation_error")
+    assert error["details"] == [
+        {"field": "capabilities",
+         "message": f"unknown '{capability}': use any of sms, voice, whatsapp, rcs ({capability} is toggled with "
+                    "PUT /numbers/{id})"}
+    ]
+
+
+def test_a_purchase_of_a_capability_the_number_does_not_offer_is_422(api):
+    rows = api.get("/api/v1/numbers/available", params={"country": "GB", "type": "mobile", "limit": 200}).json()
+    row = next(r for r in rows["data"] if "rcs" not in r["capabilities"])
+    response = api.post(
+        "/api/v1/numbers/purchase", json={"phone_number": row["number"], "country_code": "GB", "capabilities": ["rcs"]}
+    )
+    assert "cannot provide rcs" in error_of(response, 422, "validation_error")["details"][0]["message"]
+
+
+def test_search_and_list_filter_on_whatsapp_but_not_rcs(api):
+    assert fields_of(api.get("/api/v1/numbers/available", params={"country": "GB", "capabilities": "rcs"})) == {
+        "capabilities"
+    }
+    assert fields_of(api.get("/api/v1/numbers", params={"capabilities": "rcs"})) == {"capabilities"}
+    row = whatsapp_row(api)
+    buy(api, row["number"], country_code="GB", capabilities=["sms", "whatsapp"])
+    plain = first_row(api, country="GB", type="mobile")
+    buy(api, plain["number"], country_code="GB", capabilities=["sms"])
+    listed = api.get("/api/v1/numbers", params={"capabilities": "whatsapp"}).json()["data"]
+    assert [item["number"] for item in listed] == [row["number"]]
+
+
+def test_purchases_and_puts_are_audited_with_their_bodies(api, us_number):
+    api.put(f"/api/v1/numbers/{us_number}", json={"label": "x", "capabilities": ["sms"]})
+    purchase, put = api.app.store.audit()
+    assert purchase["body"] == {"phone_number": "+14155550100"}
+    assert put["body"] == {"label": "x", "capabilities": ["sms"]}
 
 
 # --- routing ----------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Buying a pool larger than one search: waves of purchases, each after a fresh search; entries
+sharing a selection; the inventory running out. Against the executor's in-memory fake, with the
+API's search cap lowered to a few rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from orbitctl.apply.journal import Journal
+from orbitctl.apply.outcome import Status
+from tests.apply.test_executor import FakeOrbit, make_plan, purchase, run
+
+CAP = 5
+
+
+@pytest.fixture(autouse=True)
+def small_searches(search_cap):
+    """Every search shows at most CAP rows: the fake honours the limit orbitctl asks for."""
+    search_cap(CAP)
+
+
+@pytest.fixture
+def journal(tmp_path):
+    return Journal(tmp_path / ".orbitctl" / "journal.json")
+
+
+def purchased(fake: FakeOrbit) -> list[str]:
+    return [call[1] for call in fake.calls_of("purchase")]
+
+
+def test_a_pool_larger_than_one_search_is_bought_in_waves(journal):
+    fake = FakeOrbit(inventory_size=40, delay=0.002)
+    result = run(make_plan(*[purchase("pool") for _ in range(17)]), fake, journal, parallelism=4)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    assert len(fake.owned("pool")) == 17
+    assert len(purchased(fake)) == len(set(purchased(fake))) == 17  # nothing tried twice
+    assert len(fake.calls_of("search")) >= 17 // CAP + 1
+
+
+def test_entries_sharing_a_selection_never_claim_the_same_offer(journal):
+    fake = FakeOrbit(inventory_size=40, delay=0.003)
+    plan = make_plan(*[purchase("a") for _ in range(9)], *[purchase("b") for _ in range(8)])
+    result = run(plan, fake, journal, parallelism=8)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    assert len(purchased(fake)) == len(set(purchased(fake))) == 17
+    assert len(fake.owned("a")) == 9 and len(fake.owned("b")) == 8
+    a_numbers = {fields["number"] for fields in fake.owned("a")}
+    assert not a_numbers & {fields["number"] for fields in fake.owned("b")}
+
+
+def test_a_wave_buys_the_cheapest_it_sees_before_searching_again(journal):
+    fake = FakeOrbit(inventory_size=30)  # costs 1.00, 1.50, 2.00, 1.00, ... by number
+    result = run(make_plan(*[purchase("pool") for _ in range(4)]), fake, journal, parallelism=1)
+    assert not result.failed
+    # the first search shows ...0 to ...4, of which 0 and 3 cost 1.00: those are bought, not 1
+    # (1.50); the next shows 1, 2, 4, 5, 6: only 6 costs 1.00; the next 1, 2, 4, 5, 7: none
+    # does, so the cheapest of them, 1 (1.50)
+    assert purchased(fake) == ["+14155550000", "+14155550003", "+14155550006", "+14155550001"]
+
+
+def test_when_the_inventory_runs_out_the_purchases_made_stand_and_the_rest_say_what_is_missing(journal):
+    fake = FakeOrbit(inventory_size=9, delay=0.002)
+    plan = make_plan(*[purchase("otp") for _ in range(8)], *[purchase("backup") for _ in range(4)])
+    result = run(plan, fake, journal, parallelism=4)
+
+    assert len(result.succeeded) == 9 and len(fake.numbers) == 9
+    assert len(fake.owned("otp")) + len(fake.owned("backup")) == 9  # each bought one configured
+    assert journal.entries() == []  # nothing bought and left unconfigured
+    failed = result.failed
+    assert len(failed) == 3 and all(outcome.out_of_stock for outcome in failed)
+    missing = {"otp": 8 - len(fake.owned("otp")), "backup": 4 - len(fake.owned("backup"))}
+    for outcome in failed:
+        assert outcome.status is Status.FAILED and outcome.number is None
+        assert "the inventory has run out" in outcome.message
+        assert "3 of the 12 numbers to buy with it are missing" in outcome.message
+        for name, count in missing.items():
+            if count:
+                assert f"'{name}' {count}" in outcome.message
+        assert "Lower count, or loosen the selection" in outcome.message
+        assert outcome.to_json()["out_of_stock"] is True
+    assert len(purchased(fake)) == 9  # no purchase sent for a number it did not see
+
+
+def test_a_single_entry_out_of_stock_is_told_to_loosen_its_selection(journal):
+    result = run(make_plan(purchase("a")), FakeOrbit(inventory_size=0), journal)
+    [outcome] = result.outcomes
+    assert outcome.out_of_stock and "Loosen the selection" in outcome.message
+    assert "Lower count" not in outcome.message
