@@ -91,8 +91,11 @@ class OfferBook:
     when several entries share a selection, or two selections match the same number), whether it
     was then bought, taken by someone else or refused. A wave from a survey that could not see the
     whole inventory holds only its cheapest rows (dearer ones, such as golden numbers, come in a
-    later wave only if nothing cheaper turns up). When a survey finds nothing new, the selection
-    is out of stock: every later ``take`` for it returns None without searching.
+    later wave only if nothing cheaper turns up). When a survey finds nothing new while rows handed
+    out are still being bought (``settled`` not yet called for them), it waits for those purchases
+    and surveys again: rows under way fill a capped search and hide the rest. When a survey finds
+    nothing new and none is under way, the selection is out of stock: every later ``take`` for it
+    returns None without searching.
     """
 
     def __init__(
@@ -113,6 +116,9 @@ class OfferBook:
         self._claimed: set[str] = set()
         self._handed: Counter[SelectionKey] = Counter()
         self._out_of_stock: set[SelectionKey] = set()
+        #: rows handed out whose purchase has not ended yet, by selection
+        self._under_way: Counter[SelectionKey] = Counter()
+        self._settled = threading.Condition(self._lock)
 
     @classmethod
     def for_actions(cls, client: Any, actions: Iterable[Action], *, parallelism: int = 1) -> OfferBook:
@@ -133,8 +139,15 @@ class OfferBook:
                 if offer.number not in self._claimed:
                     self._claimed.add(offer.number)
                     self._handed[key] += 1
+                    self._under_way[key] += 1
                     return offer
         return None
+
+    def settled(self, selection: Selection) -> None:
+        """The purchase of a row ``take`` handed out for ``selection`` has ended (either way)."""
+        with self._settled:
+            self._under_way[selection.key()] -= 1
+            self._settled.notify_all()
 
     def take(self, selection: Selection) -> Offer | None:
         """The next row to try for ``selection``, or None when the inventory has nothing more.
@@ -145,27 +158,40 @@ class OfferBook:
             offer = self._claim_next(key)
             if offer is not None or key in self._out_of_stock:
                 return offer
-            with self._lock:
-                claimed = frozenset(self._claimed)
-                still = max(1, self._wanted.get(key, 1) - self._handed[key])
-            found = inventory.survey(
-                self._client,
-                selection,
-                wanted=min(still, inventory.search_cap()),
-                keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
-                exclude=claimed,
-                parallelism=self._parallelism,
-            )
-            wave = candidates(selection, found.offers, reserved=self._reserved)
-            if wave and not found.complete:
-                # more may lie beyond what the searches showed: buy the cheapest of this wave (as
-                # the plan priced them), then search again, rather than its dearer numbers
-                wave = [offer for offer in wave if offer.monthly_cost == wave[0].monthly_cost]
-            self._queues[key] = deque(wave)
-            offer = self._claim_next(key)
-            if offer is None:
-                self._out_of_stock.add(key)
-            return offer
+            while True:
+                offer, waited = self._next_wave(selection, key)
+                if offer is not None or not waited:
+                    return offer
+
+    def _next_wave(self, selection: Selection, key: SelectionKey) -> tuple[Offer | None, bool]:
+        """Survey for a new wave (the key's lock held): its first row; when there is none, whether
+        purchases under way were waited for (then survey again), else the key is out of stock."""
+        with self._lock:
+            claimed = frozenset(self._claimed)
+            still = max(1, self._wanted.get(key, 1) - self._handed[key])
+        found = inventory.survey(
+            self._client,
+            selection,
+            wanted=min(still, inventory.search_cap()),
+            keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
+            exclude=claimed,
+            parallelism=self._parallelism,
+        )
+        wave = candidates(selection, found.offers, reserved=self._reserved)
+        if wave and not found.complete:
+            # more may lie beyond what the searches showed: buy the cheapest of this wave (as
+            # the plan priced them), then search again, rather than its dearer numbers
+            wave = [offer for offer in wave if offer.monthly_cost == wave[0].monthly_cost]
+        self._queues[key] = deque(wave)
+        offer = self._claim_next(key)
+        if offer is not None:
+            return offer, False
+        with self._settled:
+            if self._under_way[key] > 0:
+                self._settled.wait_for(lambda: self._under_way[key] == 0)
+                return None, True
+        self._out_of_stock.add(key)
+        return None, False
 
 
 def buys_by_selection(actions: Iterable[Action]) -> Counter[SelectionKey]:
@@ -248,13 +274,16 @@ def buy(
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
             raise OutOfStock(f"no available number matches {describe(selection)}{taken}")
-        bought = _buy_offer(
-            client,
-            offer,
-            buyer,
-            capabilities=purchase_capabilities(selection),
-            compliance_profile_id=compliance_profile_id,
-        )
+        try:
+            bought = _buy_offer(
+                client,
+                offer,
+                buyer,
+                capabilities=purchase_capabilities(selection),
+                compliance_profile_id=compliance_profile_id,
+            )
+        finally:
+            book.settled(selection)
         if bought is not None:
             record, intent = bought
             return record, offer, intent

@@ -407,12 +407,18 @@ def outcome_line(outcome: ActionOutcome) -> str:
 
 
 def _finish(result: ApplyResult, output: str) -> None:
-    """The summary (each action's line was printed as it ended), or the JSON document."""
+    """The summary (each action's line was printed as it ended, so the failed ones are listed
+    again, as they ended up: at the end of a long log), or the JSON document."""
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
         if result.outcomes:
             click.echo(result.summary_line(), err=True)
         return
+    if result.failed:
+        click.echo("")
+        click.echo(f"Failed ({len(result.failed)}):")
+        for outcome in result.failed:
+            click.echo(outcome_line(outcome))
     if result.outcomes:
         click.echo("")
         click.echo(result.summary_line())
