@@ -32,6 +32,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,6 +64,12 @@ MAX_RATE_LIMIT_WAITS = 6
 RATE_LIMIT_WAIT_CAP = 30.0
 
 
+#: A wave is prefetched only when the rows a background search may waste (still queued, up to two
+#: per worker, or being bought, one per worker) take at most half its page: a search cap of at
+#: least this many times the parallelism. Else the prefetch would see little but those rows.
+_PREFETCH_PAGE_SHARE = 6
+
+
 class PurchaseFailed(Exception):
     """No number could be bought; the message says why and what was tried."""
 
@@ -85,17 +92,20 @@ class OfferBook:
     """The inventory rows each selection may buy, shared by all purchase workers.
 
     The rows come in waves: a survey of the inventory (``inventory.survey``) for as many as are
-    still to buy, at most one search's worth; when they are used up, another survey, which no
-    longer shows the numbers bought meanwhile and leaves out the rows already handed out. A row
-    handed out is claimed for good in this apply, so two workers never try the same number (also
-    when several entries share a selection, or two selections match the same number), whether it
-    was then bought, taken by someone else or refused. A wave from a survey that could not see the
-    whole inventory holds only its cheapest rows (dearer ones, such as golden numbers, come in a
-    later wave only if nothing cheaper turns up). When a survey finds nothing new while rows handed
-    out are still being bought (``settled`` not yet called for them), it waits for those purchases
-    and surveys again: rows under way fill a capped search and hide the rest. When a survey finds
-    nothing new and none is under way, the selection is out of stock: every later ``take`` for it
-    returns None without searching.
+    still to buy, that stops as soon as it has found enough to keep every worker busy (one search,
+    mostly). When a wave runs low (fewer rows left than two per worker, and more to buy), the next
+    one is surveyed in the background, leaving out the rows claimed or still queued, so the workers
+    rarely wait for a search (only where a search shows enough rows for that to be worth it:
+    ``_PREFETCH_PAGE_SHARE``); a prefetched wave with nothing left to claim is surveyed again on
+    the spot. A row handed out is claimed for good in this apply, so two workers never try the same
+    number (also when several entries share a selection, or two selections match the same number),
+    whether it was then bought, taken by someone else or refused. A wave from a survey that could
+    not see the whole inventory holds only its cheapest rows (dearer ones, such as golden numbers,
+    come in a later wave only if nothing cheaper turns up). When a survey made on the spot finds
+    nothing new while rows handed out are still being bought (``settled`` not yet called for them),
+    it waits for those purchases and surveys again: rows under way fill a capped search and hide
+    the rest. When one finds nothing new with none under way, the selection is out of stock: every
+    later ``take`` for it returns None without searching.
     """
 
     def __init__(
@@ -116,6 +126,8 @@ class OfferBook:
         self._claimed: set[str] = set()
         self._handed: Counter[SelectionKey] = Counter()
         self._out_of_stock: set[SelectionKey] = set()
+        #: the next wave of a selection, being surveyed in the background
+        self._next: dict[SelectionKey, Future[list[Offer]]] = {}
         #: rows handed out whose purchase has not ended yet, by selection
         self._under_way: Counter[SelectionKey] = Counter()
         self._settled = threading.Condition(self._lock)
@@ -156,42 +168,76 @@ class OfferBook:
         key = selection.key()
         with self._key_lock(key):
             offer = self._claim_next(key)
-            if offer is not None or key in self._out_of_stock:
-                return offer
-            while True:
-                offer, waited = self._next_wave(selection, key)
-                if offer is not None or not waited:
-                    return offer
+            if offer is None and key not in self._out_of_stock:
+                prefetched = self._next.pop(key, None)
+                with contextlib.suppress(OrbitError):  # a failed prefetch: survey on the spot
+                    self._queues[key] = deque(prefetched.result() if prefetched is not None else ())
+                offer = self._claim_next(key)
+                while offer is None:
+                    with self._lock:
+                        claimed = frozenset(self._claimed)
+                    self._queues[key] = deque(self._wave(selection, exclude=claimed))
+                    offer = self._claim_next(key)
+                    if offer is None and not self._waited_for_purchases(key):
+                        self._out_of_stock.add(key)
+                        break
+            if offer is not None:
+                self._prefetch(selection)
+            return offer
 
-    def _next_wave(self, selection: Selection, key: SelectionKey) -> tuple[Offer | None, bool]:
-        """Survey for a new wave (the key's lock held): its first row; when there is none, whether
-        purchases under way were waited for (then survey again), else the key is out of stock."""
+    def _waited_for_purchases(self, key: SelectionKey) -> bool:
+        """Wait until no row handed out for ``key`` is still being bought; False at once when none is."""
+        with self._settled:
+            if self._under_way[key] <= 0:
+                return False
+            self._settled.wait_for(lambda: self._under_way[key] <= 0)
+            return True
+
+    def _wave(self, selection: Selection, *, exclude: frozenset[str]) -> list[Offer]:
+        """The rows of ``selection``'s next wave, in the order to try them, none in ``exclude``.
+
+        Raises OrbitError when a search fails."""
+        key = selection.key()
         with self._lock:
-            claimed = frozenset(self._claimed)
             still = max(1, self._wanted.get(key, 1) - self._handed[key])
         found = inventory.survey(
             self._client,
             selection,
-            wanted=min(still, inventory.search_cap()),
+            wanted=still,
+            enough=self._parallelism,  # a wave that keeps every worker busy; later ones search again
             keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
-            exclude=claimed,
+            exclude=exclude,
             parallelism=self._parallelism,
         )
         wave = candidates(selection, found.offers, reserved=self._reserved)
         if wave and not found.complete:
-            # more may lie beyond what the searches showed: buy the cheapest of this wave (as
-            # the plan priced them), then search again, rather than its dearer numbers
+            # more may lie beyond what the searches showed: buy the cheapest of this wave (as the
+            # plan priced them), then search again, rather than its dearer numbers
             wave = [offer for offer in wave if offer.monthly_cost == wave[0].monthly_cost]
-        self._queues[key] = deque(wave)
-        offer = self._claim_next(key)
-        if offer is not None:
-            return offer, False
-        with self._settled:
-            if self._under_way[key] > 0:
-                self._settled.wait_for(lambda: self._under_way[key] == 0)
-                return None, True
-        self._out_of_stock.add(key)
-        return None, False
+        return wave
+
+    def _prefetch(self, selection: Selection) -> None:
+        """Start surveying ``selection``'s next wave in the background when its queue runs low and
+        more is to be bought (called under the selection's lock)."""
+        if _PREFETCH_PAGE_SHARE * self._parallelism > inventory.search_cap():
+            return
+        key = selection.key()
+        with self._lock:
+            queue = self._queues.get(key, deque())
+            still = self._wanted.get(key, 1) - self._handed[key]
+            if key in self._next or len(queue) >= min(still, 2 * self._parallelism):
+                return
+            exclude = frozenset(self._claimed).union(offer.number for offer in queue)
+        future: Future[list[Offer]] = Future()
+
+        def survey() -> None:
+            try:
+                future.set_result(self._wave(selection, exclude=exclude))
+            except BaseException as problem:  # handed to the worker that takes the wave
+                future.set_exception(problem)
+
+        self._next[key] = future
+        threading.Thread(target=survey, name="orbitctl-inventory", daemon=True).start()
 
 
 def buys_by_selection(actions: Iterable[Action]) -> Counter[SelectionKey]:

@@ -274,8 +274,7 @@ def _checked_saved_plan(
 def _show_plan(plan: Plan, output: str, *, detailed: bool) -> None:
     """The plan as text: on stdout, or on stderr when stdout carries the JSON outcomes."""
     stream = sys.stdout if output == "text" else sys.stderr
-    context = click.get_current_context().find_object(CliContext)
-    color = context.colors(stream) if context is not None else False
+    color = click.get_current_context().ensure_object(CliContext).colors(stream)
     click.echo(render(plan, "text", stream=stream, color=color, detailed=detailed), nl=False, err=output != "text")
 
 
