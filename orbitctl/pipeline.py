@@ -27,18 +27,21 @@ def build_plan(
     progress: bool | None = None,
     targets: Sequence[str] = (),
     ports: PortBook | None = None,
+    desired: Desired | None = None,
 ) -> tuple[Plan, Desired, Live]:
-    """Load the manifests, read the account, diff, and check availability and cost.
+    """Load the manifests (unless ``desired`` is what they hold, loaded already), read the
+    account, diff, and check availability and cost.
 
-    Numbers ``journal`` holds for this stack (bought, not configured) are adopted, not bought
-    again. The porting requests ``ports`` remembers for this account are read back from Orbit, so
-    the plan waits for those still open instead of porting (or buying) their numbers again.
-    ``targets`` (``--target``) limits the plan to those entries before it is priced.
+    Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
+    not bought again. The porting requests ``ports`` remembers for this account are read back from
+    Orbit, so the plan waits for those still open instead of porting (or buying) their numbers
+    again. ``targets`` (``--target``) limits the plan to those entries before it is priced.
     Raises ManifestError, PlanError or an OrbitError; never changes the account."""
-    desired = load_manifests(manifest_paths)
+    if desired is None:
+        desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
-    pending = journal.pending(desired.stack, live) if journal is not None else {}
+    pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
     porting = {}
     if ports is not None:
         records = ports.records(account_of(client))

@@ -94,17 +94,20 @@ def survey(
     selection: Selection,
     *,
     wanted: int = 1,
+    enough: int | None = None,
     keep: Callable[[Offer], bool] = lambda offer: True,
     exclude: Collection[str] = frozenset(),
     parallelism: int = 1,
 ) -> Survey:
     """Search until ``wanted`` rows that ``keep`` accepts are found (numbers in ``exclude`` do not
-    count and are left out), narrowing full searches as the module says; up to ``parallelism``
-    searches at once. A pin is searched by its national digits; only searchable capabilities are
+    count and are left out), or ``enough`` of them, narrowing full searches as the module says;
+    up to ``parallelism`` searches at once. Each search asks for twice ``wanted`` rows, within the
+    cap. A pin is searched by its national digits; only searchable capabilities are
     sent. Raises OrbitError when a search fails."""
     limit = search_limit(wanted)
     budget = search_budget(wanted)
     found: dict[str, Offer] = {}
+    enough = wanted if enough is None else min(enough, wanted)
     kept = searches = blind = 0  # blind: full searches that no narrower ones cover
     if selection.number:
         pending = [_Query(None, phonenumbers.national_significant_number(phonenumbers.parse(selection.number)))]
@@ -116,7 +119,7 @@ def survey(
         return _search(client, selection, query, limit)
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        while pending and kept < wanted and searches < budget:
+        while pending and kept < enough and searches < budget:
             size = min(budget - searches, max(1, parallelism))
             batch, pending = pending[:size], pending[size:]
             searches += len(batch)

@@ -10,7 +10,9 @@ every outcome recorded.
    and so whose owner, a PUT rewrites).
 
 Within a group up to ``parallelism`` actions run at once. One failed action does not stop the
-others. Gates (``gates.py``) are checked before this runs; the executor only executes.
+others. Once ``stop`` is set (a signal), no action starts: those under way finish (what they buy
+is journaled from before it is sent), the others end NOT_STARTED. Gates (``gates.py``) are checked
+before this runs; the executor only executes.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
 from orbitctl.apply import porting
 from orbitctl.apply.configure import check_returned, existing_number_body, put_body, rewrites_tags
-from orbitctl.apply.journal import account_of
+from orbitctl.apply.journal import account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
 from orbitctl.apply.ports import PortBook
 from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
@@ -72,6 +74,8 @@ class _Run:
         self.journal = journal
         self.live = {number.id: number for number in live.numbers} if live else {}
         self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism)
+        #: entries that stopped buying: another apply buys on the account at the same time
+        self.halted: set[str] = set()
         self._progress = progress
         self._progress_lock = threading.Lock()
 
@@ -84,7 +88,7 @@ class _Run:
 
     def buy(self, action: Action) -> ActionOutcome:
         return purchase_and_configure(
-            action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack
+            action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack, halted=self.halted
         )
 
     def unchanged_since_plan(self, action: Action) -> LiveNumber | None:
@@ -130,7 +134,8 @@ class _Run:
             return ActionOutcome(action, Status.FAILED, message, **found)
         tags_taken = not any(mismatch.key == "tags" for mismatch in mismatches)
         if body and tags_taken and action.tag and action.id:
-            self.journal.clear(action.id)  # it carries its tag now
+            # it carries its tag now: bought, or sent by an earlier apply
+            self.journal.clear(action.id, *([intent_key(self.plan.stack, action.number)] if action.number else []))
         routed = ""
         if routing and not tags_taken:
             routed = f"; {ROUTING_REQUEST} was not sent"
@@ -188,6 +193,23 @@ class _Run:
                 message=f"{bought.message}; releasing the old number {action.number} failed: {released.message}",
             )
         return replace(merged, message=f"{bought.message}; released {action.number}")
+
+
+def _not_started(action: Action) -> ActionOutcome:
+    return ActionOutcome(
+        action, Status.NOT_STARTED, "not started: apply was interrupted", id=action.id, number=action.number
+    )
+
+
+def _interrupted_replace(action: Action, bought: ActionOutcome) -> ActionOutcome:
+    """A replace whose new number was bought, stopped before its old number was released."""
+    if not bought.ok:
+        return bought
+    return replace(
+        bought,
+        status=Status.FAILED,
+        message=f"{bought.message}; interrupted before releasing the old number {action.number} (plan again)",
+    )
 
 
 class _Found(TypedDict):
@@ -274,14 +296,16 @@ def execute(
     live: Live | None = None,
     ports: PortBook | None = None,
     environ: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyResult:
     """Carry out ``plan`` with ``client``; the outcomes come back in the plan's order.
 
-    ``journal`` is a :class:`orbitctl.apply.journal.Journal` (numbers bought but not configured go
-    there); ``ports`` the :class:`PortBook` porting requests are recorded in (default: the
-    checkout's), their PINs read from ``environ`` (default: ``os.environ``); ``live`` is the
-    observation the plan was made from (for the costs releases save). ``progress`` is called
-    once per finished action.
+    ``journal`` is a :class:`orbitctl.apply.journal.Journal` (every purchase is written there
+    before it is sent); ``ports`` the :class:`PortBook` porting requests are written to before
+    they are sent (default: the checkout's), their PINs read from ``environ`` (default:
+    ``os.environ``); ``live`` is the observation the plan was made from (for the costs releases
+    save). ``progress`` is called once per finished action. Once ``stop`` is set, no further
+    action starts (see the module's docstring).
     """
     run = _Run(plan, client, journal, live, progress, parallelism)
     final: dict[int, ActionOutcome] = {}
@@ -289,10 +313,16 @@ def execute(
 
     def work(step: _Step) -> None:
         index, action, do, is_final = step
-        outcome = _guarded(do, action)
+        if stop is not None and stop.is_set():
+            outcome = _interrupted_replace(action, bought[index]) if index in bought else _not_started(action)
+            if outcome.status is not Status.NOT_STARTED:
+                run.report(outcome)
+        else:
+            outcome = _guarded(do, action)
+            if is_final:
+                run.report(outcome)
         if is_final:
             final[index] = outcome
-            run.report(outcome)
         else:
             bought[index] = outcome
 
@@ -313,9 +343,14 @@ def execute(
     # 0. porting requests
     position = {id(action): index for index, action in indexed}
     for group in porting.requests(plan.actions):
-        for outcome in _submitted(group, run, ports or PortBook(), os.environ if environ is None else environ):
+        if stop is not None and stop.is_set():
+            outcomes = [_not_started(action) for action in group]
+        else:
+            outcomes = _submitted(group, run, ports or PortBook(), os.environ if environ is None else environ)
+        for outcome in outcomes:
             final[position[id(outcome.action)]] = outcome
-            run.report(outcome)
+            if outcome.status is not Status.NOT_STARTED:
+                run.report(outcome)
     # 1. purchases, adopts, and replaces' new numbers
     run_group(
         [

@@ -112,7 +112,7 @@ def submit(
             )
         book.abandon(record.key)
         return _each(group, Status.FAILED, str(problem))
-    book.confirm(record.key, request)
+    book.confirm(record, request)
     count = len(names)
     when = f"; estimated completion {request.get('estimated_completion')}" if request.estimated_completion else ""
     return _each(

@@ -19,10 +19,12 @@ file is small JSON, rewritten atomically on every change.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -33,10 +35,12 @@ from orbitctl.account.api import DEFAULT_PARALLELISM, OrbitError, PortingRequest
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import PORT_UNCONFIRMED, Live, PortIn, PortProgress
-from orbitctl.statedir import STATE_DIR
+from orbitctl.statedir import state_dir
 
 #: The file's name inside the checkout's state folder (``.orbitctl/``).
 PORTS_FILENAME = "ports.json"
+#: The lock every change of the file holds, beside it.
+PORTS_LOCK_FILENAME = "ports.lock"
 FORMAT_VERSION = "1"
 
 
@@ -76,8 +80,8 @@ class PortRecord:
 
 
 def default_path() -> Path:
-    """``.orbitctl/ports.json`` of the current directory (the checkout)."""
-    return STATE_DIR / PORTS_FILENAME
+    """``ports.json`` in the state folder of the working directory's checkout."""
+    return state_dir() / PORTS_FILENAME
 
 
 def stamp(moment: datetime) -> str:
@@ -90,12 +94,12 @@ def _stamp_or_none(moment: datetime | None) -> str | None:
 
 
 class PortBook:
-    """The ports file of one checkout. Thread-safe; the file is read once, then kept in step."""
+    """The ports file of one checkout. Thread-safe, and safe between processes (the applies of two
+    stacks of one checkout share it): every change re-reads the file under a lock."""
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.Lock()
-        self._records: dict[str, PortRecord] | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -103,7 +107,7 @@ class PortBook:
         """The records (of ``account`` only, when given), in the order they were begun (the file
         keeps that order)."""
         with self._lock:
-            records = list(self._load().values())
+            records = list(self._read().values())
         return [record for record in records if account is None or record.account == account]
 
     # --- changing --------------------------------------------------------------------------
@@ -121,81 +125,101 @@ class PortBook:
             account_number=port_in.account_number,
             recorded_at=stamp(datetime.now(UTC)),
         )
-        self._change(lambda records: records.__setitem__(record.key, record))
+
+        def add(records: dict[str, PortRecord]) -> bool:
+            records[record.key] = record
+            return True
+
+        self._change(add)
         return record
 
-    def confirm(self, key: str, request: PortingRequest) -> PortRecord:
-        """Orbit accepted the request begun as ``key``: keep its id and status."""
-        with self._lock:
-            records = self._load()
-            record = replace(
-                records[key],
-                port_id=request.id,
-                status=request.status,
-                created_at=_stamp_or_none(request.created_at),
-                estimated_completion=_stamp_or_none(request.estimated_completion),
-            )
-            records[key] = record
-            self._write(records)
-        return record
+    def confirm(self, record: PortRecord, request: PortingRequest) -> None:
+        """Orbit accepted the request ``begin`` recorded as ``record``: keep its id and status."""
+        confirmed = replace(
+            record,
+            port_id=request.id,
+            status=request.status,
+            created_at=_stamp_or_none(request.created_at),
+            estimated_completion=_stamp_or_none(request.estimated_completion),
+        )
+
+        def settle(records: dict[str, PortRecord]) -> bool:
+            records[record.key] = confirmed  # also if forgotten meanwhile: Orbit has it
+            return True
+
+        self._change(settle)
 
     def abandon(self, key: str) -> None:
         """Orbit refused the request begun as ``key``, so it holds nothing of it: forget it."""
-        self._change(lambda records: records.pop(key, None))
+        self._change(lambda records: records.pop(key, None) is not None)
 
     def forget(self, numbers: Iterable[str]) -> list[str]:
         """Let go of ``numbers`` in every record (a record left with none is dropped); the numbers
         that were remembered."""
         wanted = set(numbers)
         found: list[str] = []
-        with self._lock:
-            records = self._load()
+
+        def drop(records: dict[str, PortRecord]) -> bool:
             for key, record in list(records.items()):
                 hit = [number for number in record.numbers if number in wanted]
                 if not hit:
                     continue
-                found += [number for number in hit if number not in found]
+                found.extend(number for number in hit if number not in found)
                 kept = {number: name for number, name in record.names.items() if number not in wanted}
                 if kept:
                     records[key] = replace(record, names=kept)
                 else:
                     del records[key]
-            if found:
-                self._write(records)
+            return bool(found)
+
+        self._change(drop)
         return found
 
     def prune(self, live: Live, account: str) -> list[PortRecord]:
         """Let go of the records of ``account`` (``live`` is that account) whose every number is on
         it, or is in a newer record of it. Returns those let go."""
         on_account = {number.number for number in live.numbers}
-        newer: set[str] = set()
-        gone = []
-        with self._lock:
-            records = self._load()
+        gone: list[PortRecord] = []
+
+        def settled(records: dict[str, PortRecord]) -> bool:
+            newer: set[str] = set()
             for record in reversed(list(records.values())):  # newest first
                 if record.account != account:
                     continue
                 if all(number in on_account or number in newer for number in record.numbers):
                     gone.append(record)
                 newer.update(record.numbers)
-            if gone:
-                for record in gone:
-                    del records[record.key]
-                self._write(records)
+            for record in gone:
+                del records[record.key]
+            return bool(gone)
+
+        self._change(settled)
         return gone
 
     # --- the file --------------------------------------------------------------------------
 
-    def _change(self, change) -> None:
-        with self._lock:
-            records = self._load()
-            change(records)
-            self._write(records)
+    def _change(self, mutate: Callable[[dict[str, PortRecord]], bool]) -> None:
+        """Read the file under both locks, apply ``mutate``, write the file back if it says it
+        changed something."""
+        with self._lock, self._file_lock():
+            records = self._read()
+            if mutate(records):
+                self._write(records)
 
-    def _load(self) -> dict[str, PortRecord]:
-        if self._records is None:
-            self._records = self._read()
-        return self._records
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / PORTS_LOCK_FILENAME, "a")  # noqa: SIM115 - closed by the `with` below
+        except OSError as problem:
+            raise OrbitctlError(f"cannot lock the porting requests {self.path}: {problem.strerror}") from None
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _read(self) -> dict[str, PortRecord]:
         try:

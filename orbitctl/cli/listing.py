@@ -5,8 +5,6 @@ Reads the account only (no manifest): the ownership tags say which stack and ent
 
 from __future__ import annotations
 
-import difflib
-
 import click
 
 from orbitctl.account.observe import observe
@@ -14,6 +12,7 @@ from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import example, output_option, parallelism_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.export import checked_stack
+from orbitctl.manifest.suggest import closest
 from orbitctl.model import Live
 from orbitctl.progress import progress
 from orbitctl.render import listing
@@ -85,8 +84,6 @@ def _stacks(live: Live) -> list[str]:
 
 
 def _did_you_mean(word: str, candidates: list[str]) -> str:
-    """``: did you mean 'prod'?`` for the closest candidates, or nothing."""
-    close = difflib.get_close_matches(word, candidates, n=3)
-    if not close:
-        return ""
-    return f" (did you mean {' or '.join(repr(candidate) for candidate in close)}?)"
+    """`` (did you mean 'prod'?)`` for the closest candidate, or nothing."""
+    close = closest(word, candidates)
+    return f" (did you mean {close!r}?)" if close else ""

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from orbitctl.apply.journal import Journal
+from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
 from orbitctl.apply.porting import pin_problems
-from orbitctl.apply.ports import PortBook
+from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -57,9 +57,15 @@ def command(
     if out:
         check_out_is_not_a_manifest(out, manifests)
 
+    obj.state_anchors = manifests
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets, ports=PortBook()
+            client,
+            manifests,
+            parallelism=parallelism,
+            journal=Journal(obj.state_dir / JOURNAL_FILENAME),
+            targets=targets,
+            ports=PortBook(obj.state_dir / PORTS_FILENAME),
         )
     warn_if_targeted(plan)
     for problem in pin_problems(plan, os.environ):

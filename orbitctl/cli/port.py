@@ -17,12 +17,10 @@ import phonenumbers
 
 from orbitctl.account.api import NotFoundError, PortingRequest
 from orbitctl.apply import porting
-from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.ports import PortBook
 from orbitctl.cli.options import example, one_line_text, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.semantic import parse_number
-from orbitctl.statedir import STATE_DIR
 
 
 def check_numbers(numbers: tuple[str, ...]) -> list[str]:
@@ -159,9 +157,8 @@ def forget(numbers: tuple[str, ...]) -> None:
     Orbit. The next apply then submits a new request for each number whose entry says port_in.
     Nothing is sent to Orbit."""
     checked = check_numbers(numbers)
-    with apply_lock(STATE_DIR):
-        book = PortBook()
-        found = book.forget(checked)
+    book = PortBook()
+    found = book.forget(checked)
     for number in found:
         click.echo(f"Forgot the porting request for {number}.")
     unknown = [number for number in checked if number not in found]

@@ -79,17 +79,58 @@ def certainly_valid() -> Check:
 
 def check_structure(document: Document) -> list[Problem]:
     """Every schema violation of the document, each at the line of the value it is about; a value
-    of the wrong type is reported once, not also for each rule of the right type it breaks."""
+    of the wrong type is reported once, not also for each rule of the right type it breaks, and a
+    list with a wrong item not also for lacking the item ``contains`` asks for (``[SMS]``)."""
     if certainly_valid()(document.data):
         return []
-    errors = list(_validator().iter_errors(document.data))
+    errors = list(_validator().iter_errors(_without_valid_members(document.data)))
     mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    with_wrong_items = {tuple(error.absolute_path)[:-1] for error in errors if error.absolute_path}
     problems = []
     for error in errors:
         if error.validator != "type" and tuple(error.absolute_path) in mistyped:
             continue
+        if error.validator == "contains" and tuple(error.absolute_path) in with_wrong_items:
+            continue
         problems.extend(_problems(document, error))
     return problems
+
+
+def _without_valid_members(data: Any) -> Any:
+    """``data`` without the members of its sections (``numbers``, ``moved``, ...) that are
+    certainly valid: the schema checks those members one by one, so jsonschema finds the same
+    errors, at the same paths, in the members left, and a typo in one entry of 10,000 does not
+    cost a jsonschema walk of all of them."""
+    if not isinstance(data, dict):
+        return data
+    pruned = dict(data)
+    for key, (name_valid, value_valid) in _member_checks().items():
+        section = data.get(key)
+        if isinstance(section, dict):
+            pruned[key] = {name: value for name, value in section.items()
+                           if not (name_valid(name) and value_valid(value))}
+    return pruned
+
+
+@cache
+def _member_checks() -> dict[str, tuple[Check, Check]]:
+    """For each top-level section whose schema says only what each member's name and value must
+    be: the compiled checks of a name and of a value."""
+    root = manifest_schema()
+    checks = {}
+    for key, part in root["properties"].items():
+        if "additionalProperties" not in part or set(part) - _MEMBERWISE:
+            continue
+        try:
+            checks[key] = (compile_validity(part.get("propertyNames", True), _compiled, root=root),
+                           compile_validity(part["additionalProperties"], _compiled, root=root))
+        except Unsupported:  # pragma: no cover - the shipped schema compiles
+            continue
+    return checks
+
+
+#: The keywords of a section whose members are checked independently of each other.
+_MEMBERWISE = frozenset({"type", "propertyNames", "additionalProperties", "description"})
 
 
 def _problems(document: Document, error: ValidationError) -> list[Problem]:

@@ -101,3 +101,17 @@ def test_a_pool_of_501_plans_against_the_apis_cap_of_500(checkout):
         planned.output
     )
     assert len(planned.output.splitlines()) < 20
+
+
+def test_detailed_shows_every_member_in_plan_apply_and_show(checkout):
+    manifest = write_manifest(checkout / "numbers.yaml", pool("otp-pool", 3))
+    compact = run("--sandbox", "plan", str(manifest), "--out", str(checkout / "plan.json"))
+    detailed = run("--sandbox", "plan", str(manifest), "--detailed")
+    assert compact.output.count("# otp-pool: 3 numbers will be purchased") == 1
+    assert detailed.output.count("# otp-pool will be purchased") == 3
+    shown = run("show", str(checkout / "plan.json"), "--detailed")
+    assert shown.exit_code == 0 and shown.output.count("# otp-pool will be purchased") == 3
+
+    applied = run("--sandbox", "apply", str(manifest), "--auto-approve", "--detailed")
+    assert applied.exit_code == 0, applied.output + applied.stderr
+    assert applied.output.count("# otp-pool will be purchased") == 3

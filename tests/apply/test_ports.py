@@ -38,7 +38,7 @@ def test_a_request_is_on_disk_before_it_is_sent_then_confirmed(tmp_path):
     record = begin(book, P1, P2)
     on_disk = PortBook(tmp_path / "ports.json").records()
     assert [(r.port_id, r.status, r.numbers) for r in on_disk] == [(None, PORT_UNCONFIRMED, (P1, P2))]
-    book.confirm(record.key, answer("port_1", [P1, P2]))
+    book.confirm(record, answer("port_1", [P1, P2]))
     (confirmed,) = PortBook(tmp_path / "ports.json").records()
     assert (confirmed.port_id, confirmed.status) == ("port_1", "pending")
     assert (confirmed.created_at, confirmed.estimated_completion) == ("2026-03-08T12:00:00Z", "2026-03-22T00:00:00Z")
@@ -100,8 +100,8 @@ class Client:
 
 def test_progress_reads_each_open_request_once_and_the_latest_request_of_a_number_wins(tmp_path):
     book = PortBook(tmp_path / "ports.json")
-    book.confirm(begin(book, P1, P2).key, answer("port_old", [P1, P2]))
-    book.confirm(begin(book, P2).key, answer("port_new", [P2]))
+    book.confirm(begin(book, P1, P2), answer("port_old", [P1, P2]))
+    book.confirm(begin(book, P2), answer("port_new", [P2]))
     client = Client({"port_old": "rejected", "port_new": "in_progress"})
     found = read_progress(client, book.records(ACCOUNT), Live(numbers=()))
     assert {number: (p.port_id, p.status) for number, p in found.items()} == {
@@ -114,8 +114,8 @@ def test_progress_reads_each_open_request_once_and_the_latest_request_of_a_numbe
 
 def test_progress_skips_numbers_on_the_account_and_falls_back_to_what_was_recorded(tmp_path):
     book = PortBook(tmp_path / "ports.json")
-    book.confirm(begin(book, P1).key, answer("port_1", [P1]))
-    book.confirm(begin(book, P2).key, answer("port_gone", [P2]))
+    book.confirm(begin(book, P1), answer("port_1", [P1]))
+    book.confirm(begin(book, P2), answer("port_gone", [P2]))
     begin(book, P3)  # never confirmed
     client = Client({"port_1": "completed"})
     found = read_progress(client, book.records(), Live(numbers=(live("num_1", P1),)))

@@ -48,6 +48,19 @@ def test_entries_sharing_a_selection_never_claim_the_same_offer(journal):
     assert not a_numbers & {fields["number"] for fields in fake.owned("b")}
 
 
+def test_the_next_wave_is_searched_before_the_current_one_runs_out(journal, search_cap):
+    search_cap(100)  # a page large enough for a background search to be worth it at parallelism 4
+    fake = FakeOrbit(inventory_size=400, delay=0.002)
+    result = run(make_plan(*[purchase("pool") for _ in range(150)]), fake, journal, parallelism=4)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    assert len(purchased(fake)) == len(set(purchased(fake))) == 150
+    # the first wave holds the 34 rows at 1.00 of the first 100; the second search starts before
+    # the last of them is bought
+    calls = [call[0] for call in fake.calls if call[0] in ("search", "purchase")]
+    second_search = [index for index, call in enumerate(calls) if call == "search"][1]
+    assert calls[:second_search].count("purchase") < 34
+
+
 def test_a_wave_buys_the_cheapest_it_sees_before_searching_again(journal):
     fake = FakeOrbit(inventory_size=30)  # costs 1.00, 1.50, 2.00, 1.00, ... by number
     result = run(make_plan(*[purchase("pool") for _ in range(4)]), fake, journal, parallelism=1)

@@ -134,6 +134,15 @@ def test_a_misspelled_defaults_in_another_file_hides_the_missing_countries(tmp_p
     assert [(Path(problem.file).name, problem.path) for problem in found] == [("a.yaml", "defualts")]
 
 
+def test_a_misspelled_capability_is_not_also_a_missing_one(tmp_path):
+    """``[SMS]`` lacks a capability the configure PUT can enable only because of the typo."""
+    found = problems(tmp_path, HEAD + "numbers:\n  a: {country: US, capabilities: [SMS]}\n"
+                     "  b: {country: US, capabilities: [whatsapp]}\n")
+    assert [(problem.path, problem.suggestion) for problem in found] == [
+        ("numbers.a.capabilities[0]", "sms"), ("numbers.b.capabilities", None),
+    ]
+
+
 def test_a_misspelled_required_key_is_not_also_missing(tmp_path):
     found = problems(tmp_path, "verison: 1\nnumbers: {}\n")
     assert [(problem.path, problem.suggestion) for problem in found] == [

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from orbitctl.manifest.schema import _compiled, _validator, certainly_valid, manifest_schema
+from orbitctl.manifest.schema import (
+    _compiled,
+    _validator,
+    _without_valid_members,
+    certainly_valid,
+    manifest_schema,
+)
 from orbitctl.manifest.validity import Unsupported, compile_validity
 from orbitctl.manifest.yamlload import read_document
 from tests.manifest.test_fuzz import json_like, near_manifests
@@ -40,6 +46,26 @@ def test_valid_manifests_are_certainly_valid(path):
 def test_certainly_valid_only_where_jsonschema_finds_nothing(document):
     if certainly_valid()(document):
         assert jsonschema_valid(document), document
+
+
+def errors(data) -> list[tuple]:
+    """Sorted: jsonschema goes through a mapping's extra members as a set (the loader sorts by line)."""
+    return sorted((str(error.validator), tuple(map(str, error.absolute_path)), error.message)
+                  for error in _validator().iter_errors(data))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=near_manifests)
+def test_jsonschema_finds_the_same_errors_without_the_valid_members(document):
+    assert errors(_without_valid_members(document)) == errors(document)
+
+
+def test_only_the_members_in_error_are_left_for_jsonschema():
+    document = {"version": 1, "stack": "s", "numbers": {"a": {}, "B": {}, "c": {"count": 0}, "d": {"count": 1}},
+                "moved": {"x": "a", "y": "Y"}, "removed": {"r": "orphan"}}
+    assert _without_valid_members(document) == {
+        "version": 1, "stack": "s", "numbers": {"B": {}, "c": {"count": 0}}, "moved": {"y": "Y"}, "removed": {},
+    }
 
 
 def entry(**keys) -> dict:
