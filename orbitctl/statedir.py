@@ -1,5 +1,5 @@
-"""Where orbitctl keeps the files of a checkout: the apply locks, the purchase journal and the
-embedded sandbox's account, in ``.orbitctl/``.
+"""Where orbitctl keeps the files of a checkout: the apply locks, the purchase journal, the
+porting requests it submitted and the embedded sandbox's account, in ``.orbitctl/``.
 
 The folder belongs to the checkout, not to the working directory, so that every apply of one
 repository shares one lock and one journal however it was started (``cd repo && orbitctl apply

@@ -45,8 +45,8 @@ def read_pin(variable: str, environ: Mapping[str, str], where: str) -> str:
     """The PIN in the environment variable ``variable`` (``where`` says who asks for it, for the
     message); OrbitctlError, never showing the value, when it is not set or not one line of text,
     or when it holds the Orbit API key."""
-    pin = environ.get(variable, "").strip()
-    if not pin:
+    pin = environ.get(variable, "")
+    if not pin.strip():
         raise OrbitctlError(
             f"{where}: the environment variable {variable} is not set (or empty); set it to the carrier "
             f"account's PIN, e.g. `read -s {variable} && export {variable}`"

@@ -131,7 +131,8 @@ def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch):
     assert sent == [PIN]
     for result in outputs:
         assert PIN not in result.output + result.stderr
-    files = [checkout / "plan.json", server.state_path, *(checkout / ".orbitctl").iterdir()]
+    state_files = [path for path in (checkout / ".orbitctl").rglob("*") if path.is_file()]
+    files = [checkout / "plan.json", server.state_path, *state_files]
     assert checkout / ".orbitctl" / "ports.json" in files
     for path in files:
         assert PIN not in path.read_text(), path
@@ -163,7 +164,7 @@ def test_a_refused_port_is_reported_remembers_nothing_and_is_planned_again(world
     held = _held_by_another_account()
     manifest = write_manifest(checkout / "m.yaml", ported("taken", held) + ported("c", P3, "Beta Mobile"))
     result = apply(manifest, code=1)
-    [line] = [line for line in result.output.splitlines() if line.startswith("taken: port")]
+    line = next(line for line in result.output.splitlines() if line.startswith("taken: port"))
     assert "FAILED: " in line and "409 conflict" in line and f"{held} already on another Orbit account" in line
     assert "c: port +12125551234 done" in result.output  # the other carrier's request went through
     assert [entry["numbers"] for entry in porting_requests(server)] == [[P3]]
