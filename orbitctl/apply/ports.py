@@ -19,12 +19,10 @@ file is small JSON, rewritten atomically on every change.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ from typing import Any
 from orbitctl.account.api import DEFAULT_PARALLELISM, OrbitError, PortingRequest
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
+from orbitctl.filelock import exclusive
 from orbitctl.model import PORT_UNCONFIRMED, Live, PortIn, PortProgress
 from orbitctl.statedir import state_dir
 
@@ -201,25 +200,11 @@ class PortBook:
     def _change(self, mutate: Callable[[dict[str, PortRecord]], bool]) -> None:
         """Read the file under both locks, apply ``mutate``, write the file back if it says it
         changed something."""
-        with self._lock, self._file_lock():
+        lock = self.path.with_name(PORTS_LOCK_FILENAME)
+        with self._lock, exclusive(lock, what=f"the porting requests {self.path}"):
             records = self._read()
             if mutate(records):
                 self._write(records)
-
-    @contextlib.contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        folder = self.path.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle = open(folder / PORTS_LOCK_FILENAME, "a")  # noqa: SIM115 - closed by the `with` below
-        except OSError as problem:
-            raise OrbitctlError(f"cannot lock the porting requests {self.path}: {problem.strerror}") from None
-        with handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _read(self) -> dict[str, PortRecord]:
         try:

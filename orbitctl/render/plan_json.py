@@ -19,13 +19,14 @@ masked as in the text output (``values.py``); a change whose values masking touc
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
 import orbitctl
 from orbitctl import __version__
-from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, PortIn, PortProgress, Selection
+from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, PortProgress, Selection
 from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
@@ -129,18 +130,8 @@ def action_to_dict(action: Action) -> dict[str, Any]:
     if action.previous_monthly_cost is not None:
         document["previous_monthly_cost"] = _money(action.previous_monthly_cost)
     if action.port_in is not None:
-        document["port_in"] = port_in_to_dict(action.port_in)
+        document["port_in"] = asdict(action.port_in)  # the PIN only as the name of its variable
     return document
-
-
-def port_in_to_dict(port_in: PortIn) -> dict[str, Any]:
-    """Where a port action ports its number from; the PIN only as the name of its variable."""
-    return {
-        "current_carrier": port_in.current_carrier,
-        "authorization_name": port_in.authorization_name,
-        "account_number": port_in.account_number,
-        "pin_env": port_in.pin_env,
-    }
 
 
 def progress_to_dict(progress: PortProgress) -> dict[str, Any]:
