@@ -120,10 +120,13 @@ class Orbitctl:
 
 
 def said_what_it_did(kind: str, out: str, err: str, committed: list[str], tagged_before_kill: set[str]) -> bool:
-    """SIGTERM: the closing message names every number this apply bought (or says none was).
+    """SIGTERM: the closing message names every number this apply bought (or says none was, or
+    that it stopped before any change, and bought nothing).
     SIGKILL: every number this apply tagged before the kill has its line."""
     printed = set(re.findall(r"bought (\+\d+)", out))
     if kind == "SIGTERM":
+        if "interrupted (SIGTERM) before any change" in err:
+            return not committed  # stopped while reading the account or planning
         if "interrupted by SIGTERM" not in err and "Apply " not in out:
             return False  # neither the interruption message nor a summary (it had finished)
         named = set(re.findall(r"(\+\d+) for '", err)) | printed
