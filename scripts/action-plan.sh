@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# The action's plan step: `orbitctl plan --output markdown` into the job summary and into one
-# pull-request comment per stack, found again by its marker and updated in place.
-# In (besides action-common.sh's): ORBITCTL_COMMENT (true|false), ORBITCTL_PR_NUMBER (empty off
-#     pull requests), GITHUB_REPOSITORY, GH_TOKEN (for `gh api`).
-# Out: has-changes=true|false, exitcode=0|1|2 in $GITHUB_OUTPUT. Exits 1 when the plan fails.
+# The action's plan step: `orbitctl plan --output markdown --out PLANFILE` into the job summary
+# and into one pull-request comment per stack, found again by its marker and updated in place.
+# Under the plan's heading: the commit and the time, whether the apply on merge would refuse the
+# plan (with the apply inputs given here, which must be the apply step's), and whether an apply
+# ran while the plan read the account.
+# In (besides action-common.sh's): ORBITCTL_PR_NUMBER (empty off pull requests),
+#     ORBITCTL_HEAD_SHA (the pull request's head, shown in the comment), GH_TOKEN (for `gh api`).
+# Out: has-changes=true|false, exitcode=0|1|2, plan-file=<path> (the saved plan; only with
+#      upload-plan "true") in $GITHUB_OUTPUT. Exits 1 when the plan fails.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 
+if [[ "$ORBITCTL_UPLOAD_PLAN" == true && -z "${ORBITCTL_STACK:-}" ]]; then
+  echo "::error::orbitctl action: upload-plan needs the stack input (the artifact is named after it)" >&2
+  exit 1
+fi
+check_stack
+
 plan_md="$work/plan.md"
-run_plan markdown "$plan_md"
+# Saved in any case, for the warnings below; uploaded only when asked (it holds the
+# configuration verbatim, webhook tokens included; orbitctl writes it mode 0600).
+plan_file="$work/orbitctl-plan.json"
+started=$(date +%s)
+run_plan markdown "$plan_md" --out "$plan_file"
 
 body="$work/comment.md"
 if [[ $rc -eq 0 || $rc -eq 2 ]]; then
@@ -17,22 +31,30 @@ if [[ $rc -eq 0 || $rc -eq 2 ]]; then
     echo "::error::orbitctl action: the markdown plan does not start with its marker" >&2
     exit 1
   fi
-  if [[ -n "${ORBITCTL_STACK:-}" && "$marker" != "$(marker_for "$ORBITCTL_STACK")" ]]; then
-    planned="${marker#<!-- orbitctl-plan:stack=}"
-    echo "::error::orbitctl action: the manifests are stack ${planned% -->}, but the stack input" \
-      "is $ORBITCTL_STACK; make them agree (the concurrency group must name the manifests' stack)" >&2
-    exit 1
-  fi
-  cp "$plan_md" "$body"
-  printf '\n' >> "$body"
+  {
+    head -n 2 "$plan_md"  # the marker and the heading
+    printf '\n%s\n' "$(stamp planned)"
+    helper warnings "$plan_file" --allow-release "$ORBITCTL_ALLOW_RELEASE" --force "$ORBITCTL_FORCE" \
+      ${max_release_percent:+--max-release-percent "$max_release_percent"}
+    if [[ -n "${ORBITCTL_APPLY_WORKFLOW:-}" ]] && busy="$(applies_since "$started")" && [[ -n "$busy" ]]; then
+      echo "::warning::orbitctl action: an apply ran while this plan read the account: $busy" >&2
+      printf '\n> [!CAUTION]\n> An apply ran while this plan read the account (%s): the plan may be out of date;' \
+        "$(tr '\n' ' ' <<< "$busy" | sed 's/ $//')"
+      printf ' re-run this plan once the apply has finished.\n'
+    fi
+    tail -n +3 "$plan_md"
+    printf '\n'
+  } > "$body"
+  [[ "$ORBITCTL_UPLOAD_PLAN" == true ]] && echo "plan-file=$plan_file" >> "$outputs"
 else
+  annotate_manifests
   marker="$(marker_for "${ORBITCTL_STACK:-unknown}")"
   # GitHub refuses comments over 65,536 characters: the first lines of a long error (a manifest
   # with many problems), the rest in the step's log.
   shown="$work/plan.err.shown"
   clip_lines "$plan_err" 50000 head > "$shown"
   {
-    printf '%s\n### orbitctl plan failed\n\n' "$marker"
+    printf '%s\n### orbitctl plan failed\n\n%s\n\n' "$marker" "$(stamp planned)"
     fence_file "$shown"
   } > "$body"
 fi
@@ -44,40 +66,25 @@ case $rc in
 esac
 echo "exitcode=$rc" >> "$outputs"
 
-# The comment is a copy of the summary: when it cannot be written (no gh on a self-hosted
-# runner, a read-only token as pull requests from forks and Dependabot get) the step warns and
-# its outcome stays the plan's.
-comment_warning() {
-  echo "::warning::orbitctl action: no plan comment: $*; the plan is in the job summary" >&2
-}
-
 # The first comment of the pull request that starts with this stack's marker, then PATCH it or
 # POST a new one.
 post_comment() {
-  local repo="$GITHUB_REPOSITORY" ids existing
-  if ! command -v gh >/dev/null 2>&1; then
-    comment_warning "the GitHub CLI (gh) is not installed on this runner"
-    return
-  fi
-  if ! ids="$(gh api --paginate "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" \
+  local ids
+  if ! ids="$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$ORBITCTL_PR_NUMBER/comments" \
       --jq ".[] | select(.body | startswith(\"$marker\")) | .id")"; then
-    comment_warning "cannot list the pull request's comments with gh api (see above)"
+    comment_warning plan "cannot list the pull request's comments with gh api (see above)"
     return
   fi
-  existing="${ids%%$'\n'*}"
-  if [[ -n "$existing" ]]; then
-    gh api --method PATCH "repos/$repo/issues/comments/$existing" -F "body=@$body" >/dev/null
-  else
-    gh api --method POST "repos/$repo/issues/$ORBITCTL_PR_NUMBER/comments" -F "body=@$body" >/dev/null
-  fi || comment_warning "cannot write the comment with gh api (the token needs" \
-    "pull-requests: write; pull requests from forks get a read-only one)"
+  write_comment plan "$body" "$ORBITCTL_PR_NUMBER" "${ids%%$'\n'*}"
 }
 
-if [[ "${ORBITCTL_COMMENT:-true}" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
+if [[ "$ORBITCTL_COMMENT" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
   if [[ $rc -ne 0 && $rc -ne 2 && -z "${ORBITCTL_STACK:-}" ]]; then
     echo "orbitctl action: no pull-request comment for a failed plan without the stack input" >&2
   elif [[ -z "${GITHUB_REPOSITORY:-}" ]]; then
-    comment_warning "GITHUB_REPOSITORY is not set"
+    comment_warning plan "GITHUB_REPOSITORY is not set"
+  elif ! have_gh; then
+    comment_warning plan "the GitHub CLI (gh) is not installed on this runner"
   else
     post_comment
   fi

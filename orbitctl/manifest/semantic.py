@@ -27,6 +27,8 @@ TYPE_COUNTRIES = {
 PHONE_KEYS = ("number", "forwarding_number", "sms_forwarding")
 
 _COUNTRY_ALLOWED = "allowed: an ISO 3166-1 alpha-2 code, e.g. US"
+#: Codes people write for a country whose ISO code differs.
+_COUNTRY_ALIASES = {"UK": "GB"}
 
 
 def check_meaning(merged: Merged) -> list[Problem]:
@@ -64,9 +66,9 @@ def _check_value(key: str, placed: Placed) -> list[Problem]:
         return [placed.problem(f"{value!r} is not a valid phone number (allowed: a number that exists in "
                                "its country's numbering plan, in E.164, e.g. \"+14155550100\")")]
     if key == "country" and isinstance(value, str) and value not in COUNTRIES:
-        hint, suggestion = ("; the United Kingdom is GB", "GB") if value == "UK" else ("", None)
         return [placed.problem(f"{value!r} is not an ISO 3166-1 alpha-2 country code "
-                               f"(allowed: a code such as US, GB, DE, FR, AU{hint})", suggestion=suggestion)]
+                               "(allowed: a code such as US, GB, DE, FR, AU)",
+                               suggestion=_COUNTRY_ALIASES.get(value))]
     return []
 
 

@@ -206,27 +206,77 @@ def test_command_tables_name_only_options_the_commands_have(page):
 # --- CI recipes and pages ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
-def test_ci_recipes_use_the_action_with_inputs_it_has(name):
-    workflow = yaml.safe_load((DOCS / "ci" / name).read_text())
-    steps_using_action = [
-        step
-        for job in workflow["jobs"].values()
-        for step in job["steps"]
-        if "orbitctl" in str(step.get("uses", ""))
-    ]
-    assert len(steps_using_action) == 1
-    inputs = steps_using_action[0].get("with", {})
+RECIPES = {"validate.yml": "validate", "plan.yml": "plan", "apply.yml": "apply-reviewed", "drift.yml": "drift"}
+
+
+def recipe(name: str) -> dict:
+    return yaml.safe_load((DOCS / "ci" / name).read_text())
+
+
+def action_inputs(name: str) -> dict:
+    (step,) = [step for job in recipe(name)["jobs"].values() for step in job["steps"]
+               if "orbitctl" in str(step.get("uses", ""))]
+    return step.get("with", {})
+
+
+def test_the_ci_folder_holds_the_four_recipes():
+    assert sorted(path.name for path in (DOCS / "ci").iterdir()) == sorted(RECIPES)
+    page = (DOCS / "ci.md").read_text(encoding="utf-8")
+    for name in RECIPES:
+        assert f"[`docs/ci/{name}`](ci/{name})" in page
+
+
+@pytest.mark.parametrize(("name", "mode"), RECIPES.items())
+def test_ci_recipes_use_the_action_with_inputs_it_has(name, mode):
+    inputs = action_inputs(name)
     assert set(inputs) <= set(ACTION["inputs"])
-    assert inputs["mode"] == name.removesuffix(".yml")
-    for job in workflow["jobs"].values():
-        assert job["env"]["ORBIT_API_KEY"] == "${{ secrets.ORBIT_API_KEY }}"
+    assert inputs["mode"] == mode and inputs["stack"] == "prod"
+    for job in recipe(name)["jobs"].values():
+        if mode == "validate":  # offline: no secret, so pull requests from forks get it too
+            assert "secrets." not in (DOCS / "ci" / name).read_text()
+        else:
+            assert job["env"]["ORBIT_API_KEY"] == "${{ secrets.ORBIT_API_KEY }}"
 
 
-@pytest.mark.parametrize("name", ["apply.yml", "drift.yml"])
-def test_applying_and_drift_workflows_share_one_uncancelled_group_per_stack(name):
-    workflow = yaml.safe_load((DOCS / "ci" / name).read_text())
-    assert workflow["concurrency"] == {"group": "orbitctl-prod", "cancel-in-progress": False}
+def test_only_the_apply_workflow_is_in_the_stacks_uncancelled_group():
+    """GitHub cancels the pending run of a group when another queues: a drift check or a plan in
+    the apply's group could cancel a waiting apply."""
+    assert recipe("apply.yml")["concurrency"] == {"group": "orbitctl-prod", "cancel-in-progress": False}
+    assert recipe("drift.yml")["concurrency"] == {"group": "orbitctl-drift-prod", "cancel-in-progress": False}
+    for name in RECIPES:
+        if name != "apply.yml":
+            assert recipe(name).get("concurrency", {}).get("group") != "orbitctl-prod"
+
+
+def test_the_plan_uploads_the_reviewed_plan_and_warns_with_the_applys_gates():
+    plan, apply = action_inputs("plan.yml"), action_inputs("apply.yml")
+    assert plan["upload-plan"] == "true" and int(plan["plan-retention-days"]) <= 7
+    gates = ("allow-release", "force", "max-release-percent")
+    assert {key: plan.get(key) for key in gates} == {key: apply.get(key) for key in gates}
+    assert apply["manifests"] == plan["manifests"]
+    assert "workflow_dispatch" in recipe("plan.yml")[True]  # re-planning by hand ("on" loads as True)
+
+
+def test_the_recipes_find_each_other_by_the_file_names_the_page_gives_them():
+    page = (DOCS / "ci.md").read_text(encoding="utf-8")
+    assert "| `.github/workflows/orbitctl-plan.yml` |" in page
+    assert "| `.github/workflows/orbitctl-apply.yml` |" in page
+    assert ACTION["inputs"]["plan-workflow"]["default"] == "orbitctl-plan.yml"
+    assert ACTION["inputs"]["apply-workflow"]["default"] == "orbitctl-apply.yml"
+    assert action_inputs("drift.yml").get("apply-workflow", "orbitctl-apply.yml") == "orbitctl-apply.yml"
+
+
+@pytest.mark.parametrize(
+    ("name", "needed"),
+    [
+        ("validate.yml", {"contents": "read"}),
+        ("plan.yml", {"contents": "read", "pull-requests": "write", "actions": "read"}),
+        ("apply.yml", {"contents": "read", "pull-requests": "write", "actions": "read"}),
+        ("drift.yml", {"contents": "read", "actions": "read"}),
+    ],
+)
+def test_ci_recipes_grant_the_token_what_their_mode_needs_and_no_more(name, needed):
+    assert recipe(name)["permissions"] == needed
 
 
 def test_links_between_pages_resolve():

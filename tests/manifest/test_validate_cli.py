@@ -93,3 +93,19 @@ def test_json_output_carries_the_suggestion(tmp_path):
         "numbers.a.country": "US", "numbers.a.labl": "label", "numbers.a.status": None,
     }
     assert "unknown key 'labl', did you mean 'label'? (allowed: " in problems["numbers.a.labl"]["message"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", str(EXAMPLE)]], ids=["help", "validate"])
+def test_start_up_imports_nothing_heavy(args):
+    """jsonschema is imported only to word the errors of a manifest that has some; httpx, rich and
+    deepdiff only by the commands that talk to the API or show a plan."""
+    import subprocess
+    import sys
+
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['orbitctl', *{args!r}]\n"
+             "try:\n    runpy.run_module('orbitctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted({name.split('.')[0] for name in sys.modules} & {'jsonschema', 'httpx', 'rich', 'deepdiff'}),"
+             " file=sys.stderr)\n")
+    finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert finished.stderr.strip().splitlines()[-1] == "[]", finished.stderr
