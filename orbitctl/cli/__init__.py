@@ -1,4 +1,7 @@
-"""The command line: flags in, exit codes out. Each command lives in a module of its own."""
+"""The command line: flags in, exit codes out. Each command lives in a module of its own.
+
+May import: anything of orbitctl. Nothing else of orbitctl imports it.
+"""
 
 from __future__ import annotations
 
