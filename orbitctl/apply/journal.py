@@ -43,9 +43,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.errors import OrbitctlError
-from orbitctl.filelock import exclusive
 from orbitctl.model import Live, LiveNumber, ownership_tag
-from orbitctl.statedir import state_dir
+from orbitctl.statedir import exclusive, state_dir
 
 #: The journal's file name inside the checkout's state folder (``.orbitctl/``).
 JOURNAL_FILENAME = "journal.json"

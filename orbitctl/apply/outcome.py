@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, DEFAULT_CURRENCY, Action, ActionKind
-from orbitctl.render.values import format_delta
+from orbitctl.values import format_delta
 
 JSON_FORMAT_VERSION = "1"
 

@@ -20,7 +20,6 @@ from orbitctl.account.api import API_KEY_VARIABLE, OrbitError
 from orbitctl.apply.outcome import ActionOutcome, Status
 from orbitctl.apply.ports import PortBook
 from orbitctl.errors import OrbitctlError
-from orbitctl.manifest.yamlload import lone_surrogate
 from orbitctl.model import Action, ActionKind, Plan
 
 #: The most numbers orbitctl puts in one porting request (the page states no limit; the sandbox's
@@ -51,7 +50,7 @@ def read_pin(variable: str, environ: Mapping[str, str], where: str) -> str:
             f"{where}: the environment variable {variable} is not set (or empty); set it to the carrier "
             f"account's PIN, e.g. `read -s {variable} && export {variable}`"
         )
-    if lone_surrogate(pin) or not pin.isprintable():
+    if not pin.isprintable():  # a byte that was not UTF-8 reads as an unprintable surrogate
         raise OrbitctlError(
             f"{where}: the environment variable {variable} holds line breaks, control characters or bytes "
             "that are not UTF-8 text (allowed: the PIN, as one line of text)"

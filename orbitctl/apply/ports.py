@@ -32,9 +32,8 @@ from typing import Any
 from orbitctl.account.api import DEFAULT_PARALLELISM, OrbitError, PortingRequest
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
-from orbitctl.filelock import exclusive
 from orbitctl.model import PORT_UNCONFIRMED, Live, PortIn, PortProgress
-from orbitctl.statedir import state_dir
+from orbitctl.statedir import exclusive, state_dir
 
 #: The file's name inside the checkout's state folder (``.orbitctl/``).
 PORTS_FILENAME = "ports.json"

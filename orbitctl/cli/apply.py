@@ -37,7 +37,7 @@ from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
-from orbitctl.render.values import format_delta
+from orbitctl.values import format_delta
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
 CONFIRM_WORD = "yes"

@@ -38,14 +38,13 @@ class CliContext:
     sandbox_port_days: int | None = None
     #: the manifests (or saved plan) the command reads: they say which checkout's ``.orbitctl/``
     state_anchors: tuple[str, ...] = ()
+    #: ``--color``: auto, always or never
+    color: str = "auto"
 
     @property
     def state_dir(self) -> Path:
         """The checkout's ``.orbitctl/`` (``statedir.state_dir`` of ``state_anchors``)."""
         return state_dir(self.state_anchors)
-
-    #: ``--color``: auto, always or never
-    color: str = "auto"
 
     def colors(self, stream: IO | None) -> bool:
         """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""

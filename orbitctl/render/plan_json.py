@@ -12,7 +12,7 @@ action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase
 new number; release: of the number let go), ``previous_monthly_cost`` (replace) and ``port_in``
 (port: ``current_carrier``, ``authorization_name``, ``account_number`` and ``pin_env``, the
 variable the PIN is read from; never the PIN) where set. Values are
-masked as in the text output (``values.py``); a change whose values masking touched carries
+masked as in the text output (``orbitctl.values``); a change whose values masking touched carries
 ``"sensitive": true``. Money is a decimal string, never a float.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 import orbitctl
 from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, PortProgress, Selection
-from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
+from orbitctl.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
 

@@ -142,8 +142,8 @@ class Inventory:
         self.seed = seed
         self._blocks: dict[str, tuple[Block, ...]] = {}
         self._numbers: dict[Block, tuple[list[str], frozenset[str]]] = {}
-        #: number -> what it offers, for numbers of blocks with partial capabilities
-        self._offered: dict[str, tuple[str, ...]] = {}
+        #: (country, number) -> what it offers, for numbers of blocks with partial capabilities
+        self._offered: dict[tuple[str, str], tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     # --- queries ---------------------------------------------------------------------------
@@ -236,14 +236,14 @@ class Inventory:
         partial = self._partial(block)
         if not partial:
             return offered
-        cached = self._offered.get(number)
+        cached = self._offered.get((block.country, number))
         if cached is not None:
             return cached
         for capability, share in partial.items():
             digest = hashlib.blake2b(f"{self.seed}|{capability}|{number}".encode(), digest_size=4).digest()
             if int.from_bytes(digest, "big") < share * 2**32:
                 offered += (capability,)
-        return self._offered.setdefault(number, offered)
+        return self._offered.setdefault((block.country, number), offered)
 
     def _row(self, block: Block, number: str, capabilities: tuple[str, ...]) -> Row:
         return Row(
