@@ -33,19 +33,19 @@ def build_plan(
     account, diff, and check availability and cost.
 
     Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
-    not bought again. The porting requests ``ports`` remembers for this account are read back from
-    Orbit, so the plan waits for those still open instead of porting (or buying) their numbers
-    again. ``targets`` (``--target``) limits the plan to those entries before it is priced.
-    Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    not bought again. The porting requests ``ports`` (default: those of the working directory's
+    checkout, as the executor's) remembers for this account are read back from Orbit, so the plan
+    waits for those still open instead of porting (or buying) their numbers again. ``targets``
+    (``--target``) limits the plan to those entries before it is priced. Raises ManifestError,
+    PlanError or an OrbitError; never changes the account."""
     if desired is None:
         desired = load_manifests(manifest_paths)
     with progress_bar("Reading the account", enabled=progress) as bar:
         live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
-    porting = {}
-    if ports is not None:
-        records = ports.records(account_of(client))
-        porting = read_progress(client, records, live, parallelism=parallelism) if records else {}
+    # never without the remembered requests: a plan that did not see them would port again
+    records = (ports or PortBook()).records(account_of(client))
+    porting = read_progress(client, records, live, parallelism=parallelism) if records else {}
     plan = planner.plan(desired, live, journal=pending, ports=porting)
     if targets:
         plan = targeting.restrict(plan, desired, live, targets)
