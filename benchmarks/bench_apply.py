@@ -11,7 +11,14 @@ P purchases at a time, so 2·N·L/P, plus one inventory search (L) before the fi
 shows at most 500 numbers a search, so a pool larger than that is bought in waves, each after a
 search of its own (those further searches are the apply's own cost, not in the bound). Prints
 the plan and apply times, the bound and apply/bound, and checks that the account holds exactly N
-numbers and that the next plan is empty. Run by hand; never part of the test suite.
+numbers and that the next plan is empty.
+
+A shared machine is often too busy for the bound: `--floor` also times, on a fresh account in the
+same run, the same N POST + PUT pairs sent by a bare loop of P threads over one OrbitClient (a
+purchase and configure for each of N numbers read from the sandbox's inventory; no plan, search,
+journal, waves or read-back), and prints
+apply/floor: what orbitctl's apply adds to the requests themselves on this machine, now.
+Run by hand; never part of the test suite.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from orbitctl.account.client import OrbitClient
 from orbitctl.apply.executor import execute
 from orbitctl.apply.journal import Journal
 from orbitctl.pipeline import build_plan
+from orbitctl.sandbox.inventory import Inventory
 from orbitctl.sandbox.server import serve_in_thread
 
 KEY = "dv_test_sk_benchmark"
@@ -99,6 +108,25 @@ def apply_once(
     return planned - started, applied - planned
 
 
+def floor_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in_thread: bool) -> float:
+    """Seconds for N purchases and PUTs sent by P bare threads, on a fresh account."""
+    with (
+        served_sandbox(None, latency_ms, in_thread=in_thread) as url,
+        OrbitClient(KEY, url) as client,
+    ):
+        # the numbers for sale, read from the sandbox's own inventory (seed 0): no search needed
+        numbers = [row.number for row in Inventory(0).search("US", number_type="local", limit=n)]
+
+        def buy(number: str) -> None:
+            bought = client.purchase(number, country_code="US")
+            client.configure(bought.id, label="pool member", tags=["bench"])
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=parallelism) as pool:
+            list(pool.map(buy, numbers))
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=500)
@@ -111,6 +139,7 @@ def main() -> None:
         "leave the disk's fsync out of the figure",
     )
     parser.add_argument("--in-thread", action="store_true", help="serve the sandbox in this process")
+    parser.add_argument("--floor", action="store_true", help="also time bare POST + PUT pairs (see above)")
     parser.add_argument(
         "--state-file",
         action="store_true",
@@ -126,7 +155,8 @@ def main() -> None:
     )
     print(f"apply: purchase a pool of N={n} numbers (POST + PUT each), L={args.latency_ms:g} ms per request, "
           f"sandbox {where}; bound = L + 2*N*L/P")
-    print(f"{'P':>4} {'plan s':>8} {'apply s':>9} {'bound s':>8} {'apply/bound':>12}")
+    floor_head = f" {'floor s':>8} {'apply/floor':>12}" if args.floor else ""
+    print(f"{'P':>4} {'plan s':>8} {'apply s':>9} {'bound s':>8} {'apply/bound':>12}{floor_head}")
     times = {}
     for parallelism in parallelisms:
         with tempfile.TemporaryDirectory() as tmp:
@@ -137,7 +167,12 @@ def main() -> None:
         bound = latency + 2 * n * latency / parallelism
         times[parallelism] = applying
         ratio = applying / bound if bound else float("nan")
-        print(f"{parallelism:>4} {planning:>8.2f} {applying:>9.2f} {bound:>8.2f} {ratio:>12.2f}")
+        floor_row = ""
+        if args.floor:
+            with tempfile.TemporaryDirectory() as tmp:
+                floor = floor_once(Path(tmp), n, args.latency_ms, parallelism, in_thread=args.in_thread)
+            floor_row = f" {floor:>8.2f} {applying / floor:>12.2f}"
+        print(f"{parallelism:>4} {planning:>8.2f} {applying:>9.2f} {bound:>8.2f} {ratio:>12.2f}{floor_row}")
     print(f"account: exactly {n} numbers after each apply; the next plan was empty")
     if len(parallelisms) > 1:
         first, last = parallelisms[0], parallelisms[-1]

@@ -31,7 +31,7 @@ from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
 from orbitctl.model import Action, ActionKind, Availability, Change, Plan, Selection
-from orbitctl.render.values import escape_surrogates
+from orbitctl.values import escape_surrogates
 
 #: What a saved plan file says it is, and the version of its layout.
 FILE_KIND = "orbitctl-plan"

@@ -5,6 +5,7 @@ number, never twice), ``configure`` (PUT bodies and the read-back), ``journal`` 
 but not yet tagged), ``gates`` (release and saved-plan checks before anything changes),
 ``outcome`` (what each action did), ``lock`` (one apply at a time from a checkout).
 
-May import: ``orbitctl.model``, ``orbitctl.errors``, ``account``, ``plan``, ``render.values``.
-Never the CLI.
+May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``, ``orbitctl.values``
+(how values are written), ``orbitctl.statedir``, ``account``, ``plan``. Never the renderers, the
+manifest or the CLI.
 """

@@ -15,7 +15,7 @@ come from an inventory search made again, and the account counts (managed, unman
 unchanged). Apply then carries out the fresh plan, so these too come from the account as it is
 now, never from the file.
 
-Values in the messages are masked like every rendering (``render.values``).
+Values in the messages are masked like every rendering (``orbitctl.values``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from orbitctl.model import Action, Plan, Selection
-from orbitctl.render.values import format_value, mask_at
+from orbitctl.values import format_value, mask_at
 
 _ABSENT = object()
 

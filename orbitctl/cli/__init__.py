@@ -1,4 +1,7 @@
-"""The command line: flags in, exit codes out. Each command lives in a module of its own."""
+"""The command line: flags in, exit codes out. Each command lives in a module of its own.
+
+May import: anything of orbitctl. Nothing else of orbitctl imports it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from orbitctl.account.api import DEFAULT_BASE_URL, OrbitError
 from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
 from orbitctl.render import COLOR_MODES, forced_color
+from orbitctl.statedir import STATE_DIR_ENV, STATE_DIR_NAME
 
 #: Exit code of every error (SPEC section 4); click's usage errors would otherwise exit 2, which
 #: `plan --detailed-exitcode` reserves for "changes present".
@@ -87,6 +91,9 @@ ENVIRONMENT_HELP = f"""\b
 Environment:
   ORBIT_API_KEY   the Orbit API key, sent as X-API-Key (never printed or saved)
   ORBIT_API_URL   the API's base URL (default {DEFAULT_BASE_URL})
+  {STATE_DIR_ENV}
+                  the folder of apply's lock and journal and the --sandbox account
+                  (default {STATE_DIR_NAME}/ at the manifests' checkout root)
   NO_COLOR        set (non-empty): no colour, unless --color always
   FORCE_COLOR     set (non-empty): colour even when not a terminal, unless --color never
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from orbitctl.apply.journal import Journal
+from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -55,9 +55,14 @@ def command(
     if out:
         check_out_is_not_a_manifest(out, manifests)
 
+    obj.state_anchors = manifests
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
+            client,
+            manifests,
+            parallelism=parallelism,
+            journal=Journal(obj.state_dir / JOURNAL_FILENAME),
+            targets=targets,
         )
     warn_if_targeted(plan)
     click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from orbitctl.account.api import API_KEY_VARIABLE
+from orbitctl.environment import API_KEY_VARIABLE
 from orbitctl.manifest.document import Document, KeyPath
 from orbitctl.manifest.problems import Problem
 from orbitctl.manifest.yamlload import lone_surrogate

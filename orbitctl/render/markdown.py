@@ -23,7 +23,7 @@ from urllib.parse import quote
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, ActionKind, Plan
 from orbitctl.render import text as text_render
 from orbitctl.render.blocks import Block, group
-from orbitctl.render.values import availability_note, format_delta
+from orbitctl.values import availability_note, format_delta
 
 #: Comments are limited to 65,536 characters; keep room for what a CI step adds around the plan.
 MAX_CHARS = 60_000

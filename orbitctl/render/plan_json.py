@@ -8,7 +8,7 @@ The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbit
 inventory searches could not count what the plan buys, and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
 new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
-masked as in the text output (``values.py``); a change whose values masking touched carries
+masked as in the text output (``orbitctl.values``); a change whose values masking touched carries
 ``"sensitive": true``. Money is a decimal string, never a float.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 import orbitctl
 from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, Selection
-from orbitctl.render.values import displayed_changes, escape_surrogates, format_money, masked_change
+from orbitctl.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
 

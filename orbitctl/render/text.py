@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, BUYING_KINDS, Action, ActionKind, Plan, cost_delta
 from orbitctl.render.blocks import Block, group
-from orbitctl.render.values import (
+from orbitctl.values import (
     availability_note,
     change_leaves,
     describe_selection,

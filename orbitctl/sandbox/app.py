@@ -38,6 +38,7 @@ def create_app(
     rate_limit: float | None = None,
     lose_purchase_responses: int = 0,
     fail_configure: int = 0,
+    hold_purchase_ms: float = 0,
     search_limit: int = validation.SEARCH_LIMIT_MAX,
     clock: Clock | None = None,
 ) -> SandboxApp:
@@ -53,6 +54,7 @@ def create_app(
         rate_limit=rate_limit,
         lose_purchase_responses=lose_purchase_responses,
         fail_configure=fail_configure,
+        hold_purchase_ms=hold_purchase_ms,
         search_limit=search_limit,
     )
     return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now)
@@ -251,6 +253,7 @@ class SandboxApp:
             if lost:
                 entry["response_lost"] = True
             draft.record(entry)
+        self.faults.hold_purchase()
         if lost:
             raise ApiError(
                 503, "Service unavailable (the sandbox dropped this purchase's response after it committed)."

@@ -129,6 +129,8 @@ class Inventory:
         self.seed = seed
         self._blocks: dict[str, tuple[Block, ...]] = {}
         self._numbers: dict[Block, tuple[list[str], frozenset[str]]] = {}
+        #: (country, number) -> what it offers, for numbers of blocks with partial capabilities
+        self._offered: dict[tuple[str, str], tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     # --- queries ---------------------------------------------------------------------------
@@ -155,13 +157,14 @@ class Inventory:
             common = set(countries.capabilities_for(country, block.type))
             if not wanted <= common | set(self._partial(block)):
                 continue
+            by_number = not wanted <= common  # only some of the block's numbers have them all
             for number in self._block_numbers(block)[0]:
                 if contains and contains not in number.lstrip("+"):
                     continue
                 if is_owned(number):
                     continue
                 offered = self._capabilities(block, number)
-                if not wanted <= set(offered):
+                if by_number and not wanted.issubset(offered):
                     continue
                 rows.append(self._row(block, number, offered))
                 if len(rows) >= limit:
@@ -203,11 +206,17 @@ class Inventory:
         """What ``number`` offers: its type's and country's, plus each partial capability whose
         seeded draw for the number falls within its share."""
         offered = countries.capabilities_for(block.country, block.type)
-        for capability, share in self._partial(block).items():
+        partial = self._partial(block)
+        if not partial:
+            return offered
+        cached = self._offered.get((block.country, number))
+        if cached is not None:
+            return cached
+        for capability, share in partial.items():
             digest = hashlib.blake2b(f"{self.seed}|{capability}|{number}".encode(), digest_size=4).digest()
             if int.from_bytes(digest, "big") < share * 2**32:
                 offered += (capability,)
-        return offered
+        return self._offered.setdefault((block.country, number), offered)
 
     def _row(self, block: Block, number: str, capabilities: tuple[str, ...]) -> Row:
         return Row(

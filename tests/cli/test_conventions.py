@@ -27,7 +27,7 @@ def all_commands(group: click.Group = cli, path: tuple[str, ...] = ()):
 def test_help_names_the_environment_variables():
     result = run("--help")
     assert result.exit_code == 0
-    for name in ("ORBIT_API_KEY", "ORBIT_API_URL", "NO_COLOR", "FORCE_COLOR", "--color"):
+    for name in ("ORBIT_API_KEY", "ORBIT_API_URL", "ORBITCTL_STATE_DIR", "NO_COLOR", "FORCE_COLOR", "--color"):
         assert name in result.stdout, name
 
 

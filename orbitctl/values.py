@@ -1,4 +1,5 @@
-"""What every rendering shares: masking of secrets, formatting of values, money, selections.
+"""How values are written, for the renderings and apply's messages alike: masking of secrets,
+formatting of values, money, deltas, selections.
 
 Masking rules (one place, applied by the text, JSON and markdown renderings; never by the saved
 plan file, which apply needs verbatim):
