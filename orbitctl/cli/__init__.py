@@ -92,8 +92,10 @@ Environment:
   ORBIT_API_KEY   the Orbit API key, sent as X-API-Key (never printed or saved)
   ORBIT_API_URL   the API's base URL (default {DEFAULT_BASE_URL})
   {STATE_DIR_ENV}
-                  the folder of apply's lock and journal and the --sandbox account
-                  (default {STATE_DIR_NAME}/ at the manifests' checkout root)
+                  the folder of apply's lock, journal and porting requests and the
+                  --sandbox account (default {STATE_DIR_NAME}/ at the manifests' checkout root)
+  {SANDBOX_PORT_DAYS_ENV}
+                  as --sandbox-port-days: days a --sandbox port takes (0: at once)
   NO_COLOR        set (non-empty): no colour, unless --color always
   FORCE_COLOR     set (non-empty): colour even when not a terminal, unless --color never
 

@@ -5,6 +5,7 @@ else; an apply killed between recording a request and hearing back from Orbit.""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import time
@@ -111,8 +112,9 @@ def test_a_port_is_submitted_once_waited_for_and_its_numbers_adopted_when_they_a
     assert len(porting_requests(server)) == 1
 
 
-def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch):
+def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch, caplog):
     server, _clock, checkout = world
+    caplog.set_level(logging.DEBUG)  # every logger, httpx's and httpcore's included
     sent = []
     submit_port = OrbitClient.submit_port
 
@@ -129,6 +131,8 @@ def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch):
     outputs.append(run("plan", str(manifest), "--output", "json"))
     outputs.append(run("port", "status", porting_requests(server)[0]["port_id"]))
     assert sent == [PIN]
+    assert "send_request_body" in caplog.text  # the request bodies went by the loggers
+    assert PIN not in caplog.text
     for result in outputs:
         assert PIN not in result.output + result.stderr
     state_files = [path for path in (checkout / ".orbitctl").rglob("*") if path.is_file()]

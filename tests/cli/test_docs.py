@@ -179,6 +179,9 @@ def test_porting_runs_as_written(tmp_path, monkeypatch):
     """Port, wait (the port in progress is no change), adopt, converge: on the sandbox's clock."""
     assert run_page("porting.md", tmp_path, monkeypatch) >= 6
     assert (DOCS / "porting.md").read_text().count("<!-- sandbox clock:") == 2
+    # the page's manifest is examples/porting.yaml (without its comments)
+    shown = yaml.safe_load((tmp_path / "numbers.yaml").read_text())
+    assert shown == yaml.safe_load((ROOT / "examples" / "porting.yaml").read_text())
 
 
 # --- the README -------------------------------------------------------------------------------
