@@ -4,6 +4,8 @@ API's search cap lowered to a few rows."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from orbitctl.apply.journal import Journal
@@ -48,17 +50,53 @@ def test_entries_sharing_a_selection_never_claim_the_same_offer(journal):
     assert not a_numbers & {fields["number"] for fields in fake.owned("b")}
 
 
+class HeldUntilTheNextSearch(FakeOrbit):
+    """A fake whose purchases of the ``held`` numbers wait until a second search has been answered
+    (at most ``HOLD_TIMEOUT`` seconds: then ``waited_out`` names them): while every worker waits on
+    one of them, only a search already started in the background can answer."""
+
+    def __init__(self, *args, held: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = held
+        self.waited_out: list[str] = []
+        self._searches = 0
+        self._second_search = threading.Event()
+
+    def search_available(self, *args, **kwargs):
+        rows = super().search_available(*args, **kwargs)
+        with self.lock:
+            self._searches += 1
+            if self._searches >= 2:
+                self._second_search.set()
+        return rows
+
+    def purchase(self, phone_number, **kwargs):
+        if phone_number in self.held and not self._second_search.wait(HOLD_TIMEOUT):
+            self.waited_out.append(phone_number)
+        return super().purchase(phone_number, **kwargs)
+
+
+#: Long enough for a background search on a busy machine; only a failing test waits it out.
+HOLD_TIMEOUT = 30.0
+
+
 def test_the_next_wave_is_searched_before_the_current_one_runs_out(journal, search_cap):
     search_cap(100)  # a page large enough for a background search to be worth it at parallelism 4
-    fake = FakeOrbit(inventory_size=400, delay=0.002)
-    result = run(make_plan(*[purchase("pool") for _ in range(150)]), fake, journal, parallelism=4)
+    parallelism = 4
+    inventory = FakeOrbit(inventory_size=400).inventory
+    # the first wave holds the 34 rows at 1.00 of the first 100 (in the order they are bought); once
+    # fewer than two per worker are left, the next wave is searched: the purchases of those last 7
+    # wait for that search, so they would wait in vain if it only began once the wave ran out
+    first_wave = [number for number in sorted(inventory)[:100] if inventory[number].monthly_cost == 1]
+    assert len(first_wave) == 34
+    fake = HeldUntilTheNextSearch(inventory_size=400, held=set(first_wave[-(2 * parallelism - 1):]))
+    result = run(make_plan(*[purchase("pool") for _ in range(150)]), fake, journal, parallelism=parallelism)
     assert not result.failed, [outcome.message for outcome in result.failed]
     assert len(purchased(fake)) == len(set(purchased(fake))) == 150
-    # the first wave holds the 34 rows at 1.00 of the first 100; the second search starts before
-    # the last of them is bought
+    assert fake.waited_out == []
     calls = [call[0] for call in fake.calls if call[0] in ("search", "purchase")]
     second_search = [index for index, call in enumerate(calls) if call == "search"][1]
-    assert calls[:second_search].count("purchase") < 34
+    assert calls[:second_search].count("purchase") <= len(first_wave) - (2 * parallelism - 1)
 
 
 def test_a_wave_buys_the_cheapest_it_sees_before_searching_again(journal):
