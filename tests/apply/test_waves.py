@@ -1,16 +1,19 @@
 """Buying a pool larger than one search: waves of purchases, each after a fresh search; entries
-sharing a selection; the inventory running out. Against the executor's in-memory fake, with the
-API's search cap lowered to a few rows."""
+sharing a selection; the inventory running out. Against the executor's in-memory fake (the offer
+book alone against a shelf of rows), with the API's search cap lowered to a few rows."""
 
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import pytest
 
+from orbitctl.account.api import AvailableNumber
 from orbitctl.apply.journal import Journal
 from orbitctl.apply.outcome import Status
-from tests.apply.test_executor import FakeOrbit, make_plan, purchase, run
+from orbitctl.apply.purchase import OfferBook
+from tests.apply.test_executor import US_LOCAL, FakeOrbit, make_plan, purchase, run
 
 CAP = 5
 
@@ -137,3 +140,48 @@ def test_a_single_entry_out_of_stock_is_told_to_loosen_its_selection(journal):
     [outcome] = result.outcomes
     assert outcome.out_of_stock and "Loosen the selection" in outcome.message
     assert "Lower count" not in outcome.message
+
+
+class Shelf:
+    """Searches as the API answers them: the lowest numbers not yet bought, at most ``limit``, by
+    area code and ``contains``. ``during_next_search`` is called once, inside the next search."""
+
+    def __init__(self, *numbers: str):
+        self.rows = {
+            number: AvailableNumber(number=number, country="US", type="local", capabilities=("sms", "voice"),
+                                    monthly_cost=Decimal("1.00"), currency="USD", id=f"inv_{number[1:]}")
+            for number in numbers
+        }
+        self.during_next_search = None
+
+    def search_available(self, country, *, type=None, capabilities=(), area_code=None, contains=None, limit=100):
+        rows = sorted(
+            (row for row in self.rows.values()
+             if (area_code is None or row.number[2:5] == area_code) and (contains is None or contains in row.number)),
+            key=lambda row: row.number,
+        )[:limit]
+        hook, self.during_next_search = self.during_next_search, None
+        if hook is not None:
+            hook()
+        return rows
+
+
+def test_rows_hidden_by_purchases_that_end_during_a_search_are_searched_for_again(search_cap):
+    search_cap(2)
+    a, b, c = "+12025550100", "+13055550100", "+18015550100"  # three area codes
+    shelf = Shelf(a, b, c)
+    book = OfferBook(shelf, wanted={US_LOCAL.key(): 4}, parallelism=2)
+    assert [book.take(US_LOCAL).number, book.take(US_LOCAL).number] == [a, b]
+
+    def bought(*numbers: str) -> None:
+        for number in numbers:
+            del shelf.rows[number]
+            book.settled(US_LOCAL)
+
+    # the next search shows a and b, still being bought, and only then are they: it is full, and
+    # the narrower searches (by their area codes) show nothing new; c, hidden behind them, is found
+    # by searching again, not declared out of stock
+    shelf.during_next_search = lambda: bought(a, b)
+    assert book.take(US_LOCAL).number == c
+    bought(c)
+    assert book.take(US_LOCAL) is None  # nothing under way, and nothing left
