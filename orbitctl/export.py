@@ -35,7 +35,7 @@ from orbitctl.manifest.semantic import PHONE_KEYS, parse_number
 from orbitctl.manifest.yamlload import lone_surrogate, reads_as_other_than_text
 from orbitctl.model import CONFIG_KEYS, MAX_USER_TAGS, REGULATORY_HOLD, Live, LiveNumber
 from orbitctl.placeholders import DEFAULTS_OWNER, Placeholders, SecretVariable, secret_non_text
-from orbitctl.render.values import SENSITIVE, SENSITIVE_TEXT, mask_at
+from orbitctl.values import SENSITIVE, SENSITIVE_TEXT, mask_at
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

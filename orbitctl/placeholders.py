@@ -1,7 +1,7 @@
 """Secrets of an exported manifest as ``${VARIABLE}`` placeholders: the secret is never written.
 
 Export writes what the account holds into a file meant to be committed. Every string value a plan
-would mask (``render.values.mask_at``: tokens in webhook URLs, URL credentials, values under
+would mask (``orbitctl.values.mask_at``: tokens in webhook URLs, URL credentials, values under
 secret-like keys of ``channel_config``...) is written as a placeholder instead, and the manifest
 reads it back from the environment (``manifest/variables.py``); a value that is not text under a
 secret key cannot come from a variable, and is left unmanaged by the caller.
@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from orbitctl.render.values import SENSITIVE, format_value, is_secret_key, mask_at
+from orbitctl.values import SENSITIVE, format_value, is_secret_key, mask_at
 
 #: The owner part of the name of a variable used in ``defaults``.
 DEFAULTS_OWNER = "defaults"

@@ -69,6 +69,18 @@ def _in_own_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _nothing_left_in_the_source_checkout():
+    """``.orbitctl/`` is found from the manifests' checkout: a test running orbitctl on a file of
+    this repository (an example) would leave state in it. None may."""
+    from pathlib import Path
+
+    state = Path(__file__).resolve().parents[1] / ".orbitctl"
+    existed = state.exists()
+    yield
+    assert existed or not state.exists(), f"a test left {state} behind: run orbitctl on a copy in tmp_path"
+
+
 @pytest.fixture
 def checkout(tmp_path):
     """The test's working directory (see ``_in_own_folder``), where ``.orbitctl/`` lands."""

@@ -4,6 +4,6 @@
 shapes, limits and exceptions), ``retry`` (the retry policy), ``observe`` (the account read into
 ``model.Live``), ``inventory`` (searches of ``GET /numbers/available`` into ``model.Offer``).
 
-May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``. Never the planner, the
-executor, the renderers or the CLI.
+May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``, ``orbitctl.environment``.
+Never the planner, the executor, the manifest, the renderers or the CLI.
 """

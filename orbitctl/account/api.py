@@ -12,6 +12,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
+# re-exported: the client's vocabulary names them too
+from orbitctl.environment import API_KEY_VARIABLE as API_KEY_VARIABLE
+from orbitctl.environment import BASE_URL_VARIABLE as BASE_URL_VARIABLE
+
 _T = TypeVar("_T")
 
 DEFAULT_BASE_URL = "https://api.orbit.devotel.io"
@@ -21,10 +25,6 @@ API_PREFIX = f"{API_VERSION_PREFIX}/numbers"
 
 #: The header that carries the API key.
 API_KEY_HEADER = "X-API-Key"
-#: The environment variable that holds the API key.
-API_KEY_VARIABLE = "ORBIT_API_KEY"
-#: The environment variable that holds the base URL (``DEFAULT_BASE_URL`` when unset).
-BASE_URL_VARIABLE = "ORBIT_API_URL"
 
 #: How many API requests orbitctl runs at once unless told (``--parallelism``).
 DEFAULT_PARALLELISM = 16

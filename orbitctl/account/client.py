@@ -20,7 +20,8 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -67,8 +68,9 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=OrbitError)
 
-#: Connections kept per client: enough for the largest parallelism orbitctl allows (64).
-POOL_SIZE = 64
+#: Connections kept per client: enough for the largest parallelism orbitctl allows (64), plus
+#: one for the listing that observing runs beside the detail requests.
+POOL_SIZE = 65
 
 #: Failures after which no request reached Orbit: retrying cannot repeat an effect.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -83,15 +85,14 @@ _NOT_RETRIED = (httpx.ConnectError,)
 _BODY_PREVIEW = 80
 
 
-class _ApiKeyAuth(httpx.Auth):
-    """Puts the key on each request, and keeps it out of every repr and message."""
+class _ApiKey:
+    """The key, for the request headers, kept out of every repr and message."""
 
     def __init__(self, api_key: str):
         self._api_key = api_key
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[API_KEY_HEADER] = self._api_key
-        yield request
+    def header(self) -> tuple[str, str]:
+        return (API_KEY_HEADER, self._api_key)
 
     def redact(self, text: str) -> str:
         """``text`` with the key masked, should a server ever echo it back (in part, in any case)."""
@@ -133,19 +134,19 @@ class OrbitClient:
         self.retry_policy = RetryPolicy(max_retries, backoff_base, backoff_cap)
         self._sleep = sleep
         self._random = random.Random()
-        self._auth = _ApiKeyAuth(api_key)
+        self._auth = _ApiKey(api_key)
         user_agent = f"orbitctl/{__version__}"
         if user_agent_suffix:
             user_agent = f"{user_agent} {user_agent_suffix}"
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=self._auth,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-            timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
-            transport=transport,
-            follow_redirects=False,
-        )
+        # built once: httpx.Request copies Headers cheaply, but encodes a list of pairs every time
+        self._headers = httpx.Headers([("User-Agent", user_agent), ("Accept", "application/json"), self._auth.header()])
+        self._timeout = httpx.Timeout(self.timeout).as_dict()
+        # Requests go straight to the transport, not through httpx.Client: the API sets no cookies
+        # and is never followed through redirects, and the Client's URL merging, cookie jar and
+        # auth flow were a third of the client's CPU per request (which observing 10,000 numbers
+        # pays 10,000 times).
+        self._transport = transport if transport is not None else _network_transport(self.base_url)
+        self._closed = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kw: Any) -> OrbitClient:
@@ -177,7 +178,9 @@ class OrbitClient:
 
     def close(self) -> None:
         """Close the connection pool. Idempotent."""
-        self._http.close()
+        if not self._closed:
+            self._closed = True
+            self._transport.close()
 
     def __enter__(self) -> OrbitClient:
         return self
@@ -377,7 +380,7 @@ class OrbitClient:
         while True:
             attempts = retry + 1
             try:
-                response = self._http.request(method, path, params=params, json=body)
+                response = self._exchange(method, path, params, body)
             except httpx.RequestError as failure:
                 maybe_sent = not isinstance(failure, _NOT_SENT)
                 if isinstance(failure, _TRANSIENT) and not isinstance(failure, _NOT_RETRIED) and retry < max_retries:
@@ -400,6 +403,24 @@ class OrbitClient:
             if not response.is_success:
                 raise self._status_error(method, action, response, attempts)
             return response
+
+    def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> httpx.Response:
+        """One request and its whole response, read and closed."""
+        request = httpx.Request(
+            method,
+            self.base_url + path,
+            params=params,
+            json=body,
+            headers=self._headers,
+            extensions={"timeout": self._timeout},
+        )
+        response = self._transport.handle_request(request)
+        try:
+            response.request = request
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _wait(self, method: str, path: str, retry: int, retry_after: float | None, reason: str) -> None:
         delay = self.retry_policy.delay(retry, retry_after, self._random.uniform)
@@ -530,6 +551,20 @@ class OrbitClient:
         if "field_errors" in kw:
             kw["field_errors"] = {field: self._auth.redact(text) for field, text in kw["field_errors"].items()}
         return cls(self._auth.redact(message), request_id=request_id, **kw)
+
+
+def _network_transport(base_url: str) -> httpx.HTTPTransport:
+    """A pooled transport, through the proxy the environment names for ``base_url`` if any
+    (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as httpx.Client would."""
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+        proxy = None
+    return httpx.HTTPTransport(
+        limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+        proxy=proxy or None,
+    )
 
 
 # --- validation of arguments --------------------------------------------------------------------

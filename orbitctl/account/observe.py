@@ -8,7 +8,7 @@ List items lack tags, webhooks and the agent, so each number's detail is fetched
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -56,28 +56,40 @@ def observe(
     account's listing (``LiveNumber.position``). A number listed twice is kept once; one released
     between the listing and its detail call is left out: it is no longer on the account.
 
-    ``on_progress(done, total)`` is called as details arrive (from worker threads)."""
-    # by id: a number listed twice (pages shifting under the cursor) is one number
-    listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
-    position = {record.id: index for index, record in enumerate(listed)}
-    records = [record for record in listed if record.fields.keys() >= COMPARED_FIELDS]
-    partial = [record for record in listed if not record.fields.keys() >= COMPARED_FIELDS]
-    total, done = len(partial), 0
+    ``on_progress(done, total)`` is called as details arrive, once the listing is complete.
 
-    def detail(record: NumberRecord) -> NumberRecord | None:
+    Details are fetched while the listing goes on: a page's numbers are asked for as soon as the
+    page arrives, so the list's round trips overlap the details' instead of coming first."""
+    position: dict[str, int] = {}
+    records: list[NumberRecord] = []
+    pending: list[Future[NumberRecord | None]] = []
+
+    def detail(number_id: str) -> NumberRecord | None:
         try:
-            return client.get_number(record.id)
+            return client.get_number(number_id)
         except NotFoundError:
             return None
 
-    if partial:
-        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-            for record in pool.map(detail, partial):
-                if record is not None:
-                    records.append(record)
-                done += 1
-                if on_progress:
-                    on_progress(done, total)
+    pool = ThreadPoolExecutor(max_workers=max(1, parallelism))
+    try:
+        for record in client.iter_numbers(page_size=LIST_PAGE_MAX):
+            if record.id in position:  # listed twice (pages shifting under the cursor): one number
+                continue
+            position[record.id] = len(position)
+            if record.fields.keys() >= COMPARED_FIELDS:
+                records.append(record)
+            else:
+                pending.append(pool.submit(detail, record.id))
+        for done, future in enumerate(pending, start=1):
+            fetched = future.result()
+            if fetched is not None:
+                records.append(fetched)
+            if on_progress:
+                on_progress(done, len(pending))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # start nothing more; let what runs finish
+        raise
+    pool.shutdown(wait=True)
     numbers = sorted((live_number(record, position[record.id]) for record in records), key=lambda n: n.id)
     return Live(numbers=tuple(numbers))
 

@@ -1,5 +1,8 @@
-"""Carry out a Plan: three groups in order, each run concurrently, every outcome recorded.
+"""Carry out a Plan: the porting requests, then three groups in order, each run concurrently,
+every outcome recorded.
 
+0. port actions, one porting request per carrier and authorisation (``porting.py``), each
+   recorded before it is sent;
 1. purchases, adopts, and the new number of each replace;
 2. updates, moves and orphans;
 3. the old number of each replace (only once its new number is bought and configured), releases;
@@ -7,15 +10,18 @@
    and so whose owner, a PUT rewrites).
 
 Within a group up to ``parallelism`` actions run at once. One failed action does not stop the
-others. Gates (``gates.py``) are checked before this runs; the executor only executes.
+others. Once ``stop`` is set (a signal), no action starts: those under way finish (what they buy
+is journaled from before it is sent), the others end NOT_STARTED. Gates (``gates.py``) are checked
+before this runs; the executor only executes.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
@@ -23,8 +29,11 @@ from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
+from orbitctl.apply import porting
 from orbitctl.apply.configure import check_returned, existing_number_body, put_body, rewrites_tags
+from orbitctl.apply.journal import account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
+from orbitctl.apply.ports import PortBook
 from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
 from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
 from orbitctl.model import (
@@ -65,6 +74,8 @@ class _Run:
         self.journal = journal
         self.live = {number.id: number for number in live.numbers} if live else {}
         self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism)
+        #: entries that stopped buying: another apply buys on the account at the same time
+        self.halted: set[str] = set()
         self._progress = progress
         self._progress_lock = threading.Lock()
 
@@ -77,7 +88,7 @@ class _Run:
 
     def buy(self, action: Action) -> ActionOutcome:
         return purchase_and_configure(
-            action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack
+            action, client=self.client, book=self.book, journal=self.journal, stack=self.plan.stack, halted=self.halted
         )
 
     def unchanged_since_plan(self, action: Action) -> LiveNumber | None:
@@ -123,7 +134,8 @@ class _Run:
             return ActionOutcome(action, Status.FAILED, message, **found)
         tags_taken = not any(mismatch.key == "tags" for mismatch in mismatches)
         if body and tags_taken and action.tag and action.id:
-            self.journal.clear(action.id)  # it carries its tag now
+            # it carries its tag now: bought, or sent by an earlier apply
+            self.journal.clear(action.id, *([intent_key(self.plan.stack, action.number)] if action.number else []))
         routed = ""
         if routing and not tags_taken:
             routed = f"; {ROUTING_REQUEST} was not sent"
@@ -183,6 +195,23 @@ class _Run:
         return replace(merged, message=f"{bought.message}; released {action.number}")
 
 
+def _not_started(action: Action) -> ActionOutcome:
+    return ActionOutcome(
+        action, Status.NOT_STARTED, "not started: apply was interrupted", id=action.id, number=action.number
+    )
+
+
+def _interrupted_replace(action: Action, bought: ActionOutcome) -> ActionOutcome:
+    """A replace whose new number was bought, stopped before its old number was released."""
+    if not bought.ok:
+        return bought
+    return replace(
+        bought,
+        status=Status.FAILED,
+        message=f"{bought.message}; interrupted before releasing the old number {action.number} (plan again)",
+    )
+
+
 class _Found(TypedDict):
     """The number an outcome is about, as ``ActionOutcome`` keywords."""
 
@@ -233,6 +262,17 @@ def _count_out_of_stock(plan: Plan, *groups: dict[int, ActionOutcome]) -> None:
             outcomes[index] = replace(outcomes[index], message=message)
 
 
+def _submitted(group: list[Action], run: _Run, book: PortBook, environ: Mapping[str, str]) -> list[ActionOutcome]:
+    """One porting request; a bug in it fails its actions only, never the others."""
+    try:
+        return porting.submit(
+            group, client=run.client, book=book, stack=run.plan.stack, account=account_of(run.client), environ=environ
+        )
+    except Exception as problem:  # one request's failure must not stop the rest
+        message = f"unexpected error: {type(problem).__name__}: {problem}"
+        return [ActionOutcome(action, Status.FAILED, message, number=action.number) for action in group]
+
+
 def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionOutcome:
     """Run one step; a bug in it fails that action only, never the others."""
     try:
@@ -254,12 +294,18 @@ def execute(
     journal: Any,
     progress: ProgressCallback | None = None,
     live: Live | None = None,
+    ports: PortBook | None = None,
+    environ: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyResult:
     """Carry out ``plan`` with ``client``; the outcomes come back in the plan's order.
 
-    ``journal`` is a :class:`orbitctl.apply.journal.Journal` (numbers bought but not configured go
-    there); ``live`` is the observation the plan was made from (for the costs releases save).
-    ``progress`` is called once per finished action.
+    ``journal`` is a :class:`orbitctl.apply.journal.Journal` (every purchase is written there
+    before it is sent); ``ports`` the :class:`PortBook` porting requests are written to before
+    they are sent (default: the checkout's), their PINs read from ``environ`` (default:
+    ``os.environ``); ``live`` is the observation the plan was made from (for the costs releases
+    save). ``progress`` is called once per finished action. Once ``stop`` is set, no further
+    action starts (see the module's docstring).
     """
     run = _Run(plan, client, journal, live, progress, parallelism)
     final: dict[int, ActionOutcome] = {}
@@ -267,10 +313,16 @@ def execute(
 
     def work(step: _Step) -> None:
         index, action, do, is_final = step
-        outcome = _guarded(do, action)
+        if stop is not None and stop.is_set():
+            outcome = _interrupted_replace(action, bought[index]) if index in bought else _not_started(action)
+            if outcome.status is not Status.NOT_STARTED:
+                run.report(outcome)
+        else:
+            outcome = _guarded(do, action)
+            if is_final:
+                run.report(outcome)
         if is_final:
             final[index] = outcome
-            run.report(outcome)
         else:
             bought[index] = outcome
 
@@ -288,6 +340,17 @@ def execute(
         pool.shutdown(wait=True)
 
     indexed = list(enumerate(plan.actions))
+    # 0. porting requests
+    position = {id(action): index for index, action in indexed}
+    for group in porting.requests(plan.actions):
+        if stop is not None and stop.is_set():
+            outcomes = [_not_started(action) for action in group]
+        else:
+            outcomes = _submitted(group, run, ports or PortBook(), os.environ if environ is None else environ)
+        for outcome in outcomes:
+            final[position[id(outcome.action)]] = outcome
+            if outcome.status is not Status.NOT_STARTED:
+                run.report(outcome)
     # 1. purchases, adopts, and replaces' new numbers
     run_group(
         [

@@ -1,13 +1,31 @@
-"""The purchase journal: numbers bought but not configured, so no apply ever buys them twice.
+"""The purchase journal: a write-ahead record of every purchase, so no apply ever buys twice.
 
-A purchase is billed from the moment it commits. If the PUT that tags and configures the new
-number then fails, the number sits on the account with no ownership tag, and the next plan would
-buy another. The executor records every bought number here (``.orbitctl/journal.json`` of the
-checkout) until it carries its tag; the next plan gets :meth:`Journal.pending` and adopts such a
-number instead of buying. An entry is cleared once the number carries its ownership tag, or has
-left the account it was bought on (an apply against another account, say the sandbox, keeps it).
+A purchase is billed from the moment it commits, and the number carries no ownership tag until
+the PUT after it. Whatever happens in between (a lost response, a failed PUT, a kill, a power
+cut), the journal (``journal.json`` in the checkout's ``.orbitctl/``, see ``statedir``) says what
+may be on the account untagged:
 
-The file is small JSON, rewritten atomically (temporary file + rename) on every change.
+1. before ``POST /purchase`` is sent, an *intent* is written: stack, entry, the phone number,
+   the account (``account_of``) and the time; its ``id`` is "" (the outcome is not known);
+2. when the response arrives, the intent becomes the bought number's id;
+3. once the number carries its ownership tag, the entry is cleared; a purchase refused (409,
+   4xx) clears its intent at once.
+
+Every plan and apply resolves what is left against the account it reads (``pending``, ``prune``):
+
+- the number there, untagged: adopted for its entry (the plan says ADOPT; nothing is bought);
+- there with its own ownership tag: done, forgotten;
+- there with another ownership tag (another stack, another entry): not ours, forgotten;
+- not there: a bought number (id known) has left the account: forgotten. An intent is kept until
+  it is ``INTENT_GRACE`` old, because the request was sent and a server may still commit it after
+  the client died; if the number shows up meanwhile it is adopted (a surplus the next plan shows
+  as a release), never left untagged and invisible. Entries of another account are kept.
+
+Entries are written, changed and removed under a file lock (``journal.lock`` beside it), each
+change re-reading the file first, so applies of several stacks of one checkout can share it. Every
+write goes to a temporary file, is fsynced, renamed over the journal, and the folder fsynced:
+after ``write`` returns the entry is on disk. The journal holds only purchases in flight or not
+yet tagged, so it never grows beyond them.
 """
 
 from __future__ import annotations
@@ -17,24 +35,43 @@ import json
 import os
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, LiveNumber, ownership_tag
-from orbitctl.statedir import STATE_DIR
+from orbitctl.statedir import exclusive, state_dir
 
 #: The journal's file name inside the checkout's state folder (``.orbitctl/``).
 JOURNAL_FILENAME = "journal.json"
+#: The lock every change of the journal takes, beside it.
+JOURNAL_LOCK_FILENAME = "journal.lock"
 FORMAT_VERSION = "1"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+#: How long an intent whose number is not on the account is kept: a purchase request that was
+#: sent may still be committed by the server after the client gave up on it or was killed. The
+#: client waits at most its timeout (30 s by default) for an answer; a server finishing a request
+#: long after its client left is rare, and 30 such timeouts is a wide margin.
+INTENT_GRACE = timedelta(minutes=15)
+#: An entry not on the account is forgotten only if it was written this long before the account
+#: was read (times are kept to the second): one written meanwhile, by a concurrent apply of
+#: another stack, is not yet in that reading.
+_OBSERVATION_MARGIN = timedelta(seconds=1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """A number bought for entry ``name`` of ``stack`` that does not carry its tag yet."""
+    """A purchase for entry ``name`` of ``stack``: sent or about to be (``id`` ""), or bought and
+    not tagged yet (``id`` the number's id)."""
 
     id: str
     number: str
@@ -51,8 +88,21 @@ class JournalEntry:
 
     @property
     def key(self) -> str:
-        """The id; for a purchase whose outcome is unknown (no id), the number."""
-        return self.id or f"?{self.number}"
+        """The id; for a purchase whose outcome is unknown (no id), ``?stack:number`` (two stacks
+        of one checkout may race for one number)."""
+        return self.id or intent_key(self.stack, self.number)
+
+    @property
+    def is_intent(self) -> bool:
+        """The purchase was sent (or about to be) and its outcome is not known."""
+        return not self.id
+
+    @property
+    def written_at(self) -> datetime:
+        try:
+            return datetime.strptime(self.time, _TIME_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            return datetime.min.replace(tzinfo=UTC)  # unreadable: as old as can be
 
     def find(self, live: Live) -> LiveNumber | None:
         """The entry's number on ``live``: by id, or by number when the id is not known."""
@@ -60,6 +110,14 @@ class JournalEntry:
             if (number.id == self.id) if self.id else (number.number == self.number):
                 return number
         return None
+
+    def adoptable(self, number: LiveNumber) -> bool:
+        """Whether ``number`` (found by ``find``) is this purchase, untagged: to adopt."""
+        return number.number == self.number and number.owner is None
+
+
+def intent_key(stack: str, number: str) -> str:
+    return f"?{stack}:{number}"
 
 
 def account_of(client: Any) -> str:
@@ -75,39 +133,44 @@ def account_of(client: Any) -> str:
 
 
 def default_path() -> Path:
-    """``.orbitctl/journal.json`` of the current directory (the checkout)."""
-    return STATE_DIR / JOURNAL_FILENAME
+    """``journal.json`` in the state folder of the working directory's checkout."""
+    return state_dir() / JOURNAL_FILENAME
 
 
 class Journal:
-    """The journal file of one checkout. Thread-safe; the file is read once, then kept in step."""
+    """The journal file of one checkout. Thread-safe, and safe between processes."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None):
         self.path = Path(path) if path is not None else default_path()
-        self._lock = threading.Lock()
-        self._entries: dict[str, JournalEntry] | None = None
+        #: held by every change; re-entrant, so the main thread may take it in a signal handler
+        self._lock = threading.RLock()
 
     # --- reading ---------------------------------------------------------------------------
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
-            return list(self._load().values())
+            return list(self._read().values())
 
-    def pending(self, stack: str | None = None, live: Live | None = None) -> dict[str, str]:
+    def pending(
+        self, stack: str | None = None, live: Live | None = None, account: str | None = None
+    ) -> dict[str, str]:
         """``{number id: entry name}`` of the numbers to adopt: of ``stack`` only, when given.
-        When ``live`` is given, only those on it under the number the journal recorded, and an
-        entry with no id (a purchase whose outcome was unknown) resolved by its number when the
-        number carries no ownership tag."""
+        When ``live`` is given, only those on it, untagged, under the number the journal recorded
+        (an intent is found by its number); with ``account``, no intent of another account (a
+        number id names one number; a phone number may be held by another account: the sandbox's
+        by a real one)."""
         pending = {}
         for entry in self.entries():
             if stack is not None and entry.stack != stack:
+                continue
+            if entry.is_intent and account is not None and entry.account not in ("", account):
                 continue
             if live is None:
                 if entry.id:
                     pending[entry.id] = entry.name
                 continue
             number = entry.find(live)
-            if number is not None and number.number == entry.number and (entry.id or number.owner is None):
+            if number is not None and entry.adoptable(number):
                 pending[number.id] = entry.name
         return pending
 
@@ -123,53 +186,100 @@ class Journal:
             number=number,
             name=name,
             stack=stack,
-            time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            time=_now().strftime(_TIME_FORMAT),
             reason=reason,
             account=account,
         )
-        with self._lock:
-            entries = self._load()
-            entries[entry.key] = entry
-            self._write(entries)
-        return entry
 
-    def clear(self, id: str) -> bool:
-        """Forget number ``id`` (it carries its tag now). True if it was in the journal."""
-        with self._lock:
-            entries = self._load()
-            if id not in entries:
-                return False
-            del entries[id]
-            self._write(entries)
+        def add(entries: dict[str, JournalEntry]) -> bool:
+            if id:
+                entries.pop(intent_key(stack, number), None)  # the intent it settles
+            entries[entry.key] = entry
             return True
 
-    def prune(self, live: Live, account: str | None = None) -> list[JournalEntry]:
-        """Forget entries whose number carries its ownership tag, and those of ``account`` whose
-        number is no longer on it (``live`` is that account; ``None``: any entry's account).
-        A number bought on another account is not on this one, and is kept. Returns those
-        forgotten."""
+        self._change(add)
+        return entry
+
+    def intend(self, *, number: str, name: str, stack: str, account: str = "") -> JournalEntry:
+        """Write, before it is sent, that a purchase of ``number`` for ``stack``/``name`` is about
+        to be made on ``account``. On disk when this returns."""
+        return self.record(id="", number=number, name=name, stack=stack, reason="purchase sent", account=account)
+
+    def bought(self, intent: JournalEntry, id: str, reason: str = "bought, not configured yet") -> JournalEntry:
+        """The purchase of ``intent`` returned number ``id``: bought, not tagged yet."""
+        entry = replace(intent, id=id, reason=reason, time=_now().strftime(_TIME_FORMAT))
+
+        def settle(entries: dict[str, JournalEntry]) -> bool:
+            entries.pop(intent.key, None)
+            entries[entry.key] = entry
+            return True
+
+        self._change(settle)
+        return entry
+
+    def clear(self, *keys: str) -> bool:
+        """Forget the entries of number ids ``keys`` (they carry their tag now), or of intents'
+        ``JournalEntry.key`` (``intent_key``: the purchase was refused, or its number is tagged
+        now). True if any was in the journal."""
+
+        def drop(entries: dict[str, JournalEntry]) -> bool:
+            return [entries.pop(key, None) for key in keys] != [None] * len(keys)
+
+        return self._change(drop)
+
+    def prune(
+        self, live: Live, account: str | None = None, *, observed_at: datetime | None = None
+    ) -> list[JournalEntry]:
+        """Forget the entries ``live`` settles (see the module's rules): ``live`` is the account
+        ``account`` as read from ``observed_at`` on (None: entries written since count as read);
+        ``account`` None stands for any entry's account. Returns those forgotten."""
+        now = _now()
 
         def settled(entry: JournalEntry) -> bool:
             number = entry.find(live)
             if number is not None:
-                return entry.tag in number.raw_tags
-            return account is None or entry.account in ("", account)
+                return entry.tag in number.raw_tags or number.owner is not None
+            if account is not None and entry.account not in ("", account):
+                return False  # bought on another account: not on this one
+            written = entry.written_at
+            if observed_at is not None and written > observed_at - _OBSERVATION_MARGIN:
+                return False  # written while the account was being read
+            return not entry.is_intent or written <= now - INTENT_GRACE
 
-        with self._lock:
-            entries = self._load()
-            gone = [entry for entry in entries.values() if settled(entry)]
-            if gone:
-                for entry in gone:
-                    del entries[entry.key]
-                self._write(entries)
+        gone: list[JournalEntry] = []
+
+        def forget(entries: dict[str, JournalEntry]) -> bool:
+            gone.extend(entry for entry in entries.values() if settled(entry))
+            for entry in gone:
+                del entries[entry.key]
+            return bool(gone)
+
+        self._change(forget)
         return gone
+
+    @contextlib.contextmanager
+    def quiet(self, timeout: float = 10.0) -> Iterator[None]:
+        """Wait (up to ``timeout`` seconds) for a change under way to reach the disk, and keep
+        others from starting: for a process about to exit at once."""
+        taken = self._lock.acquire(timeout=timeout)
+        try:
+            yield
+        finally:
+            if taken:
+                self._lock.release()
 
     # --- the file --------------------------------------------------------------------------
 
-    def _load(self) -> dict[str, JournalEntry]:
-        if self._entries is None:
-            self._entries = self._read()
-        return self._entries
+    def _change(self, mutate: Callable[[dict[str, JournalEntry]], bool]) -> bool:
+        """Read the file under the journal's lock, apply ``mutate``, write it back if it says it
+        changed something. Returns what ``mutate`` returned."""
+        lock = self.path.with_name(JOURNAL_LOCK_FILENAME)
+        with self._lock, exclusive(lock, what=f"the purchase journal {self.path}"):
+            entries = self._read()
+            changed = mutate(entries)
+            if changed:
+                self._write(entries)
+            return changed
 
     def _read(self) -> dict[str, JournalEntry]:
         try:
@@ -184,19 +294,19 @@ class Journal:
             entries = [JournalEntry(**row) for row in rows]
         except (ValueError, KeyError, TypeError) as problem:
             raise OrbitctlError(
-                f"{self.path}: the purchase journal is not valid ({problem}); it lists numbers "
-                "bought but not configured: fix the file, or move it away after checking that "
-                "every number it names carries its orbitctl__ tag"
+                f"{self.path}: the purchase journal is not valid ({problem}); it lists purchases "
+                "made or under way whose numbers may carry no tag yet: fix the file, or move it "
+                "away after checking that every number it names carries its orbitctl__ tag"
             ) from None
         return {entry.key: entry for entry in entries}
 
     def _write(self, entries: dict[str, JournalEntry]) -> None:
         document = {
             "format_version": FORMAT_VERSION,
-            "entries": [asdict(entry) for entry in sorted(entries.values(), key=lambda e: e.time)],
+            "entries": [asdict(entry) for entry in sorted(entries.values(), key=lambda e: (e.time, e.key))],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-", suffix=".tmp")
+        folder = self.path.parent
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".journal-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(document, stream, indent=2)
@@ -208,3 +318,13 @@ class Journal:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+        _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, DEFAULT_CURRENCY, Action, ActionKind
-from orbitctl.render.values import format_delta
+from orbitctl.values import format_delta
 
 JSON_FORMAT_VERSION = "1"
 
@@ -20,11 +20,14 @@ class Status(str, Enum):
     OK = "ok"
     #: not done, or done only in part; the message says what happened and what to do
     FAILED = "failed"
+    #: not tried: apply was interrupted (a signal) before it started
+    NOT_STARTED = "not_started"
 
 
 #: The past tense of each kind, for the summary line.
 PAST_TENSE = {
     ActionKind.PURCHASE: "purchased",
+    ActionKind.PORT: "submitted for porting",
     ActionKind.ADOPT: "adopted",
     ActionKind.UPDATE: "updated",
     ActionKind.REPLACE: "replaced",
@@ -112,10 +115,22 @@ class ApplyResult:
     stack: str
     outcomes: tuple[ActionOutcome, ...]
     currency: str = DEFAULT_CURRENCY
+    #: numbers of the manifest's entries beyond what each wants, found after the purchases (another
+    #: apply bought at the same time): the releases the next plan lists
+    surplus: tuple[Action, ...] = ()
 
     @property
     def failed(self) -> tuple[ActionOutcome, ...]:
-        return tuple(outcome for outcome in self.outcomes if not outcome.ok)
+        return tuple(outcome for outcome in self.outcomes if outcome.status is Status.FAILED)
+
+    @property
+    def not_started(self) -> tuple[ActionOutcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if outcome.status is Status.NOT_STARTED)
+
+    @property
+    def complete(self) -> bool:
+        """Every action done as asked, and no entry left with more numbers than it wants."""
+        return all(outcome.ok for outcome in self.outcomes) and not self.surplus
 
     @property
     def succeeded(self) -> tuple[ActionOutcome, ...]:
@@ -152,7 +167,13 @@ class ApplyResult:
             parts.append(f"{len(self.held)} in regulatory hold")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
-        head = "Apply complete" if not self.failed else "Apply finished with errors"
+        if self.not_started:
+            parts.append(f"{len(self.not_started)} not started")
+        if self.surplus:
+            parts.append(f"{len(self.surplus)} surplus")
+        head = "Apply interrupted" if self.not_started else "Apply complete" if self.complete else (
+            "Apply finished with errors"
+        )
         return f"{head}: {', '.join(parts)} ({format_delta(self.monthly_cost_delta, self.currency)})."
 
     def to_json(self) -> dict[str, Any]:
@@ -162,9 +183,15 @@ class ApplyResult:
             "summary": {
                 **{kind.value: self.done(kind) for kind in ACTION_KINDS},
                 "failed": len(self.failed),
+                "not_started": len(self.not_started),
                 "regulatory_hold": len(self.held),
             },
             "monthly_cost_delta": str(self.monthly_cost_delta.quantize(Decimal("0.01"))),
             "currency": self.currency,
             "outcomes": [outcome.to_json() for outcome in self.outcomes],
+            **({"surplus": [_surplus_json(action) for action in self.surplus]} if self.surplus else {}),
         }
+
+
+def _surplus_json(action: Action) -> dict[str, Any]:
+    return {"name": action.name, "id": action.id, "number": action.number}

@@ -9,14 +9,18 @@ buy the same thing twice.
   saying how many numbers are missing; those bought stand.
 - The purchase asks to provision the entry's capabilities that a purchase sets (sms, voice,
   whatsapp, rcs); the configure PUT after it toggles the rest (``configure.put_body``).
-- A 409 (taken meanwhile) moves on to the next candidate.
+- Every purchase is written to the journal (an intent: stack, entry, number, account) before the
+  request is sent, becomes the number's id when the response arrives, and is cleared once the
+  read-back shows the ownership tag; what a failure, a signal or a kill leaves there is resolved
+  by the next plan against the account (adopted when the number is there untagged).
+- A 409 (taken meanwhile) moves on to the next candidate, unless the number is on this account
+  without another stack's tag: bought by an interrupted apply of this stack (its intent in the
+  journal), it is configured as this purchase; bought by another apply buying on this account at
+  the same time, the entry stops buying (``Buyer.halted``), so the two never both fill it.
 - A purchase is never retried blindly. After a failure whose outcome is unknown (no response, a
   5xx), the account is read to learn whether the number was bought; only when it is not there is
   the purchase tried again (at most ``MAX_PURCHASE_ATTEMPTS`` times in all). A number found there
   that already carries an ownership tag was bought by another apply: it is taken, like a 409.
-- A bought number is recorded in the journal as soon as the purchase returns, and cleared once the
-  read-back shows its ownership tag; one left there (the PUT failed, the tag was not taken, the
-  run was interrupted) is adopted by the next plan instead of buying another.
 - An entry's ``agent_id`` is set once the number carries its tag (``routing.py``); when that
   request fails the number is kept and tagged, and the next plan shows the agent to set.
 """
@@ -29,6 +33,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,7 +48,7 @@ from orbitctl.account.api import (
     TransportError,
 )
 from orbitctl.apply.configure import check_returned, is_held, new_number_body, purchase_capabilities, put_body
-from orbitctl.apply.journal import account_of
+from orbitctl.apply.journal import JournalEntry, account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
 from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey
@@ -97,8 +102,10 @@ class OfferBook:
     whether it was then bought, taken by someone else or refused. A wave from a survey that could
     not see the whole inventory holds only its cheapest rows (dearer ones, such as golden numbers,
     come in a later wave only if nothing cheaper turns up). When a survey made on the spot finds
-    nothing new, the selection is out of stock: every later ``take`` for it returns None without
-    searching.
+    nothing new while rows handed out are still being bought (``settled`` not yet called for them),
+    it waits for those purchases and surveys again: rows under way fill a capped search and hide
+    the rest. When one finds nothing new with none under way, the selection is out of stock: every
+    later ``take`` for it returns None without searching.
     """
 
     def __init__(
@@ -121,6 +128,9 @@ class OfferBook:
         self._out_of_stock: set[SelectionKey] = set()
         #: the next wave of a selection, being surveyed in the background
         self._next: dict[SelectionKey, Future[list[Offer]]] = {}
+        #: rows handed out whose purchase has not ended yet, by selection
+        self._under_way: Counter[SelectionKey] = Counter()
+        self._settled = threading.Condition(self._lock)
 
     @classmethod
     def for_actions(cls, client: Any, actions: Iterable[Action], *, parallelism: int = 1) -> OfferBook:
@@ -141,8 +151,15 @@ class OfferBook:
                 if offer.number not in self._claimed:
                     self._claimed.add(offer.number)
                     self._handed[key] += 1
+                    self._under_way[key] += 1
                     return offer
         return None
+
+    def settled(self, selection: Selection) -> None:
+        """The purchase of a row ``take`` handed out for ``selection`` has ended (either way)."""
+        with self._settled:
+            self._under_way[selection.key()] -= 1
+            self._settled.notify_all()
 
     def take(self, selection: Selection) -> Offer | None:
         """The next row to try for ``selection``, or None when the inventory has nothing more.
@@ -156,16 +173,25 @@ class OfferBook:
                 with contextlib.suppress(OrbitError):  # a failed prefetch: survey on the spot
                     self._queues[key] = deque(prefetched.result() if prefetched is not None else ())
                 offer = self._claim_next(key)
-                if offer is None:
+                while offer is None:
                     with self._lock:
                         claimed = frozenset(self._claimed)
                     self._queues[key] = deque(self._wave(selection, exclude=claimed))
                     offer = self._claim_next(key)
-                if offer is None:
-                    self._out_of_stock.add(key)
+                    if offer is None and not self._waited_for_purchases(key):
+                        self._out_of_stock.add(key)
+                        break
             if offer is not None:
                 self._prefetch(selection)
             return offer
+
+    def _waited_for_purchases(self, key: SelectionKey) -> bool:
+        """Wait until no row handed out for ``key`` is still being bought; False at once when none is."""
+        with self._settled:
+            if self._under_way[key] <= 0:
+                return False
+            self._settled.wait_for(lambda: self._under_way[key] <= 0)
+            return True
 
     def _wave(self, selection: Selection, *, exclude: frozenset[str]) -> list[Offer]:
         """The rows of ``selection``'s next wave, in the order to try them, none in ``exclude``.
@@ -249,25 +275,44 @@ def find_on_account(client: Any, number: str, country: str | None = None) -> Num
     return None
 
 
-def _claimed_by_orbitctl(client: Any, record: NumberRecord) -> bool:
-    """Whether the number carries an ownership tag: then another apply bought and tagged it, and
-    the purchase that failed was not the one that bought it."""
+def _owner(client: Any, record: NumberRecord) -> Owner | None:
+    """The owner the number's ownership tag names (its detail is read), or None when untagged."""
     tags = client.get_number(record.id).get("tags") or ()
-    return any(Owner.from_tag(tag) is not None for tag in tags)
+    return next((owner for owner in map(Owner.from_tag, tags) if owner is not None), None)
 
 
 def _outcome_unknown(problem: OrbitError) -> bool:
     return isinstance(problem, (TransportError, ServerError)) or getattr(problem, "outcome_unknown", False)
 
 
+@dataclass(frozen=True)
+class Buyer:
+    """Who buys, for whom, and where it is written down: the journal (every purchase is written
+    there before it is sent), the stack and entry, and the entries of this apply that stopped
+    buying because another apply is buying on the account at the same time (``halted``, shared
+    by every worker)."""
+
+    journal: Any
+    stack: str
+    name: str
+    account: str = ""
+    halted: set[str] = field(default_factory=set)
+
+
 def buy(
-    client: Any, book: OfferBook, selection: Selection, *, compliance_profile_id: str | None = None
-) -> tuple[NumberRecord, Offer]:
-    """Buy one number for ``selection``: the record the API (or the account) gave, and the row.
+    client: Any, book: OfferBook, selection: Selection, buyer: Buyer, *, compliance_profile_id: str | None = None
+) -> tuple[NumberRecord, Offer, JournalEntry]:
+    """Buy one number for ``selection``: the record the API (or the account) gave, the row, and
+    the journal's intent of that purchase.
 
     Raises PurchaseFailed when nothing could be bought."""
     conflicts: list[str] = []
     while True:
+        if buyer.name in buyer.halted:
+            raise PurchaseFailed(
+                f"stopped buying for '{buyer.name}': another apply is buying numbers on this account at the "
+                "same time; plan again once it is done (the next plan releases any surplus)"
+            )
         try:
             offer = book.take(selection)
         except OrbitError as problem:
@@ -275,50 +320,117 @@ def buy(
         if offer is None:
             taken = f" ({len(conflicts)} taken meanwhile: {', '.join(conflicts[:3])})" if conflicts else ""
             raise OutOfStock(f"no available number matches {describe(selection)}{taken}")
-        record = _buy_offer(
-            client, offer, capabilities=purchase_capabilities(selection), compliance_profile_id=compliance_profile_id
-        )
-        if record is not None:
-            return record, offer
+        try:
+            bought = _buy_offer(
+                client,
+                offer,
+                buyer,
+                capabilities=purchase_capabilities(selection),
+                compliance_profile_id=compliance_profile_id,
+            )
+        finally:
+            book.settled(selection)
+        if bought is not None:
+            record, intent = bought
+            return record, offer, intent
         conflicts.append(offer.number)  # taken meanwhile: the next candidate
 
 
+def _intend(buyer: Buyer, number: str) -> tuple[JournalEntry, JournalEntry | None]:
+    """Write the intent of buying ``number`` before the request goes out; also the intent an
+    earlier, interrupted apply left for the same number, if any. PurchaseFailed (nothing sent)
+    when the journal cannot be written."""
+    try:
+        key = intent_key(buyer.stack, number)
+        earlier = next((entry for entry in buyer.journal.entries() if entry.key == key), None)
+        intent = buyer.journal.intend(number=number, name=buyer.name, stack=buyer.stack, account=buyer.account)
+    except OSError as problem:
+        raise PurchaseFailed(
+            f"not buying {number}: the purchase journal {buyer.journal.path} cannot be written "
+            f"({problem.strerror or problem}), and no purchase is sent before it is recorded there"
+        ) from None
+    return intent, earlier
+
+
+def _forget(buyer: Buyer, intent: JournalEntry) -> None:
+    """The purchase was refused: nothing was bought (if the journal keeps it, it is resolved later)."""
+    with contextlib.suppress(OSError):
+        buyer.journal.clear(intent.key)
+
+
+def _after_conflict(client: Any, offer: Offer, buyer: Buyer, *, sent_before: bool) -> NumberRecord | None:
+    """A 409: someone bought ``offer``'s number after the search showed it. On another account
+    (or by another stack on this one): None, try the next candidate. On this account untagged,
+    when a purchase of it was sent before for this stack (by an interrupted apply, its intent in
+    the journal, or by an earlier attempt of this one whose outcome was unknown): that purchase,
+    ours to configure. Otherwise another apply of this account is buying at the same time: stop
+    buying for the entry (PurchaseFailed), so that two applies never both fill it."""
+    try:
+        record = find_on_account(client, offer.number, offer.country)
+        owner = _owner(client, record) if record is not None else None
+    except OrbitError:
+        return None  # cannot tell: like any 409, not bought here
+    if record is None or (owner is not None and owner.stack != buyer.stack):
+        return None
+    if owner is None and sent_before:
+        return record
+    buyer.halted.add(buyer.name)
+    whose = f"entry '{owner.name}' of this stack" if owner is not None else "no ownership tag yet"
+    raise PurchaseFailed(
+        f"{offer.number} was bought on this account by another apply at the same time ({whose}): stopped "
+        f"buying for '{buyer.name}'; plan again once the other apply is done (the next plan releases any surplus)"
+    )
+
+
 def _buy_offer(
-    client: Any, offer: Offer, *, capabilities: list[str], compliance_profile_id: str | None
-) -> NumberRecord | None:
-    """Buy ``offer``'s number: its record, or None when someone else took it meanwhile. A 429 is
-    waited out; a purchase whose outcome is unknown is looked up on the account and, when not
-    there, tried again (``MAX_PURCHASE_ATTEMPTS`` in all).
+    client: Any, offer: Offer, buyer: Buyer, *, capabilities: list[str], compliance_profile_id: str | None
+) -> tuple[NumberRecord, JournalEntry] | None:
+    """Buy ``offer``'s number, its intent journaled first: its record and the intent, or None when
+    someone else took it meanwhile. A 429 is waited out; a purchase whose outcome is unknown is
+    looked up on the account and, when not there, tried again (``MAX_PURCHASE_ATTEMPTS`` in all).
 
     Raises PurchaseFailed (PurchaseUncertain when the account could not be read to tell)."""
     inventory_id = offer.inventory_id if offer.placeholder else None
+    intent, earlier = _intend(buyer, offer.number)
+    sent_before = earlier is not None
     attempt = waits = 0
     while True:
         attempt += 1
         try:
-            return client.purchase(
+            record = client.purchase(
                 offer.number,
                 country_code=offer.country,
                 capabilities=capabilities,
                 compliance_profile_id=compliance_profile_id or None,
                 inventory_id=inventory_id,
             )
+            return record, intent
         except ConflictError:
+            try:
+                record = _after_conflict(client, offer, buyer, sent_before=sent_before)
+            except PurchaseFailed:
+                _forget(buyer, intent)
+                raise
+            if record is not None:
+                return record, intent
+            _forget(buyer, intent)
             return None
         except RateLimitedError as problem:
             if waits == MAX_RATE_LIMIT_WAITS:
+                _forget(buyer, intent)
                 raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
             time.sleep(min(RATE_LIMIT_WAIT_CAP, problem.retry_after or 2.0**waits))
             waits += 1
             attempt -= 1  # refused, not attempted
         except OrbitError as problem:
             if not _outcome_unknown(problem):
+                _forget(buyer, intent)
                 raise PurchaseFailed(f"purchase of {offer.number} refused: {problem}") from None
             record = None
             try:
                 record = find_on_account(client, offer.number, offer.country)
-                if record is not None and _claimed_by_orbitctl(client, record):
-                    return None
+                if record is not None and _owner(client, record) is not None:
+                    return None  # another apply bought and tagged it: not this purchase
             except OrbitError as lookup_problem:
                 raise PurchaseUncertain(
                     f"the purchase of {offer.number} may or may not have happened ({problem}), and "
@@ -327,13 +439,16 @@ def _buy_offer(
                     id=record.id if record is not None else None,
                 ) from None
             if record is not None:
-                return record
+                return record, intent
             if attempt == MAX_PURCHASE_ATTEMPTS:
+                # the intent stays: a server may still commit the last attempt (journal.INTENT_GRACE)
                 raise PurchaseFailed(
                     f"the purchase of {offer.number} failed {attempt} times ({problem}); the "
                     "account shows it was not bought"
                 ) from None
-            # Not on the account: the purchase did not happen, so trying again is safe.
+            # Not on the account: the purchase did not happen (or not yet), so trying again is safe;
+            # a 409 then, with the number on the account untagged, is that attempt committed late.
+            sent_before = True
 
 
 def _decimal(value: Any, fallback: Decimal | None) -> Decimal:
@@ -363,17 +478,27 @@ def _untagged(
     return f"{what}; it is recorded in {journal.path}, and {adopts}", True
 
 
-def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, journal: Any, stack: str) -> ActionOutcome:
+def purchase_and_configure(
+    action: Action,
+    *,
+    client: Any,
+    book: OfferBook,
+    journal: Any,
+    stack: str,
+    halted: set[str] | None = None,
+) -> ActionOutcome:
     """The buy-configure-read-back sequence for a purchase, or the new number of a replace.
 
-    The bought number is in the journal from the moment the purchase returns (or may have
-    happened) until the read-back shows its ownership tag, so that no way out (an error, a bug,
-    Ctrl-C) loses track of it."""
+    The purchase is in the journal from before it is sent (an intent) until the read-back shows
+    its ownership tag, so that no way out (an error, a bug, a signal, a kill) loses track of it.
+    ``halted`` (shared by the apply's workers) names the entries that stopped buying because
+    another apply buys on the account at the same time."""
     selection = action.selection
     assert selection is not None, f"{action.kind.value} {action.name} carries no selection"
     compliance = action.config.get("compliance_profile_id")
+    buyer = Buyer(journal, stack, action.name, account_of(client), halted if halted is not None else set())
     try:
-        record, offer = buy(client, book, selection, compliance_profile_id=compliance)
+        record, offer, intent = buy(client, book, selection, buyer, compliance_profile_id=compliance)
     except PurchaseUncertain as problem:
         message, kept = _untagged(
             journal, client, action, stack, id=problem.id or "", number=problem.number, what=str(problem)
@@ -391,8 +516,9 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
         message, kept = _untagged(journal, client, action, stack, id=record.id, number=record.number, what=what)
         return ActionOutcome(action, Status.FAILED, message, journaled=kept, mismatches=mismatches, **bought)
 
-    # if this cannot be written, configuring may still tag it
-    _untagged(journal, client, action, stack, id=record.id, number=record.number, what="bought, not configured yet")
+    # if this cannot be written, the intent stays (resolved by the number), and configuring may still tag it
+    with contextlib.suppress(OSError):
+        journal.bought(intent, record.id)
     try:
         held = is_held(record.fields)
         bought.update(
@@ -414,7 +540,7 @@ def purchase_and_configure(action: Action, *, client: Any, book: OfferBook, jour
     # It carries its ownership tag; if the journal cannot be written now, the next apply forgets
     # it: the journal keeps no number that carries its tag.
     with contextlib.suppress(OSError):
-        journal.clear(record.id)
+        journal.clear(record.id, intent.key)
     routing = new_number_routing(action)
     if routing:
         try:

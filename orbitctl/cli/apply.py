@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from orbitctl.apply import executor, gates
-from orbitctl.apply.journal import Journal, account_of
+from orbitctl.account.api import OrbitError
+from orbitctl.apply import executor, gates, surplus
+from orbitctl.apply.journal import JOURNAL_FILENAME, Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
+    DURATION,
     detailed_option,
     example,
     output_option,
@@ -21,14 +29,15 @@ from orbitctl.cli.options import (
     target_option,
     warn_if_targeted,
 )
+from orbitctl.cli.signals import Interruption
 from orbitctl.errors import OrbitctlError
-from orbitctl.model import Live, Plan
+from orbitctl.manifest import load_manifests
+from orbitctl.model import BUYING_KINDS, Desired, Live, Plan
 from orbitctl.pipeline import build_plan
 from orbitctl.planfile import FILE_KIND, load_plan
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
-from orbitctl.render.values import format_delta
-from orbitctl.statedir import STATE_DIR
+from orbitctl.values import format_delta
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
 CONFIRM_WORD = "yes"
@@ -74,9 +83,19 @@ def is_plan_file(path: str) -> bool:
     help="Refuse a plan releasing more than this share of the stack's managed numbers (stacks of 8+).",
 )
 @click.option("--force", is_flag=True, help="Apply even past --max-release-percent.")
+@click.option(
+    "--lock-timeout",
+    type=DURATION,
+    default="0s",
+    show_default=True,
+    help="While another apply of the stack from this checkout runs, wait up to DURATION for it "
+    "(30s, 5m, 1h; a plain number is seconds) instead of failing at once.",
+)
 @parallelism_option
 @output_option(
-    ("text", "json"), help="text: the plan and one line per action; json: the outcomes as one JSON document."
+    ("text", "json"),
+    help="text: the plan and one line per action as it ends; json: the outcomes as one JSON document "
+    "(the lines then go to stderr).",
 )
 @detailed_option
 @target_option
@@ -88,6 +107,7 @@ def command(
     allow_release: bool,
     max_release_percent: int,
     force: bool,
+    lock_timeout: float,
     parallelism: int,
     output: str,
     detailed: bool,
@@ -95,9 +115,11 @@ def command(
 ) -> None:
     """Carry out the plan for MANIFEST... (or exactly the saved PLANFILE).
 
-    Runs purchases and adopts, then updates, moves and orphans, then releases; exits 1 if any
-    action failed. A number bought but not configured is recorded in .orbitctl/journal.json and
-    adopted by the next apply."""
+    Runs purchases and adopts, then updates, moves and orphans, then releases, printing one line
+    per action as it ends; exits 1 if any action failed. Every purchase is recorded in the
+    checkout's .orbitctl/journal.json before it is sent, and a number it bought but did not tag is
+    adopted by the next plan. SIGINT, SIGTERM and SIGHUP stop new actions, let those under way
+    finish, print what was done and exit 1; a second signal exits at once."""
     plan_files = [source for source in sources if is_plan_file(source)]
     if plan_files and len(sources) > 1:
         raise OrbitctlError(
@@ -108,52 +130,139 @@ def command(
             f"--target cannot be given with the saved plan {plan_files[0]}: a saved plan keeps the targets "
             "it was made with (orbitctl plan --target NAME --out FILE)"
         )
-    journal = Journal()
+    interruption = Interruption()
+    with interruption.handled():
+        try:
+            result = _apply(
+                obj,
+                sources,
+                plan_file=plan_files[0] if plan_files else None,
+                gate={"allow_release": allow_release, "max_release_percent": max_release_percent, "force": force},
+                auto_approve=auto_approve,
+                lock_timeout=lock_timeout,
+                parallelism=parallelism,
+                output=output,
+                detailed=detailed,
+                interruption=interruption,
+                targets=targets,
+            )
+        except KeyboardInterrupt:
+            signal = interruption.received or "Ctrl-C"
+            raise OrbitctlError(f"interrupted ({signal}) before any change; nothing was bought or changed") from None
+    if result is not None and not result.complete:
+        raise click.exceptions.Exit(1)
+
+
+def _apply(
+    obj: CliContext,
+    sources: tuple[str, ...],
+    *,
+    plan_file: str | None,
+    gate: dict,
+    auto_approve: bool,
+    lock_timeout: float,
+    parallelism: int,
+    output: str,
+    detailed: bool,
+    interruption: Interruption,
+    targets: tuple[str, ...],
+) -> ApplyResult | None:
+    """Load, lock the stack, plan, pass the gates, confirm, execute, check for a surplus, report.
+    None when there was nothing to do."""
+    saved = load_plan(plan_file) if plan_file else None
+    if saved is not None and not saved.manifest_paths:
+        raise OrbitctlError(f"{plan_file}: the saved plan names no manifest to check it against; make a new plan")
+    manifests = saved.manifest_paths if saved is not None else sources
+    obj.state_anchors = tuple(manifests)
+    state = obj.state_dir
+    desired = load_manifests(manifests)
+    journal = Journal(state / JOURNAL_FILENAME)
+    ports = PortBook(state / PORTS_FILENAME)
     show_progress = sys.stderr.isatty()
-    with apply_lock(STATE_DIR), obj.make_client() as client:
-        if plan_files:
+
+    def waiting(holder: str) -> None:
+        click.echo(
+            f"Another apply of stack '{desired.stack}' holds the lock{holder}; waiting up to {lock_timeout:g} s...",
+            err=True,
+        )
+
+    with (
+        apply_lock(state, desired.stack, timeout=lock_timeout, on_wait=waiting),
+        obj.make_client() as client,
+    ):
+        observed_at = datetime.now(UTC)
+        if saved is not None and plan_file is not None:
             plan, live = _checked_saved_plan(
-                plan_files[0], client, parallelism=parallelism, journal=journal, progress=show_progress
+                saved, desired, plan_file, client, parallelism=parallelism, journal=journal, progress=show_progress,
+                ports=ports,
             )
         else:
             plan, _, live = build_plan(
-                client, sources, parallelism=parallelism, journal=journal, progress=show_progress, targets=targets
+                client,
+                manifests,
+                parallelism=parallelism,
+                journal=journal,
+                progress=show_progress,
+                targets=targets,
+                desired=desired,
+                ports=ports,
             )
         warn_if_targeted(plan)
-        journal.prune(live, account_of(client))
+        journal.prune(live, account_of(client), observed_at=observed_at)
+        ports.prune(live, account_of(client))
 
         _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
             _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
-            return
-        gates.check_release_gates(
-            plan, allow_release=allow_release, max_release_percent=max_release_percent, force=force
-        )
+            return None
+        gates.check_release_gates(plan, **gate)
+        missing = pin_problems(plan, os.environ)
+        if missing:
+            raise OrbitctlError("\n".join([*missing, "Nothing was changed."]))
         if not auto_approve:
             _confirm(plan)
-        result = _execute(plan, client, parallelism=parallelism, journal=journal, live=live, progress=show_progress)
+        result = _execute(
+            plan,
+            client,
+            parallelism=parallelism,
+            journal=journal,
+            ports=ports,
+            live=live,
+            progress=show_progress,
+            output=output,
+            interruption=interruption,
+        )
+        if not interruption.stop.is_set():
+            result = _check_surplus(client, desired, live, result, journal=journal, parallelism=parallelism)
     _finish(result, output)
     if plan.targets:
         click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
                    "Run orbitctl plan without --target to see what else the manifests ask for.", err=True)
-    if result.failed:
-        raise click.exceptions.Exit(1)
+    if interruption.stop.is_set():
+        click.echo(_interrupted_message(interruption.received or "a signal", result, journal), err=True)
+    return result
 
 
 def _checked_saved_plan(
-    source: str, client, *, parallelism: int, journal: Journal, progress: bool
+    plan: Plan, desired: Desired, source: str, client, *, parallelism: int, journal: Journal, progress: bool,
+    ports: PortBook,
 ) -> tuple[Plan, Live]:
-    """The plan to carry out for the saved plan in ``source``, and the account as read now.
+    """The plan to carry out for the saved plan ``plan`` (read from ``source``; its manifests
+    loaded already: ``desired``), and the account as read now.
 
     The saved plan is checked against a fresh plan of the manifests it names
     (``gates.check_saved_plan``: identical in every action and value, ``check_prevent_release``);
     what is carried out is then the fresh plan, so that the costs (re-priced from the inventory)
     and the account counts the gates use come from the account, never from the file."""
-    plan = load_plan(source)
-    if not plan.manifest_paths:
-        raise OrbitctlError(f"{source}: the saved plan names no manifest to check it against; make a new plan")
     fresh, desired, live = build_plan(
-        client, plan.manifest_paths, parallelism=parallelism, journal=journal, progress=progress, targets=plan.targets
+        client,
+        plan.manifest_paths,
+        parallelism=parallelism,
+        journal=journal,
+        progress=progress,
+        targets=plan.targets,
+        desired=desired,
+        ports=ports,
     )
     gates.check_saved_plan(
         plan,
@@ -161,7 +270,7 @@ def _checked_saved_plan(
         live=live,
         fresh=fresh,
         source=source,
-        journaled=journal.pending(plan.stack, live),
+        journaled=journal.pending(plan.stack, live, account_of(client)),
     )
     gates.check_prevent_release(plan, desired)
     if fresh.monthly_cost_delta != plan.monthly_cost_delta:
@@ -198,28 +307,103 @@ def _confirm(plan: Plan) -> None:
         raise OrbitctlError("apply cancelled; nothing was changed")
 
 
-def _execute(plan: Plan, client, *, parallelism: int, journal, live, progress: bool) -> ApplyResult:
+def _execute(
+    plan: Plan, client, *, parallelism: int, journal: Journal, ports: PortBook, live, progress: bool, output: str,
+    interruption: Interruption,
+) -> ApplyResult:
+    """Run the plan, printing each outcome as it ends (stdout for text, stderr beside JSON)."""
     total = len(plan.actions)
-    done = 0
+    ended: list[ActionOutcome] = []
+    lines_to_stderr = output != "text"
+    click.echo("", err=lines_to_stderr)
     with progress_bar("Applying", enabled=progress) as bar:
 
         def finished(outcome: ActionOutcome) -> None:
-            nonlocal done
-            done += 1
-            bar.update(done, total)
+            ended.append(outcome)
+            bar.update(len(ended), total)
+            click.echo(outcome_line(outcome), err=lines_to_stderr)
             if outcome.journaled:
                 click.echo(f"Warning: {outcome.message}", err=True)
 
-        try:
-            return executor.execute(
-                plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live
+        def first(name: str) -> None:
+            click.echo(
+                f"Received {name}: no new action starts; the actions under way finish (send {name} again to "
+                "stop at once)",
+                err=True,
             )
+
+        def second(name: str) -> None:
+            with journal.quiet():  # no journal write half done: every purchase sent is on disk
+                click.echo(
+                    f"Received {name} again: stopping at once, {len(ended)} of {total} actions done. "
+                    f"{_bought_so_far(ended)}Every purchase sent is recorded in {journal.path}; the next plan "
+                    "adopts any number it bought. Plan again to see what is left.",
+                    err=True,
+                )
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(OSError, ValueError):
+                        stream.flush()
+                os._exit(1)
+
+        try:
+            with interruption.executing(on_first=first, on_second=second):
+                return executor.execute(
+                    plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live,
+                    stop=interruption.stop, ports=ports,
+                )
         except KeyboardInterrupt:
             raise OrbitctlError(
-                f"interrupted after {done} of {total} actions (those under way were finished). "
-                f"Numbers bought but not configured are recorded in {journal.path}, and the next "
-                "apply adopts them; run plan to see what is left"
+                f"interrupted after {len(ended)} of {total} actions (those under way were finished). "
+                f"{_bought_so_far(ended)}Every purchase is recorded in {journal.path} before it is sent, and the "
+                "next apply adopts what it bought; run plan to see what is left"
             ) from None
+
+
+def _bought_so_far(ended: list[ActionOutcome]) -> str:
+    """``Bought: +14155550100 for 'a', +14155550101 for 'pool'. `` (nothing when none was)."""
+    bought = [
+        f"{outcome.number} for '{outcome.action.name}'"
+        for outcome in ended
+        if outcome.action.kind in BUYING_KINDS and outcome.id
+    ]
+    return f"Bought: {', '.join(bought)}. " if bought else "Nothing was bought. "
+
+
+def _interrupted_message(signal: str, result: ApplyResult, journal: Journal) -> str:
+    done = len(result.outcomes) - len(result.not_started)
+    return (
+        f"Error: interrupted by {signal}: {done} of {len(result.outcomes)} actions done, "
+        f"{len(result.not_started)} not started. {_bought_so_far(list(result.outcomes))}"
+        f"Every purchase sent is recorded in {journal.path}; the next plan adopts any number it bought. "
+        "Plan again to see what is left."
+    )
+
+
+def _check_surplus(client, desired: Desired, live: Live, result: ApplyResult, *, journal: Journal, parallelism: int):
+    """``result`` with the surplus another apply's purchases left (``surplus.find_surplus``)."""
+    try:
+        found = surplus.find_surplus(
+            client, desired, live, result, journal=journal, account=account_of(client), parallelism=parallelism
+        )
+    except OrbitError as problem:
+        click.echo(
+            f"Warning: could not read the account again to check that no other apply bought numbers for stack "
+            f"'{desired.stack}' at the same time ({problem}); plan again to check",
+            err=True,
+        )
+        return result
+    if found:
+        listed = "; ".join(
+            f"'{name}': {', '.join(str(action.number or action.id) for action in found if action.name == name)}"
+            for name in dict.fromkeys(action.name for action in found)
+        )
+        click.echo(
+            f"Error: another apply bought numbers for stack '{desired.stack}' at the same time: these entries now "
+            f"have more numbers than they want, billed until released: {listed}. The next plan releases them "
+            "(apply it with --allow-release).",
+            err=True,
+        )
+    return replace(result, surplus=found)
 
 
 def outcome_line(outcome: ActionOutcome) -> str:
@@ -234,14 +418,18 @@ def outcome_line(outcome: ActionOutcome) -> str:
 
 
 def _finish(result: ApplyResult, output: str) -> None:
+    """The summary (each action's line was printed as it ended, so the failed ones are listed
+    again, as they ended up: at the end of a long log), or the JSON document."""
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
         if result.outcomes:
             click.echo(result.summary_line(), err=True)
         return
-    if result.outcomes:
+    if result.failed:
         click.echo("")
-        for outcome in result.outcomes:
+        click.echo(f"Failed ({len(result.failed)}):")
+        for outcome in result.failed:
             click.echo(outcome_line(outcome))
+    if result.outcomes:
         click.echo("")
         click.echo(result.summary_line())

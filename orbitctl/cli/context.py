@@ -1,4 +1,5 @@
-"""What every command shares: where the API is and how to reach it."""
+"""What every command shares: where the API is and how to reach it, and where the checkout keeps
+its ``.orbitctl/`` folder."""
 
 from __future__ import annotations
 
@@ -9,21 +10,41 @@ from typing import IO
 
 from orbitctl.errors import OrbitctlError
 from orbitctl.render import should_color
-from orbitctl.statedir import STATE_DIR
+from orbitctl.statedir import state_dir
 
-DEFAULT_SANDBOX_STATE = STATE_DIR / "sandbox.json"
+#: The embedded sandbox's account, in the checkout's ``.orbitctl/``.
+SANDBOX_STATE_FILENAME = "sandbox.json"
 
 #: The embedded sandbox needs a key of the documented form; it is not a secret.
 SANDBOX_API_KEY = "dv_test_sk_embedded_sandbox"
 SANDBOX_BASE_URL = "http://sandbox.orbitctl.invalid"
 
 
+#: The environment variable that may stand in for ``--sandbox-port-days``.
+SANDBOX_PORT_DAYS_ENV = "ORBITCTL_SANDBOX_PORT_DAYS"
+
+
+def port_days_knob(days: int | None) -> dict[str, int]:
+    """The sandbox's ``port_days`` knob as keywords of ``create_app``: none when not given, so the
+    sandbox's own default holds."""
+    return {} if days is None else {"port_days": days}
+
+
 @dataclass
 class CliContext:
     sandbox: bool = False
     sandbox_state: str | None = None
+    #: days the embedded sandbox takes to complete a porting request (None: its default)
+    sandbox_port_days: int | None = None
+    #: the manifests (or saved plan) the command reads: they say which checkout's ``.orbitctl/``
+    state_anchors: tuple[str, ...] = ()
     #: ``--color``: auto, always or never
     color: str = "auto"
+
+    @property
+    def state_dir(self) -> Path:
+        """The checkout's ``.orbitctl/`` (``statedir.state_dir`` of ``state_anchors``)."""
+        return state_dir(self.state_anchors)
 
     def colors(self, stream: IO | None) -> bool:
         """Whether output to ``stream`` is coloured (``--color``, NO_COLOR, FORCE_COLOR, a terminal)."""
@@ -31,7 +52,7 @@ class CliContext:
 
     @property
     def sandbox_state_path(self) -> Path:
-        return Path(self.sandbox_state) if self.sandbox_state else DEFAULT_SANDBOX_STATE
+        return Path(self.sandbox_state) if self.sandbox_state else self.state_dir / SANDBOX_STATE_FILENAME
 
     def make_client(self):
         """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
@@ -61,7 +82,7 @@ class CliContext:
             raise OrbitctlError(
                 f"--sandbox: cannot make the folder for the state file {state}: {problem.strerror}"
             ) from None
-        app = create_app(state)
+        app = create_app(state, **port_days_knob(self.sandbox_port_days))
         try:
             app.store.current()  # a damaged state file is a local problem: say so now
         except StateFileError as problem:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from types import MappingProxyType
+
 import click
 
 from orbitctl.account.api import DEFAULT_PARALLELISM
@@ -76,3 +79,30 @@ def one_line_text(value: str, flag: str, *, secret: bool = False) -> str:
         raise OrbitctlError(f"{flag}{shown}: line breaks and control characters are not allowed "
                             "(allowed: one line of text)")
     return value
+
+
+#: Seconds per unit of a ``DURATION``.
+_DURATION_UNITS = MappingProxyType({"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0})
+_DURATION_FORM = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)?")
+
+
+class Duration(click.ParamType):
+    """A duration: ``30s``, ``5m``, ``1h``, ``500ms``, or a plain number of seconds -> seconds."""
+
+    name = "DURATION"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        match = _DURATION_FORM.fullmatch(str(value).strip().lower())
+        if match is None:
+            self.fail(
+                f"{value!r} is not a duration (allowed: a number with ms, s, m or h, as in 30s, 5m or 1h; "
+                "a plain number is seconds)",
+                param,
+                ctx,
+            )
+        return float(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]
+
+
+DURATION = Duration()

@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from orbitctl.apply.journal import Journal
+from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -55,11 +57,19 @@ def command(
     if out:
         check_out_is_not_a_manifest(out, manifests)
 
+    obj.state_anchors = manifests
     with obj.make_client() as client:
         plan, _, _ = build_plan(
-            client, manifests, parallelism=parallelism, journal=Journal(), targets=targets
+            client,
+            manifests,
+            parallelism=parallelism,
+            journal=Journal(obj.state_dir / JOURNAL_FILENAME),
+            targets=targets,
+            ports=PortBook(obj.state_dir / PORTS_FILENAME),
         )
     warn_if_targeted(plan)
+    for problem in pin_problems(plan, os.environ):
+        click.echo(f"Warning: {problem}; apply needs it to submit the port", err=True)
     click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)

@@ -8,8 +8,9 @@ check of valid data), ``merge`` (several files),
 ``semantic`` (numbers, countries, moved/removed), ``build`` (Desired); ``reference`` writes
 docs/manifest-reference.md from the schema.
 
-May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``. Never ``account``,
-``plan``, ``apply``, ``render`` or the CLI.
+May import: ``orbitctl.model``, ``orbitctl.errors``, ``orbitctl.frozen``, ``orbitctl.environment``
+(the key's variable, never substituted), ``orbitctl.planfile`` (its file kind, to recognise a saved
+plan given as a manifest). Never ``account``, ``plan``, ``apply``, ``render`` or the CLI.
 """
 
 from orbitctl.manifest.loader import load_manifests

@@ -21,6 +21,7 @@ _KIND_NOTES = {
     "configuration": "kept in sync with the API; left out means not managed",
     "pool": "how many interchangeable numbers the entry holds",
     "lifecycle": "how orbitctl may change the number",
+    "porting": "where a pinned number not on the account yet is ported in from (see docs/porting.md)",
 }
 
 
@@ -113,6 +114,8 @@ def _kind(key: str) -> str:
         return "configuration"
     if key == "count":
         return "pool"
+    if key == "port_in":
+        return "porting"
     return key if key == "lifecycle" else ""
 
 
@@ -159,6 +162,7 @@ def reference() -> str:
     entry = defs["entry"]
     defaults = defs["defaults"]
     lifecycle = defs["lifecycle"]
+    port_in = defs["port_in"]
     lines = [
         "# Manifest reference",
         "",
@@ -199,6 +203,16 @@ def reference() -> str:
         "## `lifecycle`",
         "",
         *_property_table(lifecycle["properties"], root),
+        "",
+        "## `port_in`",
+        "",
+        f"{port_in['description'][0].upper()}{port_in['description'][1:]}. An entry that pins `number:` and "
+        "says `port_in:` has its number ported in, not bought, while the number is not on the account: the "
+        "plan shows a `port` action, then the request waiting, then the number adopted once it has "
+        "arrived (docs/porting.md). The PIN is never written: `pin` names the environment variable that "
+        "holds it, read only when apply submits the request.",
+        "",
+        *_property_table(port_in["properties"], root, required=port_in.get("required", ())),
         "",
         "## `moved` and `removed`",
         "",

@@ -1,9 +1,10 @@
 """Renderings of a Plan: text (Terraform-like), JSON (``schemas/plan.schema.json``), markdown.
 
-Every rendering masks secrets the same way (``values.py``). The ``render_*`` functions of the
+Every rendering masks secrets the same way (``orbitctl.values``). The ``render_*`` functions of the
 submodules return a string without a trailing newline; :func:`render` adds it.
 
-May import: ``orbitctl.model``, ``orbitctl.frozen``. Never ``account``, ``apply`` or the CLI.
+May import: ``orbitctl.model``, ``orbitctl.frozen``, ``orbitctl.values``. Never ``account``,
+``apply``, ``manifest`` or the CLI.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orbitctl.model import RELEASING_KINDS, Action, ActionKind
-from orbitctl.render.values import displayed_changes
+from orbitctl.values import displayed_changes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ it, or one entry's numbers with their configuration (like ``terraform state list
 Ownership is read from the ownership tag alone (``LiveNumber.owner``). With a stack in view, a
 number is ``managed`` (that stack's), ``foreign`` (another stack's) or ``unmanaged`` (no
 ownership tag); with none, every tagged number is ``managed``. Configuration values are masked
-as in the plan renderings (``values.py``).
+as in the plan renderings (``orbitctl.values``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from orbitctl.model import CONFIG_KEYS, Live, LiveNumber
-from orbitctl.render.values import escape_surrogates, format_money, format_value, mask_at, printable
+from orbitctl.values import escape_surrogates, format_money, format_value, mask_at, printable
 
 MANAGED, UNMANAGED, FOREIGN = "managed", "unmanaged", "foreign"
 #: The order rows are listed in: the stack in view first.

@@ -95,6 +95,19 @@ def home_country(number: str, country: str) -> str | None:
     return _classify(number, country)[0]
 
 
+def _countries_selling(number: str) -> tuple[str, ...]:
+    """The countries whose inventory could hold the E.164 ``number``: its own, and every NANP
+    country selling toll-free numbers for a NANP toll-free one."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    region = phonenumbers.region_code_for_number(parsed)
+    if parsed.country_code == 1 and phonenumbers.number_type(parsed) == PhoneNumberType.TOLL_FREE:
+        return tuple(country for country in countries.TOLL_FREE if phonenumbers.country_code_for_region(country) == 1)
+    return (region,) if region else ()
+
+
 def is_valid_e164(number: str, country: str, kinds: Collection[int]) -> bool:
     """True when libphonenumber finds ``number`` valid, in ``country`` and of one of ``kinds``."""
     home, kind = _classify(number, country)
@@ -129,6 +142,8 @@ class Inventory:
         self.seed = seed
         self._blocks: dict[str, tuple[Block, ...]] = {}
         self._numbers: dict[Block, tuple[list[str], frozenset[str]]] = {}
+        #: (country, number) -> what it offers, for numbers of blocks with partial capabilities
+        self._offered: dict[tuple[str, str], tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     # --- queries ---------------------------------------------------------------------------
@@ -155,13 +170,14 @@ class Inventory:
             common = set(countries.capabilities_for(country, block.type))
             if not wanted <= common | set(self._partial(block)):
                 continue
+            by_number = not wanted <= common  # only some of the block's numbers have them all
             for number in self._block_numbers(block)[0]:
                 if contains and contains not in number.lstrip("+"):
                     continue
                 if is_owned(number):
                     continue
                 offered = self._capabilities(block, number)
-                if not wanted <= set(offered):
+                if by_number and not wanted.issubset(offered):
                     continue
                 rows.append(self._row(block, number, offered))
                 if len(rows) >= limit:
@@ -176,6 +192,20 @@ class Inventory:
                     return self._row(block, number, self._capabilities(block, number))
                 return None
         return None
+
+    def held_by_another_account(self, number: str) -> bool:
+        """Whether the E.164 ``number`` lies in one of Orbit's blocks but is not for sale: another
+        Orbit customer holds it (a number outside every block is with some other carrier)."""
+        for country in _countries_selling(number):
+            for block in self.blocks(country):
+                if len(number) == block.length and number.startswith(block.prefix):
+                    slot = number[len(block.prefix) :]
+                    return (
+                        slot.isdigit()
+                        and block.lo <= int(slot) < block.hi
+                        and number not in self._block_numbers(block)[1]
+                    )
+        return False
 
     def row_id(self, country: str, number: str) -> str:
         digest = hashlib.blake2b(f"{self.seed}|{country}|{number}".encode(), digest_size=8)
@@ -203,11 +233,17 @@ class Inventory:
         """What ``number`` offers: its type's and country's, plus each partial capability whose
         seeded draw for the number falls within its share."""
         offered = countries.capabilities_for(block.country, block.type)
-        for capability, share in self._partial(block).items():
+        partial = self._partial(block)
+        if not partial:
+            return offered
+        cached = self._offered.get((block.country, number))
+        if cached is not None:
+            return cached
+        for capability, share in partial.items():
             digest = hashlib.blake2b(f"{self.seed}|{capability}|{number}".encode(), digest_size=4).digest()
             if int.from_bytes(digest, "big") < share * 2**32:
                 offered += (capability,)
-        return offered
+        return self._offered.setdefault((block.country, number), offered)
 
     def _row(self, block: Block, number: str, capabilities: tuple[str, ...]) -> Row:
         return Row(

@@ -6,6 +6,8 @@
   ``Retry-After`` (whole seconds, at least 1).
 - ``lose_purchase_responses``: the first N purchases commit, then answer 503 (a lost response).
 - ``fail_configure``: the first N PUTs answer 500 before any state change.
+- ``hold_purchase_ms``: every purchase commits, then its response is held this long (the window
+  in which a client killed while a purchase is in flight has bought a number it never heard of).
 - ``search_limit``: the most rows one inventory search returns, whatever its ``limit`` asks (the
   API's cap is 500), so that a test of a pool larger than one search stays small.
 """
@@ -31,10 +33,13 @@ class Faults:
         rate_limit: float | None = None,
         lose_purchase_responses: int = 0,
         fail_configure: int = 0,
+        hold_purchase_ms: float = 0,
         search_limit: int = SEARCH_LIMIT_MAX,
     ):
         if latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
+        if hold_purchase_ms < 0:
+            raise ValueError("hold_purchase_ms must be >= 0")
         if not 0.0 <= error_rate <= 1.0:
             raise ValueError("error_rate must be between 0 and 1")
         if rate_limit is not None and rate_limit <= 0:
@@ -44,6 +49,7 @@ class Faults:
         if not 1 <= search_limit <= SEARCH_LIMIT_MAX:
             raise ValueError(f"search_limit must be from 1 to {SEARCH_LIMIT_MAX}")
         self.latency = latency_ms / 1000.0
+        self.purchase_hold = hold_purchase_ms / 1000.0
         self.error_rate = error_rate
         self.rate_limit = rate_limit
         self.search_limit = search_limit
@@ -89,6 +95,11 @@ class Faults:
             raise ApiError(500, "Internal error (injected by the sandbox's --error-rate).")
         if status == 503:
             raise ApiError(503, "Service unavailable (injected by the sandbox's --error-rate).")
+
+    def hold_purchase(self) -> None:
+        """After a purchase committed: wait ``hold_purchase_ms`` before answering."""
+        if self.purchase_hold:
+            time.sleep(self.purchase_hold)
 
     def lose_purchase_response(self) -> bool:
         """True for the first N purchases: they commit, but the caller answers 503."""

@@ -59,6 +59,12 @@ class SandboxHTTPServer(socketserver.ThreadingMixIn, HTTPServer):
             with self._connections_lock:
                 self._connections.discard(request)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away before its answer (killed mid-request) is not an error."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """End every open keep-alive connection (after ``shutdown``)."""
         with self._connections_lock:

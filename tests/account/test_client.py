@@ -967,7 +967,7 @@ def test_get_404_after_an_uncertain_attempt_is_still_not_found():
 def test_repr_shows_the_base_url_only():
     client, _, _ = scripted_client()
     assert repr(client) == f"OrbitClient(base_url='{BASE_URL}')"
-    assert TEST_API_KEY not in repr(client._http.auth)
+    assert TEST_API_KEY not in repr(client._auth) and TEST_API_KEY not in repr(vars(client).get("_auth"))
 
 
 def _every_failure():
@@ -1116,10 +1116,17 @@ def test_bad_settings_are_refused(kw, words):
 
 
 def test_context_manager_closes_the_client():
-    client, _, _ = scripted_client()
+    closed = []
+
+    class Transport(httpx.MockTransport):
+        def close(self) -> None:
+            closed.append(True)
+
+    client = OrbitClient(TEST_API_KEY, BASE_URL, transport=Transport(lambda request: ok(NUMBER)))
     with client as entered:
         assert entered is client
-    assert client._http.is_closed
+    client.close()  # idempotent
+    assert closed == [True]
 
 
 # --- threads ------------------------------------------------------------------------------------

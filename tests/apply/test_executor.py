@@ -297,6 +297,89 @@ def test_a_conflict_moves_on_to_the_next_candidate(journal):
     assert fake.owned("a")[0]["number"] == "+14155550003"
 
 
+def bought_meanwhile(fake: FakeOrbit, number: str, tags=()) -> str:
+    """``number`` lands on the account after the search showed it: a purchase of it gets 409."""
+    row = fake.inventory[number]
+    number_id = fake.add_number(number, tags=list(tags))
+    fake.inventory[number] = row
+    fake.taken_by_others.add(number)
+    return number_id
+
+
+@pytest.mark.parametrize("tags", [[ownership_tag(STACK, "pool")], [ownership_tag(STACK, "other")], []])
+def test_a_conflict_on_a_number_another_apply_bought_here_stops_buying_for_that_entry_only(journal, tags):
+    # another apply buying on this account at the same time: of this stack (any entry), or not
+    # tagged yet. Buying on would fill the entry twice
+    fake = FakeOrbit()
+    bought_meanwhile(fake, "+14155550000", tags)
+    plan = make_plan(purchase("pool"), purchase("pool"), purchase("pool"), purchase("b"))
+    result = run(plan, fake, journal, parallelism=1)
+    pool, b = result.outcomes[:3], result.outcomes[3]
+    assert all(outcome.status is Status.FAILED for outcome in pool)
+    assert "+14155550000 was bought on this account by another apply" in pool[0].message
+    assert all("stopped buying for 'pool'" in outcome.message for outcome in pool)
+    assert b.ok and fake.owned("b")
+    assert [call[1] for call in fake.calls_of("purchase")] == ["+14155550000", "+14155550003"]  # b's only
+    assert Journal(journal.path).entries() == []  # the refused intent is not kept
+
+
+def test_a_conflict_on_a_number_of_another_stack_moves_on(journal):
+    fake = FakeOrbit()
+    bought_meanwhile(fake, "+14155550000", [ownership_tag("staging", "pool")])
+    result = run(make_plan(purchase("pool"), purchase("pool")), fake, journal, parallelism=1)
+    assert all(outcome.ok for outcome in result.outcomes)
+    assert len(fake.owned("pool")) == 2
+
+
+def test_a_conflict_on_a_number_an_interrupted_apply_sent_adopts_it_as_this_purchase(journal):
+    # an apply killed while its purchase of +14155550000 was under way: the server committed it
+    # after this apply read the account; buying it again answers 409
+    journal.intend(number="+14155550000", name="pool", stack=STACK)
+    fake = FakeOrbit()
+    number_id = bought_meanwhile(fake, "+14155550000")
+    result = run(make_plan(purchase("pool"), purchase("pool")), fake, journal, parallelism=1)
+    assert all(outcome.ok for outcome in result.outcomes), [o.message for o in result.outcomes]
+    assert result.outcomes[0].id == number_id
+    assert len(fake.owned("pool")) == 2 and len(fake.numbers) == 2
+    assert Journal(journal.path).entries() == []
+
+
+def test_every_purchase_is_journaled_before_it_is_sent(journal):
+    fake = FakeOrbit()
+    seen = []
+    real_purchase = fake.purchase
+
+    def purchase_checking_the_journal(phone_number, **kw):
+        seen.append([(entry.number, entry.name, entry.is_intent) for entry in Journal(journal.path).entries()])
+        return real_purchase(phone_number, **kw)
+
+    fake.purchase = purchase_checking_the_journal
+    result = run(make_plan(purchase("a"), purchase("b")), fake, journal, parallelism=1)
+    assert all(outcome.ok for outcome in result.outcomes)
+    assert seen == [[("+14155550000", "a", True)], [("+14155550003", "b", True)]]
+    assert Journal(journal.path).entries() == []
+
+
+def test_once_stopped_no_action_starts_and_those_not_started_say_so(journal):
+    fake = FakeOrbit()
+    stop = threading.Event()
+    ended = []
+
+    def progress(outcome):
+        ended.append(outcome)
+        stop.set()  # a signal while the first action ran
+
+    number_id = fake.add_number("+14155559001", tags=[ownership_tag(STACK, "gone")])
+    plan = make_plan(purchase("a"), purchase("b"), existing(ActionKind.RELEASE, fake, number_id, "gone"))
+    result = run(plan, fake, journal, parallelism=1, stop=stop, progress=progress)
+    assert [outcome.status for outcome in result.outcomes] == [Status.OK, Status.NOT_STARTED, Status.NOT_STARTED]
+    assert len(fake.calls_of("purchase")) == 1 and not fake.calls_of("release")
+    assert ended == [result.outcomes[0]]
+    assert result.not_started == result.outcomes[1:] and not result.failed
+    summary = result.summary_line()
+    assert summary.startswith("Apply interrupted: 1 purchased") and "2 not started" in summary
+
+
 @pytest.mark.parametrize("error", [ServerError("503", status=503), TransportError("connection dropped")])
 def test_lost_purchase_response_is_found_on_the_account_not_bought_again(journal, error):
     fake = FakeOrbit()
@@ -550,16 +633,39 @@ def test_a_configured_purchase_leaves_nothing_in_the_journal(journal):
 
 
 def test_a_bought_number_the_journal_cannot_hold_is_named_with_how_to_adopt_it(journal):
+    class FillsUp(Journal):
+        """The intent lands; the disk is full from then on."""
+
+        writes = 0
+
+        def _write(self, entries):
+            FillsUp.writes += 1
+            if FillsUp.writes > 1:
+                raise OSError(28, "No space left on device")
+            super()._write(entries)
+
+    fake = FakeOrbit()
+    fake.configure_errors = {"num_0001": ServerError("internal error", status=500)}
+    outcome = run(make_plan(purchase("a")), fake, FillsUp(journal.path)).outcomes[0]
+    assert outcome.status is Status.FAILED and not outcome.journaled
+    assert outcome.number in outcome.message and "No space left on device" in outcome.message
+    assert f'number: "{outcome.number}"' in outcome.message
+    # the intent written before the purchase still names it: the next plan adopts it by number
+    [intent] = Journal(journal.path).entries()
+    assert intent.is_intent and intent.number == outcome.number and intent.name == "a"
+
+
+def test_no_purchase_is_sent_when_its_intent_cannot_be_journaled(journal):
     class Unwritable(Journal):
         def _write(self, entries):
             raise OSError(28, "No space left on device")
 
     fake = FakeOrbit()
-    fake.configure_errors = {"num_0001": ServerError("internal error", status=500)}
-    outcome = run(make_plan(purchase("a")), fake, Unwritable(journal.path)).outcomes[0]
-    assert outcome.status is Status.FAILED and not outcome.journaled
-    assert outcome.number in outcome.message and "No space left on device" in outcome.message
-    assert f'number: "{outcome.number}"' in outcome.message
+    result = run(make_plan(purchase("a"), purchase("b")), fake, Unwritable(journal.path))
+    assert not fake.calls_of("purchase")
+    for outcome in result.outcomes:
+        assert outcome.status is Status.FAILED and outcome.id is None
+        assert "not buying" in outcome.message and "No space left on device" in outcome.message
 
 
 def test_a_number_retagged_after_planning_is_not_released(journal):

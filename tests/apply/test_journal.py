@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -129,4 +130,123 @@ def test_an_entry_without_id_is_resolved_by_its_number_while_untagged(tmp_path):
     taken = Live(numbers=(replace(live("num_7", (ownership_tag("staging", "b"),)), owner=Owner("staging", "b")),))
     assert journal.pending("prod", taken) == {}
     assert journal.prune(untagged, "http://x") == []
-    assert [entry.number for entry in journal.prune(Live(numbers=()), "http://x")] == ["+14155550100"]
+    assert journal.prune(Live(numbers=()), "http://x") == []  # absent, young: the server may still commit it
+
+
+# --- the write-ahead intents -----------------------------------------------------------------
+
+def tagged(number_id: str, number: str, stack: str, name: str) -> LiveNumber:
+    from dataclasses import replace
+
+    from orbitctl.model import Owner
+
+    return replace(
+        live(number_id, (ownership_tag(stack, name),)), number=number, owner=Owner(stack, name)
+    )
+
+
+def untagged_number(number_id: str, number: str) -> LiveNumber:
+    from dataclasses import replace
+
+    return replace(live(number_id), number=number)
+
+
+def at(monkeypatch, moment: datetime) -> None:
+    monkeypatch.setattr("orbitctl.apply.journal._now", lambda: moment)
+
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def test_an_intent_becomes_the_bought_id_in_one_entry(tmp_path):
+    journal = Journal(tmp_path / "j.json")
+    intent = journal.intend(number="+14155550100", name="a", stack="prod", account="http://x")
+    other = journal.intend(number="+14155550101", name="a", stack="prod", account="http://x")
+    assert intent.is_intent and intent.key == "?prod:+14155550100"
+    journal.bought(intent, "num_1")
+    entries = {entry.key: entry for entry in Journal(journal.path).entries()}
+    assert set(entries) == {"num_1", other.key}
+    assert (entries["num_1"].number, entries["num_1"].name, entries["num_1"].account) == ("+14155550100", "a", "http://x")
+
+
+def test_intents_resolve_each_way_against_the_account(tmp_path):
+    journal = Journal(tmp_path / "j.json")
+    for number, name in (("+14155550101", "adopt"), ("+14155550102", "done"), ("+14155550103", "theirs")):
+        journal.intend(number=number, name=name, stack="prod", account="http://x")
+    journal.intend(number="+14155550104", name="elsewhere", stack="prod", account="http://y")
+    account = Live(
+        numbers=(
+            untagged_number("num_1", "+14155550101"),
+            tagged("num_2", "+14155550102", "prod", "done"),
+            tagged("num_3", "+14155550103", "staging", "main"),
+            untagged_number("num_4", "+14155550104"),
+        )
+    )
+    # adopted: only the untagged one of this account; never a number tagged by anyone
+    assert journal.pending("prod", account, "http://x") == {"num_1": "adopt"}
+    forgotten = journal.prune(account, "http://x")
+    assert sorted(entry.name for entry in forgotten) == ["done", "theirs"]
+    assert sorted(entry.name for entry in Journal(journal.path).entries()) == ["adopt", "elsewhere"]
+
+
+def test_an_absent_intent_is_kept_until_it_is_older_than_the_grace(tmp_path, monkeypatch):
+    from orbitctl.apply.journal import INTENT_GRACE
+
+    journal = Journal(tmp_path / "j.json")
+    at(monkeypatch, T0)
+    journal.intend(number="+14155550101", name="a", stack="prod", account="http://x")
+    journal.intend(number="+14155550102", name="b", stack="prod", account="http://x")
+    journal.record(id="num_9", number="+14155550109", name="c", stack="prod", account="http://x")
+    empty = Live(numbers=())
+
+    at(monkeypatch, T0 + INTENT_GRACE - timedelta(seconds=1))
+    # the bought number (id known) has left the account: forgotten; the intents are kept
+    assert [entry.id for entry in journal.prune(empty, "http://x")] == ["num_9"]
+    assert len(journal.entries()) == 2
+    # a number that shows up meanwhile (the server committed late) is adopted, not left untagged
+    late = Live(numbers=(untagged_number("num_5", "+14155550102"),))
+    assert journal.pending("prod", late, "http://x") == {"num_5": "b"}
+
+    at(monkeypatch, T0 + INTENT_GRACE)
+    assert sorted(entry.number for entry in journal.prune(empty, "http://x")) == ["+14155550101", "+14155550102"]
+    assert journal.entries() == []
+
+
+def test_an_entry_written_while_the_account_was_read_is_kept(tmp_path, monkeypatch):
+    # another stack's apply recorded its purchase after this apply read the account
+    journal = Journal(tmp_path / "j.json")
+    at(monkeypatch, T0)
+    journal.record(id="num_old", number="+1", name="a", stack="other", account="http://x")
+    at(monkeypatch, T0 + timedelta(seconds=5))
+    journal.record(id="num_new", number="+2", name="b", stack="other", account="http://x")
+    at(monkeypatch, T0 + timedelta(seconds=6))
+    forgotten = journal.prune(Live(numbers=()), "http://x", observed_at=T0 + timedelta(seconds=4))
+    assert [entry.id for entry in forgotten] == ["num_old"]
+    assert [entry.id for entry in journal.entries()] == ["num_new"]
+
+
+def test_two_journal_objects_of_one_file_never_lose_each_others_entries(tmp_path):
+    # two processes (two stacks of one checkout) each keep a Journal of the same file
+    path = tmp_path / "j.json"
+    first, second = Journal(path), Journal(path)
+    first.intend(number="+1", name="a", stack="prod")
+    second.intend(number="+2", name="b", stack="staging")
+    first.clear("?prod:+1")
+    second.record(id="num_3", number="+3", name="c", stack="staging")
+    assert sorted(entry.key for entry in Journal(path).entries()) == ["?staging:+2", "num_3"]
+
+
+def test_every_write_is_fsynced_with_its_folder(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor):
+        synced.append(stat.S_ISDIR(os.fstat(descriptor).st_mode))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    Journal(tmp_path / "j.json").intend(number="+1", name="a", stack="prod")
+    assert synced == [False, True]  # the file, then the folder holding the rename

@@ -5,8 +5,12 @@ its audit log (each request's body as sent)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from orbitctl.account.client import OrbitClient
+from orbitctl.apply.executor import execute
+from orbitctl.apply.journal import Journal
+from orbitctl.model import Action, ActionKind, Change, Plan, ownership_tag
 from tests.conftest import TEST_API_KEY
 from tests.helpers import audit, owned, plan_is_empty, run, write_manifest
 
@@ -140,8 +144,6 @@ def test_an_adopted_number_is_routed_and_exported_with_its_agent(checkout, sandb
 
 
 def test_the_example_routes_two_numbers_buys_a_whatsapp_number_and_converges(checkout, sandbox_server, orbit_env):
-    from pathlib import Path
-
     # a copy: what apply keeps beside the manifest (its lock, its journal) stays in the test's folder
     example = checkout / "numbers.yaml"
     example.write_text((Path(__file__).resolve().parents[2] / "examples" / "numbers.yaml").read_text())
@@ -153,3 +155,45 @@ def test_the_example_routes_two_numbers_buys_a_whatsapp_number_and_converges(che
     [whatsapp] = owned(server, "whatsapp-support")
     assert "whatsapp" in whatsapp["capabilities"] and whatsapp["agent_id"] == "agt_support"
     assert plan_is_empty(example)
+
+
+def _update(number: dict, *changes) -> Plan:
+    action = Action(
+        kind=ActionKind.UPDATE, name="support", id=number["id"], number=number["number"],
+        changes=tuple(Change(key, before, after) for key, before, after in changes),
+        tag=ownership_tag("prod", "support"),
+    )
+    return Plan(stack="prod", actions=(action,), unchanged=0)
+
+
+def test_routing_refused_by_the_api_names_the_routing_request(checkout, sandbox_server):
+    # the executor against the served sandbox, over HTTP: a 422 (an agent id the sandbox refuses)
+    # and a 404 (the number released by someone between plan and apply)
+    server = sandbox_server()
+    with OrbitClient(TEST_API_KEY, server.url) as client:
+        row = client.search_available("US", type="local", limit=1)[0]
+        bought = client.purchase(row.number, country_code="US", inventory_id=row.id)
+        client.configure(bought.id, label="Support", tags=[ownership_tag("prod", "support")])
+        number = {"id": bought.id, "number": bought.number}
+        journal = Journal(checkout / "journal.json")
+
+        refused = execute(
+            _update(number, ("label", "Support", "Sales"), ("agent_id", None, "agt x")), client, journal=journal
+        ).outcomes[0]
+        assert not refused.ok
+        assert refused.message.startswith(
+            "the configure request (PUT /numbers/{id}) succeeded; the routing request "
+            f"(PUT /numbers/{{phoneNumber}}/routing) failed: Routing {bought.number} to agent 'agt x' failed: "
+            "Orbit rejected the request as invalid"
+        )
+        assert "agent_id" in refused.message
+        detail = client.get_number(bought.id)
+        assert (detail.get("label"), detail.get("agent_id")) == ("Sales", None)
+
+        client.release(bought.id)
+        gone = execute(_update(number, ("agent_id", None, "agt_support")), client, journal=journal).outcomes[0]
+        assert not gone.ok
+        assert gone.message.startswith(
+            f"the routing request (PUT /numbers/{{phoneNumber}}/routing) failed: Routing {bought.number} to agent "
+            "'agt_support' failed: not found"
+        )

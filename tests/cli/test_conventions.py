@@ -27,7 +27,7 @@ def all_commands(group: click.Group = cli, path: tuple[str, ...] = ()):
 def test_help_names_the_environment_variables():
     result = run("--help")
     assert result.exit_code == 0
-    for name in ("ORBIT_API_KEY", "ORBIT_API_URL", "NO_COLOR", "FORCE_COLOR", "--color"):
+    for name in ("ORBIT_API_KEY", "ORBIT_API_URL", "ORBITCTL_STATE_DIR", "NO_COLOR", "FORCE_COLOR", "--color"):
         assert name in result.stdout, name
 
 
@@ -129,7 +129,7 @@ def test_color_after_the_command_says_where_it_goes(manifest):
 
 @pytest.mark.parametrize(
     ("line", "offered"),
-    [("orbitctl port ", ["plain,status", "plain,submit"]),
+    [("orbitctl port ", ["plain,forget", "plain,status", "plain,submit"]),
      ("orbitctl --color ", ["plain,auto", "plain,always", "plain,never"])],
 )
 def test_completion_offers_the_port_subcommands_and_the_color_modes(line, offered):

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from orbitctl.account.client import OrbitClient
 from orbitctl.model import ownership_tag
+from tests.conftest import TEST_API_KEY
 from tests.helpers import changing_requests, run
-from tests.seed import seed_numbers
 
 SECRET = "s3cr3t-value"
 
@@ -19,17 +20,22 @@ def account(sandbox_server, orbit_env):
     """prod: support-main (1) and sms-pool (2); ci: smoke (1) and sms-pool (1); 1 unmanaged."""
     server = sandbox_server()
     orbit_env(server.url)
-    records = {
-        "support-main": seed_numbers(
-            server.url, 1, tags=[ownership_tag("prod", "support-main"), "support"], label="Main line",
-            webhook_url=f"https://hooks.example.com/in?token={SECRET}", channel_config={"api_secret": SECRET},
-        ),
-        "sms-pool": seed_numbers(server.url, 2, tags=[ownership_tag("prod", "sms-pool")]),
-        "ci-smoke": seed_numbers(server.url, 1, tags=[ownership_tag("ci", "smoke")]),
-        "ci-pool": seed_numbers(server.url, 1, tags=[ownership_tag("ci", "sms-pool")]),
-        "unmanaged": seed_numbers(server.url, 1, tags=["legacy"], label="Old line"),
+    wanted = {
+        "support-main": [{"tags": [ownership_tag("prod", "support-main"), "support"], "label": "Main line",
+                              "webhook_url": f"https://hooks.example.com/in?token={SECRET}",
+                              "channel_config": {"api_secret": SECRET}}],
+        "sms-pool": [{"tags": [ownership_tag("prod", "sms-pool")]}] * 2,
+        "ci-smoke": [{"tags": [ownership_tag("ci", "smoke")]}],
+        "ci-pool": [{"tags": [ownership_tag("ci", "sms-pool")]}],
+        "unmanaged": [{"tags": ["legacy"], "label": "Old line"}],
     }
-    server.seeded = records
+    with OrbitClient(TEST_API_KEY, server.url) as client:
+        rows = iter(client.search_available("US", type="local", limit=10))
+        server.seeded = {
+            name: [client.configure(client.purchase((row := next(rows)).number, country_code="US",
+                                                    inventory_id=row.id).id, **config) for config in configs]
+            for name, configs in wanted.items()
+        }
     server.changes_before = len(changing_requests(server))
     return server
 

@@ -18,8 +18,10 @@ PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
 
 
 def test_embedded_sandbox_plans_the_example_without_network(tmp_path, monkeypatch):
+    # a copy: the sandbox's state goes to the checkout of the manifest, and this one is not in one
+    example = tmp_path / "numbers.yaml"
+    example.write_text((ROOT / "examples" / "numbers.yaml").read_text())
     monkeypatch.chdir(tmp_path)
-    example = ROOT / "examples" / "numbers.yaml"
     result = run("--sandbox", "plan", str(example), "--detailed-exitcode")
     assert result.exit_code == 2, result.output + result.stderr
     assert "to purchase" in result.output

@@ -1,4 +1,4 @@
-"""Masking and value formatting shared by the renderings (orbitctl/render/values.py)."""
+"""Masking and value formatting shared by the renderings (orbitctl/values.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from orbitctl.frozen import freeze
 from orbitctl.model import Change
-from orbitctl.render.values import (
+from orbitctl.values import (
     SENSITIVE,
     change_leaves,
     format_delta,

@@ -120,6 +120,26 @@ def test_fail_configure_fails_the_first_puts_without_change():
         assert [entry["method"] for entry in client.app.store.audit()] == ["POST", "PUT"]
 
 
+def test_a_held_purchase_response_comes_after_the_commit(tmp_path):
+    import threading
+
+    with sandbox_api(tmp_path / "held.json", hold_purchase_ms=300) as client:
+        answered = []
+        body = {"phone_number": "+14155550100"}
+        request = threading.Thread(target=lambda: answered.append(client.post("/api/v1/numbers/purchase", json=body)))
+        started = time.monotonic()
+        request.start()
+        try:
+            while not read_state(tmp_path / "held.json")["audit"] and time.monotonic() - started < 5:
+                time.sleep(0.01)
+            committed = time.monotonic() - started
+            assert read_state(tmp_path / "held.json")["numbers"] and not answered  # bought, not answered yet
+        finally:
+            request.join()
+        assert answered[0].status_code == 201
+        assert time.monotonic() - started >= 0.3 > committed
+
+
 def test_search_limit_caps_every_search_whatever_its_limit_asks():
     with sandbox_api(search_limit=3) as client, sandbox_api() as uncapped:
         query = {"country": "US", "type": "local", "limit": "500"}
@@ -135,8 +155,10 @@ def test_search_limit_caps_every_search_whatever_its_limit_asks():
 
 @pytest.mark.parametrize(
     "knobs",
-    [{"error_rate": 1.5}, {"error_rate": -0.1}, {"latency_ms": -1}, {"rate_limit": 0}, {"fail_configure": -1},
-     {"search_limit": 0}, {"search_limit": 501}],
+    [
+        {"error_rate": 1.5}, {"error_rate": -0.1}, {"latency_ms": -1}, {"rate_limit": 0}, {"fail_configure": -1},
+        {"hold_purchase_ms": -1}, {"search_limit": 0}, {"search_limit": 501},
+    ],
 )
 def test_impossible_knobs_are_refused(knobs):
     with pytest.raises(ValueError):
