@@ -155,6 +155,8 @@ def _values(label: str, saved: Any, fresh: Any, *, secret_path: tuple = ()) -> s
 
 
 def _shown(value: Any, secret_path: tuple) -> str:
-    if value is _ABSENT or value is None:
+    """``none`` for a field or key that is not there; a configuration value ``null`` (stated to
+    clear the key) is ``null``."""
+    if value is _ABSENT or (value is None and not secret_path):
         return "none"
     return format_value(mask_at(secret_path, value) if secret_path else value)

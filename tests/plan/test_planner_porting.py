@@ -88,6 +88,13 @@ def test_a_tagged_number_stays_as_it_is_while_the_new_pin_is_ported_in():
     assert kinds(arrived) == [(ActionKind.ADOPT, "a", P1), (ActionKind.RELEASE, "a", P3)]
 
 
+def test_the_numbers_kept_while_a_pin_is_ported_in_add_to_the_other_entries_unchanged():
+    d = desired(entry("calm", label="C"), ported("a", P1, label="Main"))
+    numbers = (live("num_calm", P2, owner="calm", label="C"), live("num_old", P3, owner="a", label="Old"))
+    assert run(d, *numbers).unchanged == 2
+    assert run(d, *numbers, ports={P1: progress(P1)}).unchanged == 2
+
+
 def test_waiting_is_sorted_by_entry_and_kept_for_targeted_entries_only():
     d = desired(ported("b", P2), ported("a", P1), ported("c", P3))
     ports = {number: progress(number) for number in (P1, P2, P3)}
