@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from orbitctl.environment import API_KEY_VARIABLE, BASE_URL_VARIABLE
+
 # --- constants: one place for each ------------------------------------------------------------
 
 #: Keys of an entry that decide which number is bought. Changing one on an existing entry whose
@@ -181,6 +183,40 @@ class DesiredEntry:
 
 
 @dataclass(frozen=True)
+class AccountRef:
+    """Where a stack's credentials come from: the names of the environment variables that hold
+    the API key and the base URL (``account:``; never their values)."""
+
+    api_key_env: str = API_KEY_VARIABLE
+    api_url_env: str = BASE_URL_VARIABLE
+    #: where ``account:`` was written; None when the manifest leaves it out (the defaults)
+    mark: SourceMark | None = field(default=None, compare=False)
+
+    @property
+    def is_default(self) -> bool:
+        return (self.api_key_env, self.api_url_env) == (API_KEY_VARIABLE, BASE_URL_VARIABLE)
+
+    @property
+    def name(self) -> str:
+        """How messages name the account: its key's variable (and the URL's, when not the default)."""
+        if self.api_url_env == BASE_URL_VARIABLE:
+            return self.api_key_env
+        return f"{self.api_key_env}/{self.api_url_env}"
+
+
+#: The account of a manifest that names none.
+DEFAULT_ACCOUNT = AccountRef()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``budget:``: the most the stack's numbers may cost a month, in the account's currency."""
+
+    max_monthly_cost: Decimal
+    mark: SourceMark | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Desired:
     """The whole manifest: the stack and its entries by name."""
 
@@ -192,6 +228,10 @@ class Desired:
     removed: Mapping[str, str] = field(default_factory=dict)
     #: sha256 over the loaded content (not the file bytes), for stale-plan checks
     fingerprint: str = ""
+    #: ``account:``: where the stack's credentials come from
+    account: AccountRef = DEFAULT_ACCOUNT
+    #: ``budget:``, or None for no ceiling
+    budget: Budget | None = None
 
 
 # --- Live: what the account holds -------------------------------------------------------------
@@ -388,6 +428,14 @@ class Plan:
     #: ``(old, new)`` entry names whose release and purchase look like a rename without
     #: ``moved:`` (``plan/renames.py``): a hint to the user, never acted upon
     suggested_moves: tuple[tuple[str, str], ...] = ()
+    #: what the stack's numbers cost a month before and after the plan (``plan/budget.py``), in
+    #: ``currency``; None when not known (a plan not made from the account, or mixed currencies)
+    monthly_cost_now: Decimal | None = None
+    monthly_cost_after: Decimal | None = None
+    #: the manifest's ``budget.max_monthly_cost``; None for no ceiling
+    budget: Decimal | None = None
+    #: the account the stack is bound to (``account:``: the names of its variables)
+    account: AccountRef = DEFAULT_ACCOUNT
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)
