@@ -372,6 +372,12 @@ class Action:
     previous_monthly_cost: Decimal | None = None
 
 
+def format_money(amount: Decimal) -> str:
+    """``1.5`` → ``"1.50"``; more precise amounts keep their digits (``0.005`` → ``"0.005"``)."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
+
+
 def cost_delta(actions: Iterable[Action]) -> Decimal:
     """Monthly cost added by purchases and replaces (new minus old) less what releases save.
 

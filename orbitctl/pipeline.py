@@ -13,7 +13,7 @@ from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal, account_of
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.plan import planner, pricing, targeting
+from orbitctl.plan import budget, planner, pricing, targeting
 from orbitctl.progress import progress as progress_bar
 
 
@@ -26,23 +26,28 @@ def build_plan(
     progress: bool | None = None,
     targets: Sequence[str] = (),
     desired: Desired | None = None,
+    live: Live | None = None,
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests (unless ``desired`` is what they hold, loaded already), read the
-    account, diff, and check availability and cost.
+    account (unless ``live`` is what it holds, read already), diff, check availability and cost,
+    and the stack's budget (``plan/budget.py``).
 
     Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
     not bought again. ``targets`` (``--target``) limits the plan to those entries before it is
-    priced. Raises ManifestError, PlanError or an OrbitError; never changes the account."""
+    priced. Raises ManifestError, PlanError (a budget broken too) or an OrbitError; never changes
+    the account."""
     if desired is None:
         desired = load_manifests(manifest_paths)
-    with progress_bar("Reading the account", enabled=progress) as bar:
-        live = observe(client, parallelism=parallelism, on_progress=bar.update)
+    if live is None:
+        with progress_bar("Reading the account", enabled=progress) as bar:
+            live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
     plan = planner.plan(desired, live, journal=pending)
     if targets:
         plan = targeting.restrict(plan, desired, live, targets)
-    plan = price_plan(client, plan, parallelism=parallelism)
-    return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
+    plan = budget.costed(price_plan(client, plan, parallelism=parallelism), live, desired.budget)
+    plan = replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths), account=desired.account)
+    return plan, desired, live
 
 
 def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) -> Plan:
