@@ -163,6 +163,22 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class PortIn:
+    """Where a pinned number comes from (``port_in:``): the carrier it is with today and that
+    carrier account's authorisation. The PIN is never held: ``pin_env`` names the environment
+    variable apply reads it from when it submits the porting request."""
+
+    current_carrier: str
+    authorization_name: str
+    account_number: str | None = None
+    pin_env: str | None = None
+
+    def request_key(self) -> tuple[str, str, str | None, str | None]:
+        """What numbers must share to be ported in one request."""
+        return (self.current_carrier, self.authorization_name, self.account_number, self.pin_env)
+
+
+@dataclass(frozen=True)
 class DesiredEntry:
     """One entry of the manifest after defaults are merged under it.
 
@@ -180,6 +196,8 @@ class DesiredEntry:
     is_pool: bool = False
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     mark: SourceMark | None = None
+    #: ``port_in:`` of a pinned entry: a number not on the account is ported in, not bought
+    port_in: PortIn | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +326,7 @@ class Offer:
 
 class ActionKind(str, Enum):
     PURCHASE = "purchase"
+    PORT = "port"
     ADOPT = "adopt"
     UPDATE = "update"
     REPLACE = "replace"
@@ -344,6 +363,9 @@ class Action:
 
     - purchase: ``id``/``number`` are None (unless pinned: ``number`` is the pin); ``selection``
       says what to buy; ``config`` is the whole configuration to PUT after buying.
+    - port: ``number`` is the pin, ported in from the carrier ``port_in`` names (apply submits one
+      porting request for all the numbers that share ``port_in.request_key()``); nothing is
+      configured until the number is on the account, where the next plan adopts it.
     - adopt: ``id``/``number`` of the unmanaged live number; ``changes`` what the PUT changes.
     - update: ``changes`` are the changed keys only.
     - replace: ``id``/``number`` of the old number; ``selection`` of the new one; ``config`` the
@@ -370,6 +392,8 @@ class Action:
     live_fingerprint: str | None = None
     #: monthly cost of the live number a replace releases (the new one's is ``monthly_cost``)
     previous_monthly_cost: Decimal | None = None
+    #: where a port action ports the number from
+    port_in: PortIn | None = None
 
 
 def format_money(amount: Decimal) -> str:
@@ -410,6 +434,36 @@ class Availability:
     search_cap: int
 
 
+#: The status of a porting request whose submission orbitctl recorded but whose answer never came
+#: (apply was stopped, or the connection lost): Orbit may or may not hold it.
+PORT_UNCONFIRMED = "unconfirmed"
+#: Statuses of a porting request that ended without the number: a new request may be submitted.
+PORT_FAILED_STATUSES = frozenset({"rejected", "failed", "cancelled", "canceled"})
+
+
+@dataclass(frozen=True)
+class PortProgress:
+    """What is known of the porting request orbitctl submitted for one number (``apply/ports.py``
+    remembers them; the pipeline reads their status back and hands them to the planner).
+
+    ``status`` is Orbit's (``pending``, ``in_progress``, ``completed``, ``rejected``...), or
+    ``PORT_UNCONFIRMED``; ``note`` says what else the user should know (the status could not be
+    read, say). ``name`` is the entry the plan shows it under (set by the planner)."""
+
+    number: str
+    port_id: str | None
+    status: str
+    submitted: str | None = None
+    estimated_completion: str | None = None
+    note: str = ""
+    name: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """The request ended without the number: it may be submitted again."""
+        return self.status in PORT_FAILED_STATUSES
+
+
 @dataclass(frozen=True)
 class Plan:
     stack: str
@@ -442,6 +496,9 @@ class Plan:
     budget: Decimal | None = None
     #: the account the stack is bound to (``account:``: the names of its variables)
     account: AccountRef = DEFAULT_ACCOUNT
+    #: pinned numbers waiting for a porting request to complete: nothing is planned for them, and
+    #: they are not changes (a port in progress is not drift)
+    waiting: tuple[PortProgress, ...] = ()
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

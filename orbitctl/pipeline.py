@@ -11,6 +11,7 @@ from orbitctl.account import inventory
 from orbitctl.account.api import DEFAULT_PARALLELISM
 from orbitctl.account.observe import observe
 from orbitctl.apply.journal import Journal, account_of
+from orbitctl.apply.ports import PortBook, read_progress
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
 from orbitctl.plan import budget, planner, pricing, targeting
@@ -25,6 +26,7 @@ def build_plan(
     journal: Journal | None = None,
     progress: bool | None = None,
     targets: Sequence[str] = (),
+    ports: PortBook | None = None,
     desired: Desired | None = None,
     live: Live | None = None,
 ) -> tuple[Plan, Desired, Live]:
@@ -33,16 +35,21 @@ def build_plan(
     and the stack's budget (``plan/budget.py``).
 
     Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
-    not bought again. ``targets`` (``--target``) limits the plan to those entries before it is
-    priced. Raises ManifestError, PlanError (a budget broken too) or an OrbitError; never changes
-    the account."""
+    not bought again. The porting requests ``ports`` (default: those of the working directory's
+    checkout, as the executor's) remembers for this account are read back from Orbit, so the plan
+    waits for those still open instead of porting (or buying) their numbers again. ``targets``
+    (``--target``) limits the plan to those entries before it is priced. Raises ManifestError,
+    PlanError (a budget broken too) or an OrbitError; never changes the account."""
     if desired is None:
         desired = load_manifests(manifest_paths)
     if live is None:
         with progress_bar("Reading the account", enabled=progress) as bar:
             live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
-    plan = planner.plan(desired, live, journal=pending)
+    # never without the remembered requests: a plan that did not see them would port again
+    records = (ports or PortBook()).records(account_of(client))
+    porting = read_progress(client, records, live, parallelism=parallelism) if records else {}
+    plan = planner.plan(desired, live, journal=pending, ports=porting)
     if targets:
         plan = targeting.restrict(plan, desired, live, targets)
     plan = budget.costed(price_plan(client, plan, parallelism=parallelism), live, desired.budget)

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -30,7 +31,18 @@ from orbitctl import __version__
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
-from orbitctl.model import DEFAULT_ACCOUNT, AccountRef, Action, ActionKind, Availability, Change, Plan, Selection
+from orbitctl.model import (
+    DEFAULT_ACCOUNT,
+    AccountRef,
+    Action,
+    ActionKind,
+    Availability,
+    Change,
+    Plan,
+    PortIn,
+    PortProgress,
+    Selection,
+)
 from orbitctl.values import escape_surrogates
 
 #: What a saved plan file says it is, and the version of its layout.
@@ -78,6 +90,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
         "account": None if plan.account.is_default else {
             "api_key_env": plan.account.api_key_env, "api_url_env": plan.account.api_url_env,
         },
+        "waiting": [asdict(progress) for progress in plan.waiting],
     }
 
 
@@ -99,6 +112,7 @@ def _action_to_document(action: Action) -> dict[str, Any]:
         "monthly_cost": _optional_money(action.monthly_cost),
         "live_fingerprint": action.live_fingerprint,
         "previous_monthly_cost": _optional_money(action.previous_monthly_cost),
+        "port_in": None if action.port_in is None else asdict(action.port_in),  # the PIN's variable, never the PIN
     }
 
 
@@ -282,6 +296,11 @@ def _plan_from_document(document: dict[str, Any], where: str = "") -> Plan:
         budget=read.optional_decimal("budget") if "budget" in document else None,
         account=_account_from_document(read.optional("account", dict), f"{where}.account".lstrip("."))
         if "account" in document else DEFAULT_ACCOUNT,
+        # absent from the files of orbitctl before porting
+        waiting=tuple(
+            _progress_from_document(item, f"waiting[{index}]")
+            for index, item in enumerate(read.array("waiting") if "waiting" in document else ())
+        ),
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
@@ -294,6 +313,33 @@ def _account_from_document(item: dict | None, where: str) -> AccountRef:
     account = AccountRef(api_key_env=read.text("api_key_env"), api_url_env=read.text("api_url_env"))
     read.done()
     return account
+
+
+def _progress_from_document(item: Any, where: str) -> PortProgress:
+    read = _Reader(item, where)
+    progress = PortProgress(
+        number=read.text("number"),
+        port_id=read.optional_text("port_id"),
+        status=read.text("status"),
+        submitted=read.optional_text("submitted"),
+        estimated_completion=read.optional_text("estimated_completion"),
+        note=read.text("note", empty=True),
+        name=read.text("name"),
+    )
+    read.done()
+    return progress
+
+
+def _port_in_from_document(item: dict, where: str) -> PortIn:
+    read = _Reader(item, where)
+    port_in = PortIn(
+        current_carrier=read.text("current_carrier"),
+        authorization_name=read.text("authorization_name"),
+        account_number=read.optional_text("account_number"),
+        pin_env=read.optional_text("pin_env"),
+    )
+    read.done()
+    return port_in
 
 
 def _availability_from_document(item: Any, where: str) -> Availability:
@@ -323,6 +369,8 @@ def _action_from_document(item: Any, where: str) -> Action:
         changes.append(Change(change.text("key"), freeze(change.raw("before")), freeze(change.raw("after"))))
         change.done()
     selection_doc = read.optional("selection", dict)
+    # absent from the files of orbitctl before porting
+    port_in_doc = read.optional("port_in", dict) if "port_in" in item else None
     action = Action(
         kind=kind,
         name=read.text("name"),
@@ -337,6 +385,7 @@ def _action_from_document(item: Any, where: str) -> Action:
         monthly_cost=read.optional_decimal("monthly_cost"),
         live_fingerprint=read.optional_text("live_fingerprint"),
         previous_monthly_cost=read.optional_decimal("previous_monthly_cost"),
+        port_in=None if port_in_doc is None else _port_in_from_document(port_in_doc, f"{where}.port_in"),
     )
     read.done()
     return action

@@ -1,5 +1,5 @@
-"""Where orbitctl keeps the files of a checkout: the apply locks, the purchase journal and the
-embedded sandbox's account, in ``.orbitctl/``.
+"""Where orbitctl keeps the files of a checkout: the apply locks, the purchase journal, the
+porting requests it submitted and the embedded sandbox's account, in ``.orbitctl/``.
 
 The folder belongs to the checkout, not to the working directory, so that every apply of one
 repository shares one lock and one journal however it was started (``cd repo && orbitctl apply
@@ -12,14 +12,18 @@ numbers.yaml`` and ``cd repo/sub && orbitctl apply ../numbers.yaml`` alike):
 - else ``.orbitctl/`` in the first manifest's own folder.
 
 Commands that read no manifest (``export``, ``port``) start the same search from the working
-directory.
+directory. :func:`exclusive` is the lock held around a read-modify-write of one of its files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from orbitctl.errors import OrbitctlError
 
 #: The folder's name.
 STATE_DIR_NAME = ".orbitctl"
@@ -50,3 +54,20 @@ def state_dir(anchors: Iterable[str | os.PathLike[str]] = ()) -> Path:
         break
     root = checkout_root(start)
     return (root or start) / STATE_DIR_NAME
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path, *, what: str) -> Iterator[None]:
+    """Hold ``lock_path`` (made, with its folder, when missing) exclusively, waiting for another
+    holder; OrbitctlError ("cannot lock {what}: why") when it cannot be opened."""
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")  # noqa: SIM115 - closed by the `with` below
+    except OSError as problem:
+        raise OrbitctlError(f"cannot lock {what}: {problem.strerror or problem}") from None
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

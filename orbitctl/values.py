@@ -30,7 +30,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.frozen import thaw
-from orbitctl.model import BUYING_KINDS, CONFIG_KEYS, Action, Availability, Change, Selection, format_money
+from orbitctl.model import (
+    BUYING_KINDS,
+    CONFIG_KEYS,
+    Action,
+    Availability,
+    Change,
+    PortIn,
+    PortProgress,
+    Selection,
+    format_money,
+)
 
 SENSITIVE_TEXT = "(sensitive)"
 
@@ -212,6 +222,29 @@ def describe_selection(selection: Selection, currency: str) -> str:
         parts.append("with " + "+".join(selection.capabilities))
     if selection.max_monthly_cost is not None:
         parts.append(f"at most {format_money(selection.max_monthly_cost)} {currency}/month")
+    return printable(", ".join(parts))
+
+
+def describe_port_in(port_in: PortIn) -> str:
+    """``Acme Telecom (authorised by Jo Doe, account ACC-12345, PIN from ${CARRIER_PIN})``: where
+    a port action ports a number from. The PIN is only ever named by its variable."""
+    details = [f"authorised by {port_in.authorization_name}"]
+    if port_in.account_number is not None:
+        details.append(f"account {port_in.account_number}")
+    if port_in.pin_env is not None:
+        details.append(f"PIN from ${{{port_in.pin_env}}}")
+    return printable(f"{port_in.current_carrier} ({', '.join(details)})")
+
+
+def describe_progress(progress: PortProgress) -> str:
+    """``porting request port_abc123: in_progress, submitted 2026-03-08T12:00:00Z, estimated
+    completion 2026-03-22T00:00:00Z``: where a port a plan waits for stands."""
+    request = f"porting request {progress.port_id}" if progress.port_id else "porting request (no id: unconfirmed)"
+    parts = [f"{request}: {progress.status}"]
+    if progress.submitted:
+        parts.append(f"submitted {progress.submitted}")
+    if progress.estimated_completion:
+        parts.append(f"estimated completion {progress.estimated_completion}")
     return printable(", ".join(parts))
 
 

@@ -10,8 +10,8 @@
 #     ORBITCTL_PLAN_WORKFLOW (the plan workflow's file name), GH_TOKEN, ORBITCTL_GH_ATTEMPTS and
 #     ORBITCTL_GH_RETRY_SECONDS (how often and how long apart to ask GitHub for the pull request
 #     of a commit just merged, which it may not know yet).
-# Out: exitcode, journal=true (when .orbitctl/journal.json exists) in $GITHUB_OUTPUT; exits
-#      with apply's exit code (1 when refused).
+# Out: exitcode, journal=true (when .orbitctl/journal.json exists), ports=true (when
+#      .orbitctl/ports.json exists) in $GITHUB_OUTPUT; exits with apply's exit code (1 when refused).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 
@@ -180,4 +180,6 @@ fi
 echo "exitcode=$rc" >> "$outputs"
 # Whether there is a purchase journal for the action to keep in the cache.
 [[ -f .orbitctl/journal.json ]] && echo "journal=true" >> "$outputs"
+# Whether there are porting requests to remember (a second apply must not submit them again).
+[[ -f .orbitctl/ports.json ]] && echo "ports=true" >> "$outputs"
 exit $rc

@@ -52,6 +52,11 @@ def purchases(server) -> list[dict]:
     return [entry for entry in audit(server) if entry["method"] == "POST" and entry["path"].endswith("/purchase")]
 
 
+def porting_requests(server) -> list[dict]:
+    """Every porting request the sandbox accepted (the audit keeps no body: it may hold a PIN)."""
+    return [entry for entry in audit(server) if entry["method"] == "POST" and entry["path"].endswith("/porting")]
+
+
 def plan_is_empty(manifest: Path) -> bool:
     result = run("plan", str(manifest), "--detailed-exitcode")
     assert result.exit_code in (0, 2), result.output + result.stderr

@@ -6,7 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Availability, Change, Plan, Selection, ownership_tag
+from orbitctl.model import (
+    Action,
+    ActionKind,
+    Availability,
+    Change,
+    Plan,
+    PortIn,
+    PortProgress,
+    Selection,
+    ownership_tag,
+)
 
 STACK = "prod"
 
@@ -27,6 +37,36 @@ def purchase(name: str = "support-main", **overrides) -> Action:
     }
     fields.update(overrides)
     return Action(**fields)
+
+
+PORT_IN = PortIn(
+    current_carrier="Acme Telecom", authorization_name="Jo Doe", account_number="ACC-12345", pin_env="CARRIER_PIN"
+)
+
+
+def port(name: str = "legacy-fax", number: str = "+14155551235", **overrides) -> Action:
+    fields = {
+        "kind": ActionKind.PORT,
+        "name": name,
+        "number": number,
+        "port_in": PORT_IN,
+        "reason": f"pinned {number} is not on the account",
+    }
+    fields.update(overrides)
+    return Action(**fields)
+
+
+def waiting(name: str = "legacy-line", number: str = "+14155551234", **overrides) -> PortProgress:
+    fields = {
+        "number": number,
+        "port_id": "port_abc123",
+        "status": "in_progress",
+        "submitted": "2026-03-08T12:00:00Z",
+        "estimated_completion": "2026-03-22T00:00:00Z",
+        "name": name,
+    }
+    fields.update(overrides)
+    return PortProgress(**fields)
 
 
 def adopt() -> Action:
@@ -125,6 +165,7 @@ def move() -> Action:
 
 ALL_KINDS = {
     ActionKind.PURCHASE: purchase,
+    ActionKind.PORT: port,
     ActionKind.ADOPT: adopt,
     ActionKind.UPDATE: update,
     ActionKind.REPLACE: replace,
@@ -233,24 +274,37 @@ changes = st.lists(
 def actions(draw) -> Action:
     kind = draw(st.sampled_from(ACTION_KINDS))
     buying = kind in (ActionKind.PURCHASE, ActionKind.REPLACE)
+    new = kind in (ActionKind.PURCHASE, ActionKind.PORT)
     name = draw(_names)
     return Action(
         kind=kind,
         name=name,
-        id=None if kind is ActionKind.PURCHASE else draw(st.from_regex(r"^num_[a-z0-9]{4,10}$", fullmatch=True)),
+        id=None if new else draw(st.from_regex(r"^num_[a-z0-9]{4,10}$", fullmatch=True)),
         number=draw(st.none() | _numbers) if kind is ActionKind.PURCHASE else draw(_numbers),
         changes=draw(changes),
         selection=draw(selections) if buying else None,
         config=freeze(draw(st.dictionaries(st.sampled_from(CONFIG_KEYS), json_values, max_size=3))),
         tag=None if kind in (ActionKind.RELEASE, ActionKind.ORPHAN) else ownership_tag(STACK, name),
         previous_name=draw(_names) if kind is ActionKind.MOVE else draw(st.none() | _names),
-        reason=draw(st.text(min_size=1, max_size=20)) if kind in (ActionKind.REPLACE, ActionKind.RELEASE) else None,
+        reason=draw(st.text(min_size=1, max_size=20))
+        if kind in (ActionKind.REPLACE, ActionKind.RELEASE, ActionKind.PORT)
+        else None,
         monthly_cost=draw(st.none() | _money),
         live_fingerprint=None
-        if kind is ActionKind.PURCHASE
+        if new
         else draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
         previous_monthly_cost=draw(_money) if kind is ActionKind.REPLACE else None,
+        port_in=draw(port_ins) if kind is ActionKind.PORT else None,
     )
+
+
+port_ins = st.builds(
+    PortIn,
+    current_carrier=st.text(min_size=1, max_size=12),
+    authorization_name=st.text(min_size=1, max_size=12),
+    account_number=st.none() | st.text(min_size=1, max_size=12),
+    pin_env=st.none() | st.from_regex(r"^[A-Z_][A-Z0-9_]{0,10}$", fullmatch=True),
+)
 
 
 _name = st.from_regex(r"^[a-z0-9][a-z0-9-]{0,35}$", fullmatch=True)
@@ -280,4 +334,17 @@ plans = st.builds(
     ).map(tuple),
     targets=st.lists(_name, max_size=2, unique=True).map(tuple),
     suggested_moves=st.lists(st.tuples(_name, _name), max_size=2, unique_by=lambda pair: pair[0]).map(tuple),
+    waiting=st.lists(
+        st.builds(
+            PortProgress,
+            number=_numbers,
+            port_id=st.none() | st.from_regex(r"^port_[a-z0-9]{4,10}$", fullmatch=True),
+            status=st.sampled_from(["pending", "in_progress", "completed", "unconfirmed", "on_hold"]),
+            submitted=st.none() | st.just("2026-03-08T12:00:00Z"),
+            estimated_completion=st.none() | st.just("2026-03-22T00:00:00Z"),
+            note=st.text(max_size=20),
+            name=_name,
+        ),
+        max_size=2,
+    ).map(tuple),
 )

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "orbitctl"
 #: __version__``) is open to all; ``cli`` may import anything, and nothing imports it.
 ALLOWED = {
     "account": {"model", "errors", "frozen", "environment"},
-    "apply": {"model", "errors", "frozen", "values", "statedir", "account", "plan"},
+    "apply": {"model", "errors", "frozen", "values", "statedir", "atomicfile", "account", "plan"},
     "manifest": {"model", "errors", "frozen", "environment", "planfile"},
     "plan": {"model", "errors", "frozen"},
     "render": {"model", "frozen", "values"},

@@ -138,7 +138,8 @@ class OrbitClient:
         user_agent = f"orbitctl/{__version__}"
         if user_agent_suffix:
             user_agent = f"{user_agent} {user_agent_suffix}"
-        self._headers = [("User-Agent", user_agent), ("Accept", "application/json"), self._auth.header()]
+        # built once: httpx.Request copies Headers cheaply, but encodes a list of pairs every time
+        self._headers = httpx.Headers([("User-Agent", user_agent), ("Accept", "application/json"), self._auth.header()])
         self._timeout = httpx.Timeout(self.timeout).as_dict()
         # Requests go straight to the transport, not through httpx.Client: the API sets no cookies
         # and is never followed through redirects, and the Client's URL merging, cookie jar and

@@ -2,9 +2,11 @@
 
 ``apply PLANFILE`` carries a saved plan out only when a plan made now would do exactly the same:
 the same actions (kind, entry, number, id, former name), each with the same selection,
-configuration, ownership tag, changes (every key, before and after), reason and fingerprint of
-the live number it touches. The checksum of the file catches accidents; this comparison catches
-edits (a checksum anyone can recompute) and an account that moved on.
+configuration, ownership tag, changes (every key, before and after), reason, fingerprint of
+the live number it touches, and for a port where it ports from (carrier, authorisation, account
+number and the PIN's variable: the PIN itself is in neither plan, apply reads it then). The
+checksum of the file catches accidents; this comparison catches edits (a checksum anyone can
+recompute) and an account that moved on.
 
 Actions are paired by kind and entry name, in plan order (a pool's actions share a name, and
 purchases have no number unless pinned: the i-th purchase of an entry pairs with the i-th).
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from orbitctl.model import Action, Plan, Selection
+from orbitctl.model import Action, Plan, PortIn, Selection
 from orbitctl.values import format_value, mask_at
 
 _ABSENT = object()
@@ -39,6 +41,14 @@ _FIELDS = (
 )
 
 _SELECTION_FIELDS = ("country", "type", "number", "area_code", "contains", "max_monthly_cost", "capabilities")
+
+#: Fields of a port action's ``port_in``, and how a message names each.
+_PORT_IN_FIELDS = (
+    ("current_carrier", "carrier"),
+    ("authorization_name", "authorization name"),
+    ("account_number", "carrier account number"),
+    ("pin_env", "PIN variable"),
+)
 
 
 def first_difference(saved: Plan, fresh: Plan) -> str | None:
@@ -81,6 +91,9 @@ def _action_difference(saved: Action, fresh: Action) -> str | None:
     difference = _selection_difference(saved.selection, fresh.selection)
     if difference:
         return difference
+    difference = _port_in_difference(saved.port_in, fresh.port_in)
+    if difference:
+        return difference
     difference = _mapping_difference("config", saved.config, fresh.config)
     if difference:
         return difference
@@ -95,6 +108,17 @@ def _selection_difference(saved: Selection | None, fresh: Selection | None) -> s
     for field in _SELECTION_FIELDS:
         if getattr(saved, field) != getattr(fresh, field):
             return _values(f"selection {field}", getattr(saved, field), getattr(fresh, field))
+    return None
+
+
+def _port_in_difference(saved: PortIn | None, fresh: PortIn | None) -> str | None:
+    if saved is None or fresh is None:
+        if saved is fresh:
+            return None
+        return "port_in: " + ("the saved plan has none" if saved is None else "a fresh plan has none")
+    for field, label in _PORT_IN_FIELDS:
+        if getattr(saved, field) != getattr(fresh, field):
+            return _values(f"port_in {label}", getattr(saved, field), getattr(fresh, field))
     return None
 
 
@@ -131,6 +155,8 @@ def _values(label: str, saved: Any, fresh: Any, *, secret_path: tuple = ()) -> s
 
 
 def _shown(value: Any, secret_path: tuple) -> str:
-    if value is _ABSENT or value is None:
+    """``none`` for a field or key that is not there; a configuration value ``null`` (stated to
+    clear the key) is ``null``."""
+    if value is _ABSENT or (value is None and not secret_path):
         return "none"
     return format_value(mask_at(secret_path, value) if secret_path else value)

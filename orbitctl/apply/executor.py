@@ -1,5 +1,8 @@
-"""Carry out a Plan: three groups in order, each run concurrently, every outcome recorded.
+"""Carry out a Plan: the porting requests, then three groups in order, each run concurrently,
+every outcome recorded.
 
+0. port actions, one porting request per carrier and authorisation (``porting.py``), each
+   recorded before it is sent;
 1. purchases, adopts, and the new number of each replace;
 2. updates, moves and orphans;
 3. the old number of each replace (only once its new number is bought and configured), releases;
@@ -15,9 +18,10 @@ before this runs; the executor only executes.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
@@ -25,9 +29,11 @@ from typing import Any, TypedDict
 
 from orbitctl.account.api import DEFAULT_PARALLELISM, NotFoundError, OrbitError
 from orbitctl.account.observe import live_number
+from orbitctl.apply import porting
 from orbitctl.apply.configure import check_returned, existing_number_body, put_body, rewrites_tags
-from orbitctl.apply.journal import intent_key
+from orbitctl.apply.journal import account_of, intent_key
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult, Mismatch, Status
+from orbitctl.apply.ports import PortBook
 from orbitctl.apply.purchase import OfferBook, buys_by_selection, out_of_stock_message, purchase_and_configure
 from orbitctl.apply.routing import CONFIGURE_REQUEST, ROUTING_REQUEST, existing_number_routing, send_routing
 from orbitctl.model import (
@@ -256,6 +262,17 @@ def _count_out_of_stock(plan: Plan, *groups: dict[int, ActionOutcome]) -> None:
             outcomes[index] = replace(outcomes[index], message=message)
 
 
+def _submitted(group: list[Action], run: _Run, book: PortBook, environ: Mapping[str, str]) -> list[ActionOutcome]:
+    """One porting request; a bug in it fails its actions only, never the others."""
+    try:
+        return porting.submit(
+            group, client=run.client, book=book, stack=run.plan.stack, account=account_of(run.client), environ=environ
+        )
+    except Exception as problem:  # one request's failure must not stop the rest
+        message = f"unexpected error: {type(problem).__name__}: {problem}"
+        return [ActionOutcome(action, Status.FAILED, message, number=action.number) for action in group]
+
+
 def _guarded(step: Callable[[Action], ActionOutcome], action: Action) -> ActionOutcome:
     """Run one step; a bug in it fails that action only, never the others."""
     try:
@@ -277,14 +294,18 @@ def execute(
     journal: Any,
     progress: ProgressCallback | None = None,
     live: Live | None = None,
+    ports: PortBook | None = None,
+    environ: Mapping[str, str] | None = None,
     stop: threading.Event | None = None,
 ) -> ApplyResult:
     """Carry out ``plan`` with ``client``; the outcomes come back in the plan's order.
 
     ``journal`` is a :class:`orbitctl.apply.journal.Journal` (every purchase is written there
-    before it is sent); ``live`` is the observation the plan was made from (for the costs
-    releases save). ``progress`` is called once per finished action. Once ``stop`` is set, no
-    further action starts (see the module's docstring).
+    before it is sent); ``ports`` the :class:`PortBook` porting requests are written to before
+    they are sent (default: the checkout's), their PINs read from ``environ`` (default:
+    ``os.environ``); ``live`` is the observation the plan was made from (for the costs releases
+    save). ``progress`` is called once per finished action. Once ``stop`` is set, no further
+    action starts (see the module's docstring).
     """
     run = _Run(plan, client, journal, live, progress, parallelism)
     final: dict[int, ActionOutcome] = {}
@@ -319,6 +340,17 @@ def execute(
         pool.shutdown(wait=True)
 
     indexed = list(enumerate(plan.actions))
+    # 0. porting requests
+    position = {id(action): index for index, action in indexed}
+    for group in porting.requests(plan.actions):
+        if stop is not None and stop.is_set():
+            outcomes = [_not_started(action) for action in group]
+        else:
+            outcomes = _submitted(group, run, ports or PortBook(), os.environ if environ is None else environ)
+        for outcome in outcomes:
+            final[position[id(outcome.action)]] = outcome
+            if outcome.status is not Status.NOT_STARTED:
+                run.report(outcome)
     # 1. purchases, adopts, and replaces' new numbers
     run_group(
         [

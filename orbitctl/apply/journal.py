@@ -31,7 +31,6 @@ yet tagged, so it never grows beyond them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import tempfile
@@ -45,7 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, LiveNumber, ownership_tag
-from orbitctl.statedir import state_dir
+from orbitctl.statedir import exclusive, state_dir
 
 #: The journal's file name inside the checkout's state folder (``.orbitctl/``).
 JOURNAL_FILENAME = "journal.json"
@@ -274,23 +273,13 @@ class Journal:
     def _change(self, mutate: Callable[[dict[str, JournalEntry]], bool]) -> bool:
         """Read the file under the journal's lock, apply ``mutate``, write it back if it says it
         changed something. Returns what ``mutate`` returned."""
-        with self._lock, self._file_lock():
+        lock = self.path.with_name(JOURNAL_LOCK_FILENAME)
+        with self._lock, exclusive(lock, what=f"the purchase journal {self.path}"):
             entries = self._read()
             changed = mutate(entries)
             if changed:
                 self._write(entries)
             return changed
-
-    @contextlib.contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / JOURNAL_LOCK_FILENAME, "a") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _read(self) -> dict[str, JournalEntry]:
         try:

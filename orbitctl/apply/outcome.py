@@ -27,6 +27,7 @@ class Status(str, Enum):
 #: The past tense of each kind, for the summary line.
 PAST_TENSE = {
     ActionKind.PURCHASE: "purchased",
+    ActionKind.PORT: "submitted for porting",
     ActionKind.ADOPT: "adopted",
     ActionKind.UPDATE: "updated",
     ActionKind.REPLACE: "replaced",

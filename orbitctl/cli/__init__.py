@@ -15,7 +15,7 @@ import click
 
 from orbitctl import __version__
 from orbitctl.account.api import DEFAULT_BASE_URL, OrbitError
-from orbitctl.cli.context import CliContext
+from orbitctl.cli.context import SANDBOX_PORT_DAYS_ENV, CliContext
 from orbitctl.errors import OrbitctlError
 from orbitctl.render import COLOR_MODES, forced_color
 from orbitctl.statedir import STATE_DIR_ENV, STATE_DIR_NAME
@@ -92,8 +92,10 @@ Environment:
   ORBIT_API_KEY   the Orbit API key, sent as X-API-Key (never printed or saved)
   ORBIT_API_URL   the API's base URL (default {DEFAULT_BASE_URL})
   {STATE_DIR_ENV}
-                  the folder of apply's lock and journal and the --sandbox account
-                  (default {STATE_DIR_NAME}/ at the manifests' checkout root)
+                  the folder of apply's lock, journal and porting requests and the
+                  --sandbox account (default {STATE_DIR_NAME}/ at the manifests' checkout root)
+  {SANDBOX_PORT_DAYS_ENV}
+                  as --sandbox-port-days: days a --sandbox port takes (0: at once)
   NO_COLOR        set (non-empty): no colour, unless --color always
   FORCE_COLOR     set (non-empty): colour even when not a terminal, unless --color never
 
@@ -118,6 +120,15 @@ Example:
     help="State file for --sandbox (default .orbitctl/sandbox.json).",
 )
 @click.option(
+    "--sandbox-port-days",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar=SANDBOX_PORT_DAYS_ENV,
+    show_envvar=True,
+    metavar="N",
+    help="Days --sandbox takes to complete a porting request submitted now (0: at once). Default: 14.",
+)
+@click.option(
     "--color",
     type=click.Choice(COLOR_MODES),
     default="auto",
@@ -125,12 +136,16 @@ Example:
     help="Colour the plan: auto (on a terminal, unless NO_COLOR; always with FORCE_COLOR), always, never.",
 )
 @click.pass_context
-def cli(ctx: click.Context, sandbox: bool, sandbox_state: str | None, color: str) -> None:
+def cli(
+    ctx: click.Context, sandbox: bool, sandbox_state: str | None, sandbox_port_days: int | None, color: str
+) -> None:
     """Keep the phone numbers of an Orbit account in a Git repository.
 
     Give a command --help for its options and an example."""
     _escape_what_the_terminal_cannot_show()
-    ctx.obj = CliContext(sandbox=sandbox, sandbox_state=sandbox_state, color=color)
+    ctx.obj = CliContext(
+        sandbox=sandbox, sandbox_state=sandbox_state, sandbox_port_days=sandbox_port_days, color=color
+    )
     # what click.echo then keeps or strips of the escape codes (None: keep them on a terminal)
     ctx.color = forced_color(color)
 

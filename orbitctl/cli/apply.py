@@ -17,6 +17,8 @@ from orbitctl.apply import executor, gates, surplus
 from orbitctl.apply.journal import JOURNAL_FILENAME, Journal, account_of
 from orbitctl.apply.lock import apply_lock
 from orbitctl.apply.outcome import ActionOutcome, ApplyResult
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     DURATION,
@@ -175,6 +177,7 @@ def _apply(
     state = obj.state_dir
     desired = load_manifests(manifests)
     journal = Journal(state / JOURNAL_FILENAME)
+    ports = PortBook(state / PORTS_FILENAME)
     show_progress = sys.stderr.isatty()
 
     def waiting(holder: str) -> None:
@@ -190,7 +193,8 @@ def _apply(
         observed_at = datetime.now(UTC)
         if saved is not None and plan_file is not None:
             plan, live = _checked_saved_plan(
-                saved, desired, plan_file, client, parallelism=parallelism, journal=journal, progress=show_progress
+                saved, desired, plan_file, client, parallelism=parallelism, journal=journal, progress=show_progress,
+                ports=ports,
             )
         else:
             plan, _, live = build_plan(
@@ -201,15 +205,20 @@ def _apply(
                 progress=show_progress,
                 targets=targets,
                 desired=desired,
+                ports=ports,
             )
         warn_if_targeted(plan)
         journal.prune(live, account_of(client), observed_at=observed_at)
+        ports.prune(live, account_of(client))
 
         _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
             _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
             return None
         gates.check_release_gates(plan, **gate)
+        missing = pin_problems(plan, os.environ)
+        if missing:
+            raise OrbitctlError("\n".join([*missing, "Nothing was changed."]))
         if not auto_approve:
             _confirm(plan)
         result = _execute(
@@ -217,6 +226,7 @@ def _apply(
             client,
             parallelism=parallelism,
             journal=journal,
+            ports=ports,
             live=live,
             progress=show_progress,
             output=output,
@@ -234,7 +244,8 @@ def _apply(
 
 
 def _checked_saved_plan(
-    plan: Plan, desired: Desired, source: str, client, *, parallelism: int, journal: Journal, progress: bool
+    plan: Plan, desired: Desired, source: str, client, *, parallelism: int, journal: Journal, progress: bool,
+    ports: PortBook,
 ) -> tuple[Plan, Live]:
     """The plan to carry out for the saved plan ``plan`` (read from ``source``; its manifests
     loaded already: ``desired``), and the account as read now.
@@ -251,6 +262,7 @@ def _checked_saved_plan(
         progress=progress,
         targets=plan.targets,
         desired=desired,
+        ports=ports,
     )
     gates.check_saved_plan(
         plan,
@@ -296,7 +308,7 @@ def _confirm(plan: Plan) -> None:
 
 
 def _execute(
-    plan: Plan, client, *, parallelism: int, journal: Journal, live, progress: bool, output: str,
+    plan: Plan, client, *, parallelism: int, journal: Journal, ports: PortBook, live, progress: bool, output: str,
     interruption: Interruption,
 ) -> ApplyResult:
     """Run the plan, printing each outcome as it ends (stdout for text, stderr beside JSON)."""
@@ -337,7 +349,7 @@ def _execute(
             with interruption.executing(on_first=first, on_second=second):
                 return executor.execute(
                     plan, client, parallelism=parallelism, journal=journal, progress=finished, live=live,
-                    stop=interruption.stop,
+                    stop=interruption.stop, ports=ports,
                 )
         except KeyboardInterrupt:
             raise OrbitctlError(

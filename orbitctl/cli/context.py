@@ -20,10 +20,22 @@ SANDBOX_API_KEY = "dv_test_sk_embedded_sandbox"
 SANDBOX_BASE_URL = "http://sandbox.orbitctl.invalid"
 
 
+#: The environment variable that may stand in for ``--sandbox-port-days``.
+SANDBOX_PORT_DAYS_ENV = "ORBITCTL_SANDBOX_PORT_DAYS"
+
+
+def port_days_knob(days: int | None) -> dict[str, int]:
+    """The sandbox's ``port_days`` knob as keywords of ``create_app``: none when not given, so the
+    sandbox's own default holds."""
+    return {} if days is None else {"port_days": days}
+
+
 @dataclass
 class CliContext:
     sandbox: bool = False
     sandbox_state: str | None = None
+    #: days the embedded sandbox takes to complete a porting request (None: its default)
+    sandbox_port_days: int | None = None
     #: the manifests (or saved plan) the command reads: they say which checkout's ``.orbitctl/``
     state_anchors: tuple[str, ...] = ()
     #: ``--color``: auto, always or never
@@ -70,7 +82,7 @@ class CliContext:
             raise OrbitctlError(
                 f"--sandbox: cannot make the folder for the state file {state}: {problem.strerror}"
             ) from None
-        app = create_app(state)
+        app = create_app(state, **port_days_knob(self.sandbox_port_days))
         try:
             app.store.current()  # a damaged state file is a local problem: say so now
         except StateFileError as problem:

@@ -8,6 +8,8 @@ import sys
 import click
 
 from orbitctl.apply.journal import JOURNAL_FILENAME, Journal
+from orbitctl.apply.porting import pin_problems
+from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import (
     detailed_option,
@@ -63,8 +65,11 @@ def command(
             parallelism=parallelism,
             journal=Journal(obj.state_dir / JOURNAL_FILENAME),
             targets=targets,
+            ports=PortBook(obj.state_dir / PORTS_FILENAME),
         )
     warn_if_targeted(plan)
+    for problem in pin_problems(plan, os.environ):
+        click.echo(f"Warning: {problem}; apply needs it to submit the port", err=True)
     click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     if out:
         save_plan(plan, out)

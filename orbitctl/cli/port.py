@@ -16,6 +16,8 @@ import click
 import phonenumbers
 
 from orbitctl.account.api import NotFoundError, PortingRequest
+from orbitctl.apply import porting
+from orbitctl.apply.ports import PortBook
 from orbitctl.cli.options import example, one_line_text, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.semantic import parse_number
@@ -43,13 +45,7 @@ def read_pin(variable: str | None) -> str | None:
     """The PIN from the environment variable named ``variable`` (never shown in a message)."""
     if variable is None:
         return None
-    pin = os.environ.get(variable)
-    if not pin:
-        raise OrbitctlError(
-            f"--pin-env {variable}: the environment variable {variable} is not set (or empty); "
-            f"set it to the carrier account's PIN, e.g. `read -s {variable} && export {variable}`"
-        )
-    return one_line_text(pin, f"--pin-env {variable}", secret=True)
+    return porting.read_pin(variable, os.environ, f"--pin-env {variable}")
 
 
 def _required_text(value: str, flag: str) -> str:
@@ -144,6 +140,33 @@ def submit(obj, numbers, carrier, authorization_name, account_number, pin_env, o
     for number in request.numbers:
         click.echo(f"  {number}")
     click.echo(f"Follow it with: orbitctl port status {request.id}", err=True)
+
+
+@command.command(
+    "forget",
+    short_help="Let go of a porting request orbitctl remembers, so apply may port its numbers again.",
+    epilog=example("orbitctl port forget +14155551234"),
+)
+@click.argument("numbers", nargs=-1, required=True, metavar="NUMBER...")
+def forget(numbers: tuple[str, ...]) -> None:
+    """Let go of what orbitctl remembers of the porting requests for NUMBER... (in
+    .orbitctl/ports.json, which apply keeps so that it never submits a port twice).
+
+    Use it when Orbit has no such request: an apply was stopped, or lost its connection, while
+    submitting it (the plan shows it waiting, unconfirmed), or you cancelled the port with
+    Orbit. The next apply then submits a new request for each number whose entry says port_in.
+    Nothing is sent to Orbit."""
+    checked = check_numbers(numbers)
+    book = PortBook()
+    found = book.forget(checked)
+    for number in found:
+        click.echo(f"Forgot the porting request for {number}.")
+    unknown = [number for number in checked if number not in found]
+    if unknown:
+        raise OrbitctlError(
+            f"orbitctl remembers no porting request for {', '.join(unknown)} (in {book.path})"
+            + ("; the others were forgotten" if found else "")
+        )
 
 
 @command.command(

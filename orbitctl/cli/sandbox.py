@@ -6,6 +6,7 @@ import signal
 
 import click
 
+from orbitctl.cli.context import port_days_knob
 from orbitctl.cli.options import example
 from orbitctl.errors import OrbitctlError
 
@@ -42,10 +43,12 @@ def command() -> None:
 @click.option("--search-limit", default=None, type=click.IntRange(min=1),
               help="Test knob: the most rows one inventory search returns, whatever its limit asks "
                    "(default: the API's cap, 500).")
+@click.option("--port-days", default=None, type=click.IntRange(min=0),
+              help="Days a porting request takes to complete (0: at once). Default: 14.")
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
 def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float, error_rate: float,
           rate_limit: float | None, lose_purchase_responses: int, fail_configure: int, hold_purchase_ms: float,
-          search_limit: int | None, quiet: bool) -> None:
+          search_limit: int | None, port_days: int | None, quiet: bool) -> None:
     """Serve the emulator over HTTP until Ctrl-C."""
     # Imported here: the emulator's server takes 0.3 s to import, which every command would pay.
     from orbitctl.sandbox.server import make_server
@@ -63,6 +66,7 @@ def serve(host: str, port: int, state: str | None, seed: int, latency_ms: float,
             lose_purchase_responses=lose_purchase_responses, fail_configure=fail_configure,
             hold_purchase_ms=hold_purchase_ms,
             search_limit=search_limit or SEARCH_LIMIT_MAX,
+            **port_days_knob(port_days),
         )
     except OSError as problem:
         raise OrbitctlError(

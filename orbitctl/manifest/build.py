@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -10,6 +11,7 @@ import phonenumbers
 
 from orbitctl.frozen import freeze
 from orbitctl.manifest.merge import Merged, Placed
+from orbitctl.manifest.variables import referenced_variable
 from orbitctl.model import (
     CONFIG_KEYS,
     DEFAULT_ACCOUNT,
@@ -19,6 +21,7 @@ from orbitctl.model import (
     Desired,
     DesiredEntry,
     Lifecycle,
+    PortIn,
     Selection,
     fingerprint,
 )
@@ -97,13 +100,26 @@ def _entry(name: str, placed: Placed, defaults: dict[str, Any]) -> DesiredEntry:
             ignore_changes=frozenset(lifecycle.get("ignore_changes", ())),
         ),
         mark=placed.document.source_mark(placed.path),
+        port_in=_port_in(stated.get("port_in")),
+    )
+
+
+def _port_in(stated: dict[str, Any] | None) -> PortIn | None:
+    if stated is None:
+        return None
+    pin = stated.get("pin")
+    return PortIn(
+        current_carrier=stated["current_carrier"],
+        authorization_name=stated["authorization_name"],
+        account_number=stated.get("account_number"),
+        pin_env=referenced_variable(pin) if pin is not None else None,
     )
 
 
 def _content(entry: DesiredEntry) -> dict:
     """What the fingerprint covers: everything but where it was written; sets sorted."""
     selection = entry.selection
-    return {
+    content: dict[str, Any] = {
         "selection": {
             "country": selection.country,
             "type": selection.type,
@@ -123,3 +139,6 @@ def _content(entry: DesiredEntry) -> dict:
             "ignore_changes": sorted(entry.lifecycle.ignore_changes),
         },
     }
+    if entry.port_in is not None:
+        content["port_in"] = asdict(entry.port_in)  # the PIN's variable, never the PIN
+    return content

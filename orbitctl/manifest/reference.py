@@ -21,6 +21,7 @@ _KIND_NOTES = {
     "configuration": "kept in sync with the API; left out means not managed",
     "pool": "how many interchangeable numbers the entry holds",
     "lifecycle": "how orbitctl may change the number",
+    "porting": "where a pinned number not on the account yet is ported in from (see docs/porting.md)",
 }
 
 
@@ -118,6 +119,8 @@ def _kind(key: str) -> str:
         return "configuration"
     if key == "count":
         return "pool"
+    if key == "port_in":
+        return "porting"
     return key if key == "lifecycle" else ""
 
 
@@ -164,6 +167,7 @@ def reference() -> str:
     entry = defs["entry"]
     defaults = defs["defaults"]
     lifecycle = defs["lifecycle"]
+    port_in = defs["port_in"]
     lines = [
         "# Manifest reference",
         "",
@@ -221,6 +225,15 @@ def reference() -> str:
         "is refused; a plan that lowers the cost of a stack already over it is allowed.",
         "",
         *_property_table(defs["budget"]["properties"], root, required=defs["budget"].get("required", ())),
+        "## `port_in`",
+        "",
+        f"{port_in['description'][0].upper()}{port_in['description'][1:]}. An entry that pins `number:` and "
+        "says `port_in:` has its number ported in, not bought, while the number is not on the account: the "
+        "plan shows a `port` action, then the request waiting, then the number adopted once it has "
+        "arrived (docs/porting.md). The PIN is never written: `pin` names the environment variable that "
+        "holds it, read only when apply submits the request.",
+        "",
+        *_property_table(port_in["properties"], root, required=port_in.get("required", ())),
         "",
         "## `moved` and `removed`",
         "",

@@ -142,8 +142,11 @@ def _problems(document: Document, error: ValidationError) -> list[Problem]:
     rule: Any = error.validator_value
     custom = schema.get("x-error-messages")
     if isinstance(custom, dict) and keyword in custom:
+        schema_path = list(error.absolute_schema_path)
         if keyword == "not" and isinstance(error.validator_value, dict):
             path = path + tuple(error.validator_value.get("required", ())[:1])
+        elif "dependentSchemas" in schema_path:  # the rule is about the key that brings it in
+            path = (*path, str(schema_path[schema_path.index("dependentSchemas") + 1]))
         return [document.problem(path, custom[keyword], key=True)]
     if "propertyNames" in error.absolute_schema_path:
         path = (*path, str(error.instance))

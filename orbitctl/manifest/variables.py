@@ -5,6 +5,10 @@ value; a variable that is not set is an error naming it. ``$${`` writes a litera
 (``$${HOME}`` stays ``${HOME}``). A ``$`` not followed by ``{`` is left as it is. Mapping keys
 are never substituted, and a substituted value is always a string.
 
+A carrier PIN (``numbers.<name>.port_in.pin``) is never substituted: it stays the ``${NAME}`` it
+is written as, and apply reads the variable when it submits the port, so the PIN itself is in
+nothing orbitctl prints, saves or fingerprints. The schema allows nothing else there.
+
 The API key never enters a manifest: a manifest may not substitute a variable that holds it
 (``key_variables``: ``ORBIT_API_KEY`` unless told otherwise), set or not, nor any other variable
 whose value contains the value of one of them. Either is an error naming the variable; what a
@@ -24,6 +28,7 @@ from orbitctl.manifest.yamlload import lone_surrogate
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WHOLE_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ALLOWED = "allowed: ${NAME} with letters, digits and _; write $${ for a literal ${"
 
 
@@ -55,7 +60,23 @@ class _Keys:
         return next((name for name, key in self.values.items() if key in value), None)
 
 
+def referenced_variable(text: str) -> str | None:
+    """``NAME`` when ``text`` is exactly one reference ``${NAME}``, else None."""
+    match = _WHOLE_REFERENCE.fullmatch(text)
+    return match.group(1) if match else None
+
+
+def is_pin_path(path: KeyPath) -> bool:
+    """Whether ``path`` is where an entry's ``port_in`` names the variable of a carrier PIN."""
+    return len(path) == 4 and path[0] == "numbers" and path[2:] == ("port_in", "pin")
+
+
 def _walk(value: Any, path: KeyPath, document: Document, environ, keys: _Keys, problems) -> Any:
+    if is_pin_path(path):
+        if isinstance(value, str) and referenced_variable(value) in keys.names:
+            problems.append(document.problem(path, f"{value} would send the Orbit API key as the carrier PIN "
+                                             "(allowed: the variable holding the carrier account's PIN)"))
+        return value
     if isinstance(value, dict):
         return {key: _walk(item, (*path, key), document, environ, keys, problems) for key, item in value.items()}
     if isinstance(value, list):

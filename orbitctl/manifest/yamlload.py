@@ -29,7 +29,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from orbitctl.manifest.document import Document, KeyPath, format_path
 from orbitctl.manifest.problems import Problem
 
-#: Aliases can make a small file expand into a huge one; more values than this is refused.
+#: Aliases can make a small file expand into a huge one; more values than this reached again
+#: through aliases (beyond the values written once) is refused.
 MAX_VALUES = 100_000
 #: A manifest file larger than this is refused (reading stops there: /dev/zero never ends).
 MAX_BYTES = 64 * 2**20
@@ -239,7 +240,8 @@ class _Converter:
         self.document = document
         self.libyaml = libyaml
         self.problems: list[Problem] = []
-        self.count = 0
+        self.seen: set[int] = set()  # every node converted: one converted again came through an alias
+        self.repeated = 0
         self.active: set[int] = set()  # collection nodes being converted: alias cycles
 
     def problem(self, node: Node, path: KeyPath, message: str) -> None:
@@ -249,9 +251,12 @@ class _Converter:
         )
 
     def value(self, node: Node, path: KeyPath, key_node: Node | None = None) -> Any:
-        self.count += 1
-        if self.count > MAX_VALUES:
-            raise _TooBig
+        if id(node) in self.seen:
+            self.repeated += 1
+            if self.repeated > MAX_VALUES:
+                raise _TooBig
+        else:
+            self.seen.add(id(node))
         start = node.start_mark
         is_collection = not isinstance(node, ScalarNode)
         where = key_node.start_mark if (is_collection and key_node is not None) else start

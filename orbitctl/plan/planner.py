@@ -44,6 +44,17 @@ Members and replacement
 - Missing members are purchased, one action each, with the entry's whole stated configuration
   (``ignore_changes`` does not apply to a purchase, as in Terraform).
 
+Porting
+- ``ports`` maps pinned numbers to what is known of the porting request orbitctl submitted for
+  each (``PortProgress``). A pinned number on the account is adopted as any pin is: the port is
+  done, or the number came another way. A pinned number not on the account whose request is still
+  open (pending, in progress, completed but not arrived yet, unconfirmed, or any status not known
+  to have failed) is waiting: nothing is planned for it and it is no change, with or without
+  ``port_in`` (a number being ported in is never bought). Otherwise an entry with ``port_in`` gets
+  a PORT action instead of a purchase: no request yet, or the last one failed (its reason says so,
+  and a new request is submitted). While a pinned number is ported in or waited for, numbers the
+  entry already holds (it pinned another number before) are left as they are, counted unchanged.
+
 Leaving the manifest
 - Numbers of this stack whose name is not an entry: ``moved`` -> MOVE to the new entry,
   ``removed`` -> ORPHAN (only the ownership tag is removed), else RELEASE. A name both in ``moved``
@@ -62,6 +73,7 @@ in ``previous_monthly_cost``. The plan's ``monthly_cost_delta`` here counts what
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
 from orbitctl.errors import PlanError
@@ -76,6 +88,7 @@ from orbitctl.model import (
     Live,
     LiveNumber,
     Plan,
+    PortProgress,
     cost_delta,
     ownership_tag,
 )
@@ -85,6 +98,7 @@ from orbitctl.plan.pricing import mixed_currencies_problem
 from orbitctl.plan.renames import suggested_moves
 
 _NO_JOURNAL: Mapping[str, str] = MappingProxyType({})
+_NO_PORTS: Mapping[str, PortProgress] = MappingProxyType({})
 
 # How a live number came to be an entry's member.
 _TAGGED = "tagged"  # carries the entry's ownership tag
@@ -109,12 +123,14 @@ def _sort_key(action: Action) -> tuple[int, str, str, str]:
 class _Planner:
     """One planning run: the indexes, the actions and the problems found so far."""
 
-    def __init__(self, desired: Desired, live: Live, journal: Mapping[str, str]):
+    def __init__(self, desired: Desired, live: Live, journal: Mapping[str, str], ports: Mapping[str, PortProgress]):
         self.desired = desired
         self.stack = desired.stack
         self.entries = desired.entries
         self.journal = journal
+        self.ports = ports
         self.actions: list[Action] = []
+        self.waiting: list[PortProgress] = []
         self.problems: list[str] = []
         self.unchanged = 0
         self.managed = self.unmanaged = self.foreign = 0
@@ -274,6 +290,11 @@ class _Planner:
         members.extend(self.extra.get(name, ()))
         selection = entry.selection
         pin = selection.number
+        if pin is not None and pin not in self.pinned_live and self._ported(entry):
+            # the entry's other numbers (it pinned another before) stay as they are until the
+            # ported number arrives; then it is adopted and they are surplus
+            self.unchanged += len(members)
+            return
         ranked = []
         for member in members:
             live = member[0]
@@ -300,6 +321,25 @@ class _Planner:
                     reason=self._purchase_reason(entry),
                 )
             )
+
+    def _ported(self, entry: DesiredEntry) -> bool:
+        """For a pinned number not on the account: wait for its open porting request, or port it
+        in (``port_in``). False when it is to be bought."""
+        pin = entry.selection.number
+        assert pin is not None
+        progress = self.ports.get(pin)
+        if progress is not None and not progress.failed:
+            self.waiting.append(replace(progress, name=entry.name))
+            return True
+        if entry.port_in is None:
+            return False
+        reason = f"pinned {pin} is not on the account"
+        if progress is not None:
+            reason += f" (porting request {progress.port_id} ended {progress.status}: a new request is submitted)"
+        self.actions.append(
+            Action(kind=ActionKind.PORT, name=entry.name, number=pin, port_in=entry.port_in, reason=reason)
+        )
+        return True
 
     def _purchase_reason(self, entry: DesiredEntry) -> str:
         if entry.selection.number is not None:
@@ -431,13 +471,21 @@ class _Planner:
             unmanaged=self.unmanaged,
             foreign=self.foreign,
             suggested_moves=suggested_moves(self.desired, self.owned, actions),
+            waiting=tuple(sorted(self.waiting, key=lambda progress: progress.name)),
         )
 
 
-def plan(desired: Desired, live: Live, *, journal: Mapping[str, str] = _NO_JOURNAL) -> Plan:
+def plan(
+    desired: Desired,
+    live: Live,
+    *,
+    journal: Mapping[str, str] = _NO_JOURNAL,
+    ports: Mapping[str, PortProgress] = _NO_PORTS,
+) -> Plan:
     """Diff ``desired`` against ``live``: the actions that make the account match the manifest.
 
-    ``journal`` maps live number ids to the entry an earlier apply bought them for. Raises
-    PlanError listing every problem at once. ``suggested_moves`` holds the rename hints
-    (``renames.py``)."""
-    return _Planner(desired, live, journal).run()
+    ``journal`` maps live number ids to the entry an earlier apply bought them for; ``ports``
+    pinned numbers to the porting request orbitctl submitted for each (see the module's
+    Porting). Raises PlanError listing every problem at once. ``suggested_moves`` holds the
+    rename hints (``renames.py``)."""
+    return _Planner(desired, live, journal, ports).run()

@@ -79,4 +79,5 @@ def restrict(plan: Plan, desired: Desired, live: Live, targets: Sequence[str]) -
         monthly_cost_delta=cost_delta(actions),
         targets=chosen,
         suggested_moves=moves,
+        waiting=tuple(progress for progress in plan.waiting if progress.name in wanted),
     )

@@ -30,6 +30,7 @@ MAX_CHARS = 60_000
 
 _TITLES = {
     ActionKind.PURCHASE: "to purchase",
+    ActionKind.PORT: "to port in from another carrier",
     ActionKind.ADOPT: "to adopt",
     ActionKind.UPDATE: "to update in place",
     ActionKind.REPLACE: "to replace",
@@ -87,6 +88,7 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         lines.append(f"**{escape_inline(text_render.NO_CHANGES)}**")
         lines.append("")
         lines.append(f"{text_render.count_numbers(plan.unchanged, 'managed ')} unchanged.")
+        lines += _waiting(plan)
         return "\n".join(lines)
 
     table = ["| Action | Count |", "| --- | ---: |"]
@@ -94,6 +96,8 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         if kind in ALWAYS_SUMMARISED or plan.count(kind):
             table.append(f"| {kind.value} | {plan.count(kind)} |")
     table.append(f"| unchanged | {plan.unchanged} |")
+    if plan.waiting:
+        table.append(f"| waiting for a port | {len(plan.waiting)} |")
     table.append("")
     table.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
     lines += table
@@ -114,6 +118,7 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
     sections = [(kind, group((a for a in plan.actions if a.kind is kind), detailed=detailed)) for kind in kinds]
     notes = [f"> [!NOTE]\n> {escape_inline(availability_note(note, plan.currency))}" for note in plan.availability]
+    lines += _waiting(plan)
     # what every section needs besides its blocks (tags, fences, a "more" note)
     budget = MAX_CHARS - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
     while budget > 0:  # the overheads are estimates: shrink the budget until the comment fits
@@ -123,6 +128,15 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         budget -= len(text) - MAX_CHARS
     # what comes before the actions alone is too long (warnings and hints naming many entries)
     return "\n".join([*lines[:3], *table, "", f"The plan is too long for a comment; {FULL_PLAN}.", "", closing])
+
+
+def _waiting(plan: Plan) -> list[str]:
+    """The numbers being ported in, in a collapsed section (no change: nothing is done for them)."""
+    if not plan.waiting:
+        return []
+    body = fenced("\n".join([text_render.WAITING_HEADING, *text_render.waiting_lines(plan)]))
+    return ["", f"<details><summary>{len(plan.waiting)} waiting for a port to complete</summary>", "", body,
+            "", "</details>"]
 
 
 def _body(notes: list[str], sections: list[tuple[ActionKind, list[Block]]], currency: str, budget: int) -> list[str]:

@@ -5,9 +5,13 @@ The document is SPEC section 3's, plus what scripts and drift jobs want: ``orbit
 ``drift`` object (driftctl-style counts and the share of the account under management),
 ``targets`` when ``--target`` limited the plan, ``suggested_moved`` (``{old: new}``, to paste as
 ``moved:``) when a release and a purchase look like a rename, an ``availability`` list when the
-inventory searches could not count what the plan buys, and, per
+inventory searches could not count what the plan buys, a ``waiting`` list of the numbers being
+ported in (each with its porting request's ``port_id``, ``status``, ``submitted`` and
+``estimated_completion``; no change, and counted in ``summary.waiting``), and, per
 action, ``reason``, ``previous_name``, ``selection``, ``monthly_cost`` (purchase, replace: of the
-new number; release: of the number let go) and ``previous_monthly_cost`` (replace) where set. Values are
+new number; release: of the number let go), ``previous_monthly_cost`` (replace) and ``port_in``
+(port: ``current_carrier``, ``authorization_name``, ``account_number`` and ``pin_env``, the
+variable the PIN is read from; never the PIN) where set. Values are
 masked as in the text output (``orbitctl.values``); a change whose values masking touched carries
 ``"sensitive": true``. Money is a decimal string, never a float.
 """
@@ -15,19 +19,23 @@ masked as in the text output (``orbitctl.values``); a change whose values maskin
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
 import orbitctl
 from orbitctl import __version__
-from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, Selection
+from orbitctl.model import ACTION_KINDS, BUYING_KINDS, Action, ActionKind, Plan, PortProgress, Selection
 from orbitctl.values import displayed_changes, escape_surrogates, format_money, masked_change
 
 FORMAT_VERSION = "1"
 
 #: The JSON Schema of the document, packaged with orbitctl.
 PLAN_SCHEMA_PATH = Path(orbitctl.__file__).parent / "schemas" / "plan.schema.json"
+
+#: Kinds that bring a number not on the account yet: not counted in ``drift.changed``.
+_NEW_NUMBER_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.PORT})
 
 #: Digits after the point of ``drift.managed_share``.
 SHARE_PLACES = Decimal("0.0001")
@@ -37,6 +45,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The JSON document of ``plan`` as plain dicts, lists, strings and numbers."""
     summary: dict[str, int] = {kind.value: plan.count(kind) for kind in ACTION_KINDS}
     summary["unchanged"] = plan.unchanged
+    summary["waiting"] = len(plan.waiting)
     document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "orbitctl_version": __version__,
@@ -47,6 +56,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
     }
+    if plan.waiting:
+        document["waiting"] = [progress_to_dict(progress) for progress in plan.waiting]
     if plan.availability:
         document["availability"] = [
             {
@@ -75,7 +86,7 @@ def drift_summary(plan: Plan) -> dict[str, Any]:
 
     ``managed``: numbers owned by this stack; ``unmanaged``: numbers with no ownership tag;
     ``foreign``: numbers owned by other stacks; ``total`` their sum; ``changed``: actions that touch
-    a number already on the account (every action but a purchase); ``managed_share``: managed /
+    a number already on the account (every action but a purchase or a port); ``managed_share``: managed /
     total as a decimal string with four places (``"0.8333"``), ``null`` for an empty account.
     """
     total = plan.managed + plan.unmanaged + plan.foreign
@@ -87,7 +98,7 @@ def drift_summary(plan: Plan) -> dict[str, Any]:
         "unmanaged": plan.unmanaged,
         "foreign": plan.foreign,
         "total": total,
-        "changed": sum(1 for action in plan.actions if action.kind is not ActionKind.PURCHASE),
+        "changed": sum(1 for action in plan.actions if action.kind not in _NEW_NUMBER_KINDS),
         "managed_share": share,
     }
 
@@ -118,6 +129,23 @@ def action_to_dict(action: Action) -> dict[str, Any]:
         document["monthly_cost"] = _money(action.monthly_cost)
     if action.previous_monthly_cost is not None:
         document["previous_monthly_cost"] = _money(action.previous_monthly_cost)
+    if action.port_in is not None:
+        document["port_in"] = asdict(action.port_in)  # the PIN only as the name of its variable
+    return document
+
+
+def progress_to_dict(progress: PortProgress) -> dict[str, Any]:
+    """A number the plan waits for: its entry, and where its porting request stands."""
+    document: dict[str, Any] = {
+        "name": progress.name,
+        "number": progress.number,
+        "port_id": progress.port_id,
+        "status": progress.status,
+        "submitted": progress.submitted,
+        "estimated_completion": progress.estimated_completion,
+    }
+    if progress.note:
+        document["note"] = progress.note
     return document
 
 

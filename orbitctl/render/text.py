@@ -17,6 +17,8 @@ from orbitctl.render.blocks import Block, group
 from orbitctl.values import (
     availability_note,
     change_leaves,
+    describe_port_in,
+    describe_progress,
     describe_selection,
     displayed_changes,
     format_delta,
@@ -26,6 +28,9 @@ from orbitctl.values import (
 )
 
 NO_CHANGES = "No changes. Your numbers match the manifest."
+
+#: The heading over the numbers a plan waits for (``Plan.waiting``).
+WAITING_HEADING = "Waiting for numbers being ported in (nothing to do until they arrive; not a change):"
 
 #: What a plan limited by ``--target`` says, as Terraform's "Resource targeting is in effect".
 TARGETING_WARNING = (
@@ -67,8 +72,22 @@ def targeting_warning(plan: Plan) -> str:
     """The whole warning of a targeted plan, for stderr and the markdown (empty: no targets)."""
     return f"{targeting_note(plan)}\n{TARGETING_WARNING}" if plan.targets else ""
 
+
+def waiting_lines(plan: Plan) -> list[str]:
+    """One line per number the plan waits for, and its note if any: ``legacy-main
+    +14155551234  porting request port_abc: pending, submitted ..., estimated completion ...``."""
+    lines = []
+    width = max((len(printable(progress.name)) for progress in plan.waiting), default=0)
+    for progress in plan.waiting:
+        name = printable(progress.name).ljust(width)
+        lines.append(f"  {name}  {printable(progress.number)}  {describe_progress(progress)}")
+        if progress.note:
+            lines.append(f"      note: {printable(progress.note)}")
+    return lines
+
 SYMBOLS = {
     ActionKind.PURCHASE: "+",
+    ActionKind.PORT: "+",
     ActionKind.ADOPT: "+",
     ActionKind.UPDATE: "~",
     ActionKind.REPLACE: "-/+",
@@ -79,7 +98,7 @@ SYMBOLS = {
 
 #: What the legend says of each symbol, and the kinds it stands for.
 LEGEND = (
-    ("+", "purchase, or adopt a number already on the account"),
+    ("+", "purchase, port in from another carrier, or adopt a number already on the account"),
     ("~", "update in place, move to a new name, or orphan (ownership tag removed, number kept)"),
     ("-/+", "replace: buy the new number, move the configuration, then release the old one"),
     ("-", "release: the number leaves the account and may go to another customer"),
@@ -119,6 +138,7 @@ def headline(block: Block) -> str:
     kept = "number kept" if one else f"{block.count} numbers kept"
     return {
         ActionKind.PURCHASE: f"# {subject} will be purchased",
+        ActionKind.PORT: f"# {subject} will be ported in from another carrier (adopted once it arrives)",
         ActionKind.ADOPT: f"# {subject} will be adopted (already on the account; {gains})",
         ActionKind.UPDATE: f"# {subject} will be updated in place",
         ActionKind.REPLACE: f"# {subject} must be replaced (new number first, then the old one is released)",
@@ -151,6 +171,8 @@ def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
         lines += [paint(printable(targeting_note(plan)), "yellow"), ""]
     if not plan.has_changes:
         lines.append(paint(NO_CHANGES, "bold green"))
+        if plan.waiting:
+            lines += ["", paint(WAITING_HEADING, "bold"), *waiting_lines(plan)]
         footer = _account_footer(plan)
         if footer:
             lines += ["", footer]
@@ -163,6 +185,8 @@ def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
         lines.append("")
         lines += _block(block, plan.currency, paint)
     lines.append("")
+    if plan.waiting:
+        lines += [paint(WAITING_HEADING, "bold"), *waiting_lines(plan), ""]
     for note in plan.availability:
         lines += [paint("Note:", "bold") + " " + availability_note(note, plan.currency), ""]
     if plan.suggested_moves:
@@ -189,6 +213,8 @@ def _account_footer(plan: Plan) -> str:
     sentences = []
     if plan.unchanged:
         sentences.append(f"{count_numbers(plan.unchanged)} unchanged.")
+    if plan.waiting:
+        sentences.append(f"{count_numbers(len(plan.waiting))} being ported in.")
     others = []
     if plan.unmanaged:
         others.append(count_numbers(plan.unmanaged, "unmanaged "))
@@ -243,7 +269,7 @@ def _block(block: Block, currency: str, paint: _Painter) -> list[str]:
 def _facts(action: Action, currency: str) -> list[tuple[str, str]]:
     """The facts of a block of one action: what it touches, buys and costs, and why."""
     facts: list[tuple[str, str]] = []
-    if action.kind is ActionKind.PURCHASE:
+    if action.kind in (ActionKind.PURCHASE, ActionKind.PORT):
         facts.append(("number", printable(action.number) if action.number else "(known after purchase)"))
     else:
         facts.append(("id", printable(action.id) if action.id else "(unknown)"))
@@ -253,6 +279,9 @@ def _facts(action: Action, currency: str) -> list[tuple[str, str]]:
     if action.kind in BUYING_KINDS and action.selection is not None:
         label = "new number" if action.kind is ActionKind.REPLACE else "selection"
         facts.append((label, describe_selection(action.selection, currency)))
+    if action.port_in is not None:
+        facts.append(("from", describe_port_in(action.port_in)))
+        facts.append(("monthly cost", "none until the number arrives"))
     cost = _cost_fact(action, currency)
     if cost:
         facts.append(("monthly cost", cost))

@@ -21,7 +21,7 @@ from orbitctl.sandbox import countries, porting, records, validation
 from orbitctl.sandbox.errors import REASONS, ApiError, envelope, invalid, new_request_id
 from orbitctl.sandbox.inventory import Inventory, home_country
 from orbitctl.sandbox.knobs import Faults
-from orbitctl.sandbox.store import StateFileError, Store
+from orbitctl.sandbox.store import Draft, StateFileError, Store
 
 PREFIX = "/api/v1/numbers"
 BODY_MAX = 1 << 20
@@ -41,8 +41,12 @@ def create_app(
     hold_purchase_ms: float = 0,
     search_limit: int = validation.SEARCH_LIMIT_MAX,
     clock: Clock | None = None,
+    port_days: int = porting.COMPLETION_DAYS,
 ) -> SandboxApp:
     """The sandbox as a WSGI callable. ``state_path`` None keeps the account in memory.
+
+    ``clock`` gives the time (default: now, UTC); porting requests made from now on complete
+    ``port_days`` after the day they are made (0: at once), on that clock.
 
     Cheap to create: the state file is read on the first request and the inventory is
     generated on demand.
@@ -57,7 +61,9 @@ def create_app(
         hold_purchase_ms=hold_purchase_ms,
         search_limit=search_limit,
     )
-    return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now)
+    if port_days < 0:
+        raise ValueError("port_days must be >= 0")
+    return SandboxApp(Store(state_path), Inventory(seed), faults, clock or _utc_now, port_days=port_days)
 
 
 def _utc_now() -> datetime:
@@ -111,11 +117,15 @@ class Response:
 class SandboxApp:
     """The emulator. ``store`` holds the account; ``inventory`` the numbers for sale."""
 
-    def __init__(self, store: Store, inventory: Inventory, faults: Faults, clock: Clock):
+    def __init__(
+        self, store: Store, inventory: Inventory, faults: Faults, clock: Clock,
+        *, port_days: int = porting.COMPLETION_DAYS,
+    ):
         self.store = store
         self.inventory = inventory
         self.faults = faults
         self.clock = clock
+        self.port_days = port_days
 
     # --- WSGI ------------------------------------------------------------------------------
 
@@ -359,6 +369,11 @@ class SandboxApp:
                     clash = sorted(set(port["numbers"]) & set(submission.numbers))
                     if clash:
                         raise ApiError(409, f"{', '.join(clash)} already in porting request {port['id']}.")
+            elsewhere = [number for number in submission.numbers if self.inventory.held_by_another_account(number)]
+            if elsewhere:
+                raise ApiError(
+                    409, f"{', '.join(elsewhere)} already on another Orbit account: it cannot be ported in."
+                )
             port = porting.new_port(
                 _new_id("port", draft.next_seq, ",".join(submission.numbers)),
                 submission.numbers,
@@ -366,12 +381,15 @@ class SandboxApp:
                 submission.authorization_name,
                 submission.account_number,
                 request.now,
+                self.port_days,
             )
             draft.next_seq += 1
             draft.put_port(port)
             entry = _audit(request, 201, None, None)
             entry.update(port_id=port["id"], numbers=list(submission.numbers))
             draft.record(entry)
+            if porting.due({port["id"]: port}, request.now):  # port_days=0: done at once
+                self._land(draft, port, request)
         return Response(201, porting.view(port, request.now))
 
     def port_status(self, request: Request) -> Response:
@@ -386,26 +404,28 @@ class SandboxApp:
             return
         with self.store.write() as draft:
             for port in porting.due(draft.porting, request.now):
-                for number in port["numbers"]:
-                    if draft.owns(number):  # bought while the port was pending
-                        continue
-                    record = draft.add_number(
-                        porting.ported_record(
-                            number, _new_id("num", draft.next_seq, number), port["estimated_completion"]
-                        )
-                    )
-                    draft.record(
-                        {
-                            "method": "EVENT",
-                            "path": "number.ported",
-                            "number_id": record["id"],
-                            "number": number,
-                            "status": 200,
-                            "timestamp": request.stamp,
-                            "port_id": port["id"],
-                        }
-                    )
-                draft.put_port({**port, "_applied": True})
+                self._land(draft, port, request)
+
+    def _land(self, draft: Draft, port: dict, request: Request) -> None:
+        """The numbers of the completed ``port`` join the account (``number.ported``)."""
+        for number in port["numbers"]:
+            if draft.owns(number):  # bought while the port was pending
+                continue
+            record = draft.add_number(
+                porting.ported_record(number, _new_id("num", draft.next_seq, number), port["estimated_completion"])
+            )
+            draft.record(
+                {
+                    "method": "EVENT",
+                    "path": "number.ported",
+                    "number_id": record["id"],
+                    "number": number,
+                    "status": 200,
+                    "timestamp": request.stamp,
+                    "port_id": port["id"],
+                }
+            )
+        draft.put_port({**port, "_applied": True})
 
 
 # --- helpers ----------------------------------------------------------------------------------

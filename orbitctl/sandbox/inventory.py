@@ -95,6 +95,19 @@ def home_country(number: str, country: str) -> str | None:
     return _classify(number, country)[0]
 
 
+def _countries_selling(number: str) -> tuple[str, ...]:
+    """The countries whose inventory could hold the E.164 ``number``: its own, and every NANP
+    country selling toll-free numbers for a NANP toll-free one."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    region = phonenumbers.region_code_for_number(parsed)
+    if parsed.country_code == 1 and phonenumbers.number_type(parsed) == PhoneNumberType.TOLL_FREE:
+        return tuple(country for country in countries.TOLL_FREE if phonenumbers.country_code_for_region(country) == 1)
+    return (region,) if region else ()
+
+
 def is_valid_e164(number: str, country: str, kinds: Collection[int]) -> bool:
     """True when libphonenumber finds ``number`` valid, in ``country`` and of one of ``kinds``."""
     home, kind = _classify(number, country)
@@ -179,6 +192,20 @@ class Inventory:
                     return self._row(block, number, self._capabilities(block, number))
                 return None
         return None
+
+    def held_by_another_account(self, number: str) -> bool:
+        """Whether the E.164 ``number`` lies in one of Orbit's blocks but is not for sale: another
+        Orbit customer holds it (a number outside every block is with some other carrier)."""
+        for country in _countries_selling(number):
+            for block in self.blocks(country):
+                if len(number) == block.length and number.startswith(block.prefix):
+                    slot = number[len(block.prefix) :]
+                    return (
+                        slot.isdigit()
+                        and block.lo <= int(slot) < block.hi
+                        and number not in self._block_numbers(block)[1]
+                    )
+        return False
 
     def row_id(self, country: str, number: str) -> str:
         digest = hashlib.blake2b(f"{self.seed}|{country}|{number}".encode(), digest_size=8)

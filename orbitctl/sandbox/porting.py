@@ -1,9 +1,11 @@
 """Porting requests: what is kept, and how their status moves on with (simulated) time.
 
 A request is ``pending`` for its first day, ``in_progress`` after that, and ``completed`` from its
-``estimated_completion``: midnight UTC fourteen days after it was made (the page's example: made
-2026-03-08T12:00:00Z, done 2026-03-22T00:00:00Z). When it completes, its numbers join the account
-as active local/mobile/toll-free numbers, as if the ``number.ported`` event had arrived.
+``estimated_completion``: midnight UTC ``completion_days`` (fourteen unless the ``port_days`` knob
+says otherwise) after the day it was made (the page's example: made 2026-03-08T12:00:00Z, done
+2026-03-22T00:00:00Z); with ``port_days=0`` it is completed the moment it is made. When it
+completes, its numbers join the account as active local/mobile/toll-free numbers, as if the
+``number.ported`` event had arrived.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ def parse_iso(text: str) -> datetime:
 
 
 def new_port(port_id: str, numbers: tuple[str, ...], carrier: str, authorization_name: str,
-             account_number: str | None, now: datetime) -> dict:
+             account_number: str | None, now: datetime, completion_days: int = COMPLETION_DAYS) -> dict:
     """The stored request. The PIN is never kept."""
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    done = day + timedelta(days=completion_days) if completion_days else now
     return {
         "id": port_id,
         "numbers": list(numbers),
@@ -41,7 +44,7 @@ def new_port(port_id: str, numbers: tuple[str, ...], carrier: str, authorization
         "authorization_name": authorization_name,
         "account_number": account_number,
         "created_at": iso(now),
-        "estimated_completion": iso(day + timedelta(days=COMPLETION_DAYS)),
+        "estimated_completion": iso(done),
         "_applied": False,
     }
 

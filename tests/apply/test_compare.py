@@ -10,7 +10,7 @@ import pytest
 
 from orbitctl.apply.compare import first_difference
 from orbitctl.frozen import freeze
-from orbitctl.model import Action, ActionKind, Change, Plan, Selection
+from orbitctl.model import Action, ActionKind, Change, Plan, PortIn, Selection
 
 STACK = "prod"
 HOOK = "https://hooks.example.com/orbit/in?token=s3cr3t-t0ken"
@@ -134,6 +134,31 @@ def test_the_second_purchase_of_a_pool_is_compared_too(fields, expected):
     assert difference.endswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "shown"), [("status", "inactive", '"inactive"'), ("forwarding_number", None, "null")]
+)
+def test_a_config_key_in_either_plan_only_is_a_difference(key, value, shown):
+    """A key set to null (clear it) is not the same as a key not stated (leave it alone)."""
+    more = edited(3, config=freeze({**SAVED.actions[3].config, key: value}))
+    where = f"purchase pool: config {key}: the saved plan has"
+    assert first_difference(SAVED, more) == f"{where} none, a fresh plan {shown}"
+    assert first_difference(more, SAVED) == f"{where} {shown}, a fresh plan none"
+
+
+def test_a_config_value_that_differs_is_shown_masked():
+    evil = edited(3, config=freeze({**SAVED.actions[3].config, "webhook_url": "https://evil.example.net/in?token=x1"}))
+    assert first_difference(evil, SAVED) == (
+        'purchase pool: config webhook_url: the saved plan has "https://evil.example.net/in?(sensitive)", '
+        'a fresh plan "https://hooks.example.com/orbit/in?(sensitive)"'
+    )
+
+
+def test_a_selection_in_either_plan_only_is_a_difference():
+    without = edited(3, selection=None)
+    assert first_difference(without, SAVED) == "purchase pool: selection: the saved plan has none"
+    assert first_difference(SAVED, without) == "purchase pool: selection: a fresh plan has none"
+
+
 def test_fields_of_an_update_are_compared():
     assert first_difference(edited(0, live_fingerprint=None), SAVED) == (
         "update a (+14155550001): fingerprint of the live number: the saved plan has none, "
@@ -159,3 +184,32 @@ def test_another_stack_is_a_difference():
     assert first_difference(replace(SAVED, stack="staging"), SAVED) == (
         "the saved plan is for stack 'staging', a fresh plan for 'prod'"
     )
+
+
+PORTS = plan(
+    Action(kind=ActionKind.PORT, name="old-a", number="+14155551234", port_in=PortIn("Acme", "Jo", "ACC-1", "PIN_A"),
+           reason="pinned +14155551234 is not on the account"),
+    Action(kind=ActionKind.PORT, name="old-b", number="+14155551235", port_in=PortIn("Acme", "Jo", "ACC-1", "PIN_A"),
+           reason="pinned +14155551235 is not on the account"),
+)
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("current_carrier", "Beta", 'port_in carrier: the saved plan has "Beta", a fresh plan "Acme"'),
+        ("authorization_name", "Sam", 'port_in authorization name: the saved plan has "Sam", a fresh plan "Jo"'),
+        ("account_number", None, 'port_in carrier account number: the saved plan has none, a fresh plan "ACC-1"'),
+        ("pin_env", "PIN_B", 'port_in PIN variable: the saved plan has "PIN_B", a fresh plan "PIN_A"'),
+    ],
+)
+def test_where_each_port_comes_from_is_compared(field, value, expected):
+    for index, name in enumerate(("old-a", "old-b")):
+        saved = list(PORTS.actions)
+        saved[index] = replace(saved[index], port_in=replace(saved[index].port_in, **{field: value}))
+        difference = first_difference(replace(PORTS, actions=tuple(saved)), PORTS)
+        assert difference == f"port {name} ({saved[index].number}): {expected}"
+    assert first_difference(PORTS, plan(*PORTS.actions)) is None
+    dropped = replace(PORTS, actions=(replace(PORTS.actions[0], port_in=None), PORTS.actions[1]))
+    assert first_difference(dropped, PORTS) == "port old-a (+14155551234): port_in: the saved plan has none"
+    assert first_difference(PORTS, dropped) == "port old-a (+14155551234): port_in: a fresh plan has none"

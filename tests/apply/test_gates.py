@@ -47,6 +47,17 @@ def desired(fingerprint: str = "f1", **entries: DesiredEntry) -> Desired:
     return Desired(stack=STACK, entries=entries, fingerprint=fingerprint)
 
 
+NOTHING_CHANGED = "Nothing was changed."
+
+
+def test_a_gate_error_says_every_problem_one_a_line_then_the_advice():
+    refused = GateError(["first", "second"], advice=NOTHING_CHANGED)
+    assert str(refused) == f"first\nsecond\n{NOTHING_CHANGED}"
+    assert refused.problems == ["first", "second"]
+    bare = GateError(["only"])
+    assert (str(bare), bare.problems) == ("only", ["only"])
+
+
 # --- releases ---------------------------------------------------------------------------------
 
 
@@ -67,6 +78,43 @@ def test_a_replace_needs_allow_release_too():
 
 def test_no_release_needs_no_flag():
     check_release_gates(plan(Action(kind=ActionKind.PURCHASE, name="a")), allow_release=False)
+
+
+@pytest.mark.parametrize("count, more", [(1, ""), (5, ""), (6, " and 1 more"), (8, " and 3 more")])
+def test_the_allow_release_refusal_names_the_first_five_numbers_and_counts_the_rest(count, more):
+    actions = [release(number(f"num_{i:04d}"), f"e{i}") for i in range(count)]
+    with pytest.raises(GateError) as refused:
+        check_release_gates(plan(*actions, managed=4), allow_release=False)
+    listed = ", ".join(f"release e{i} (+1415555{i:04d})" for i in range(min(count, 5)))
+    assert refused.value.problems == [
+        f"the plan releases {count} number(s) ({listed}{more}); a release cannot be undone (the number "
+        "may go to another customer): pass --allow-release to allow it"
+    ]
+    assert str(refused.value).endswith(f"\n{NOTHING_CHANGED}")
+
+
+def test_the_allow_release_refusal_names_a_replace_and_a_number_known_by_its_id_only():
+    replacing = Action(
+        kind=ActionKind.REPLACE, name="main", id="num_1", number="+14155550001", selection=Selection("US")
+    )
+    by_id = Action(kind=ActionKind.RELEASE, name="old", id="num_2")
+    with pytest.raises(GateError) as refused:
+        check_release_gates(plan(replacing, by_id), allow_release=False)
+    assert refused.value.problems[0].startswith(
+        "the plan releases 2 number(s) (replace main (+14155550001), release old (num_2));"
+    )
+
+
+def test_both_release_gates_are_reported_at_once():
+    actions = [release(number(f"num_{i:04d}")) for i in range(4)]
+    with pytest.raises(GateError) as refused:
+        check_release_gates(plan(*actions, managed=8), allow_release=False)
+    assert len(refused.value.problems) == 2
+    assert refused.value.problems[1] == (
+        "the plan releases 4 of the 8 numbers stack 'prod' manages (50%), more than --max-release-percent "
+        "25%: check the manifest, then pass --force (or raise --max-release-percent) to allow it"
+    )
+    assert str(refused.value).endswith(f"\n{NOTHING_CHANGED}")
 
 
 @pytest.mark.parametrize(
@@ -101,6 +149,20 @@ def test_prevent_release_refuses_a_saved_plan_releasing_that_entry():
     check_prevent_release(plan(release(number("num_0001"))), desired())
 
 
+def test_prevent_release_names_every_number_it_keeps():
+    kept = Lifecycle(prevent_release=True)
+    entries = {name: DesiredEntry(name=name, selection=Selection("US"), config={}, lifecycle=kept) for name in "ab"}
+    actions = (release(number("num_0001"), "a"), release(number("num_0002"), "other"), release(number("num_0003"), "b"))
+    with pytest.raises(GateError) as refused:
+        check_prevent_release(plan(*actions), desired(**entries))
+    assert refused.value.problems == [
+        f"{name}: lifecycle.prevent_release forbids releasing its number {e164}; remove prevent_release from "
+        "the entry first"
+        for name, e164 in (("a", "+14155550001"), ("b", "+14155550003"))
+    ]
+    assert str(refused.value).endswith(f"\n{NOTHING_CHANGED}")
+
+
 # --- saved plans ------------------------------------------------------------------------------
 
 
@@ -131,6 +193,46 @@ def test_a_vanished_number_makes_the_plan_stale():
         check_saved_plan(saved, desired=desired(), live=Live(()), fresh=saved, source="p.json")
 
 
+STALE = "the saved plan p.json is stale: "
+MAKE_A_NEW_PLAN = f"{NOTHING_CHANGED} Make a new plan (orbitctl plan ... --out p.json) and review it."
+
+
+def test_every_staleness_problem_of_a_saved_plan_is_reported_at_once():
+    """A purchase (no number to check) or a problem found never stops the checks of the actions
+    after it."""
+    buy = Action(kind=ActionKind.PURCHASE, name="pool", selection=Selection("US"))
+    gone_1, gone_2 = number("num_0001"), number("num_0002")
+    other_stack, unmanaged = number("num_0003", owner=Owner("staging", "old")), number("num_0004", owner=None)
+    changed = number("num_0005")
+    saved = plan(
+        buy, release(gone_1), release(gone_2), release(other_stack), release(unmanaged), release(changed), buy
+    )
+    live = Live((other_stack, unmanaged, replace(changed, config={"label": "edited"})))
+    with pytest.raises(GateError) as refused:
+        check_saved_plan(saved, desired=desired(), live=live, fresh=saved, source="p.json")
+    assert refused.value.problems == [
+        STALE + "old: number +14155550001 is no longer on the account",
+        STALE + "old: number +14155550002 is no longer on the account",
+        STALE + "old: the plan releases +14155550003 (num_0003), but the account says it belongs to "
+        "'staging'/'old', not 'prod'/'old'",
+        STALE + "old: the plan releases +14155550004 (num_0004), but the account says it belongs to "
+        "no stack (unmanaged), not 'prod'/'old'",
+        STALE + "old: number +14155550005 changed on the account since the plan was made",
+    ]
+    assert str(refused.value).endswith(f"\n{MAKE_A_NEW_PLAN}")
+
+
+def test_a_saved_plan_for_another_stack_is_stale():
+    live_number = number("num_0001")
+    saved = plan(release(live_number))
+    staging = Desired(stack="staging", entries={}, fingerprint="f1")
+    with pytest.raises(GateError) as refused:
+        check_saved_plan(
+            saved, desired=staging, live=Live((live_number,)), fresh=replace(saved, stack="staging"), source="p.json"
+        )
+    assert refused.value.problems == [STALE + "the plan is for stack 'prod', the manifest is for 'staging'"]
+
+
 @pytest.mark.parametrize("owner", [None, Owner("other", "old"), Owner(STACK, "someone-else")])
 def test_a_saved_plan_never_releases_a_number_this_stack_does_not_own(owner):
     # even when the plan file's fingerprint was made to match (edited by hand)
@@ -147,6 +249,10 @@ def test_a_plan_whose_purchases_were_made_meanwhile_is_stale():
     for fresh in (plan(), plan(buy)):  # both made meanwhile, or one of the two
         with pytest.raises(GateError, match=stale):
             check_saved_plan(saved, desired=desired(), live=Live(()), fresh=fresh, source="p.json")
+
+    with pytest.raises(GateError) as refused:
+        check_saved_plan(saved, desired=desired(), live=Live(()), fresh=plan(), source="p.json")
+    assert str(refused.value).endswith(f"\n{MAKE_A_NEW_PLAN}")
 
 
 def test_a_saved_plan_may_release_a_surplus_moved_in_from_another_name():

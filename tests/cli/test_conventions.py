@@ -129,7 +129,7 @@ def test_color_after_the_command_says_where_it_goes(manifest):
 
 @pytest.mark.parametrize(
     ("line", "offered"),
-    [("orbitctl port ", ["plain,status", "plain,submit"]),
+    [("orbitctl port ", ["plain,forget", "plain,status", "plain,submit"]),
      ("orbitctl --color ", ["plain,auto", "plain,always", "plain,never"])],
 )
 def test_completion_offers_the_port_subcommands_and_the_color_modes(line, offered):

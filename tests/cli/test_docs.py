@@ -44,14 +44,18 @@ def test_reference_names_every_key_of_the_schema():
 
 def steps(page: str):
     """("file", name, text) for a yaml block after ``<!-- file: NAME -->``; ("run", command,
-    expected lines) for each ``$ command`` of a console block."""
+    expected lines) for each ``$ command`` of a console block; ("clock", days) for a
+    ``<!-- sandbox clock: +N days -->`` (the sandbox's clock moves on N days there)."""
     lines = page.splitlines()
     index, pending_file = 0, None
     while index < len(lines):
         line = lines[index]
         match = re.fullmatch(r"<!-- file: (\S+) -->", line.strip())
+        clock = re.fullmatch(r"<!-- sandbox clock: \+(\d+) days -->", line.strip())
         if match:
             pending_file = match.group(1)
+        elif clock:
+            yield ("clock", int(clock.group(1)))
         elif line.startswith("```"):
             info = line[3:].strip()
             end = lines.index("```", index + 1)
@@ -128,25 +132,56 @@ def test_an_output_shown_with_a_line_left_out_must_say_so():
             assert_output_is_shown(shown, output, "x")
 
 
-def test_getting_started_runs_as_written(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def run_page(page: str, folder: Path, monkeypatch) -> int:
+    """Carry out the steps of the docs page ``page`` in ``folder``, checking each command prints
+    what the page shows; how many orbitctl commands ran. ``$ export NAME=VALUE`` sets a variable;
+    the sandbox's clock stands at 2026-03-08T12:00:00Z when the page moves it at all."""
+    from datetime import UTC, datetime, timedelta
+
+    import orbitctl.sandbox.app
+
+    monkeypatch.chdir(folder)
     monkeypatch.setenv("NO_COLOR", "1")
     runner, last_exit, ran = CliRunner(), None, 0
-    for step in steps((DOCS / "getting-started.md").read_text(encoding="utf-8")):
+    page_steps = list(steps((DOCS / page).read_text(encoding="utf-8")))
+    now = [datetime(2026, 3, 8, 12, tzinfo=UTC)]
+    if any(step[0] == "clock" for step in page_steps):
+        monkeypatch.setattr(orbitctl.sandbox.app, "_utc_now", lambda: now[0])
+    for step in page_steps:
         if step[0] == "file":
-            (tmp_path / step[1]).write_text(step[2], encoding="utf-8")
+            (folder / step[1]).write_text(step[2], encoding="utf-8")
+            continue
+        if step[0] == "clock":
+            now[0] += timedelta(days=step[1])
             continue
         _, command, expected = step
         if command == "echo $?":
             assert expected == [str(last_exit)], f"the page says exit {expected}, it was {last_exit}"
             continue
         words = shlex.split(command)
+        if words[0] == "export":
+            name, _, value = words[1].partition("=")
+            monkeypatch.setenv(name, value)
+            continue
         assert words[0] == "orbitctl", command
         result = runner.invoke(cli, words[1:], prog_name="orbitctl", catch_exceptions=False)
         last_exit, ran = result.exit_code, ran + 1
         assert_output_is_shown(expected, result.output, command)
-    assert ran >= 8
+    return ran
+
+
+def test_getting_started_runs_as_written(tmp_path, monkeypatch):
+    assert run_page("getting-started.md", tmp_path, monkeypatch) >= 8
     assert (tmp_path / ".orbitctl" / "sandbox.json").exists()
+
+
+def test_porting_runs_as_written(tmp_path, monkeypatch):
+    """Port, wait (the port in progress is no change), adopt, converge: on the sandbox's clock."""
+    assert run_page("porting.md", tmp_path, monkeypatch) >= 6
+    assert (DOCS / "porting.md").read_text().count("<!-- sandbox clock:") == 2
+    # the page's manifest is examples/porting.yaml (without its comments)
+    shown = yaml.safe_load((tmp_path / "numbers.yaml").read_text())
+    assert shown == yaml.safe_load((ROOT / "examples" / "porting.yaml").read_text())
 
 
 # --- the README -------------------------------------------------------------------------------

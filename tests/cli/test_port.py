@@ -6,16 +6,9 @@ import json
 
 from orbitctl.account.client import OrbitClient
 from orbitctl.sandbox.store import read_state
-from tests.helpers import run
+from tests.helpers import porting_requests, run
 
 PIN = "8675309-secret"
-
-
-def porting_requests(server) -> list[dict]:
-    return [
-        entry for entry in read_state(server.state_path)["audit"]
-        if entry["method"] == "POST" and entry["path"].endswith("/porting")
-    ]
 
 
 def test_port_submits_the_request_with_the_pin_from_the_environment(sandbox_server, orbit_env, monkeypatch):
@@ -158,3 +151,38 @@ def test_port_with_no_arguments_shows_both_subcommands():
     result = run("port")
     assert result.exit_code == 1
     assert "submit" in result.output and "status" in result.output
+
+
+# --- how long --sandbox takes to port: --sandbox-port-days, or its environment variable ----------
+
+
+def _sandbox_port_status(*global_options: str) -> str:
+    submitted = run("--sandbox", *global_options, "port", "+14155551234", "--carrier", "Acme",
+                    "--authorization-name", "J D", "--output", "json")
+    assert submitted.exit_code == 0, submitted.stderr
+    port_id = json.loads(submitted.stdout)["id"]
+    status = run("--sandbox", "port", "status", port_id, "--output", "json")
+    assert status.exit_code == 0, status.stderr
+    return json.loads(status.stdout)["status"]
+
+
+def test_sandbox_port_days_0_completes_an_in_process_port_at_once():
+    assert _sandbox_port_status("--sandbox-port-days", "0") == "completed"
+    listed = run("--sandbox", "list", "--output", "json")
+    assert "+14155551234" in listed.stdout
+
+
+def test_the_environment_variable_stands_in_for_sandbox_port_days(monkeypatch):
+    monkeypatch.setenv("ORBITCTL_SANDBOX_PORT_DAYS", "0")
+    assert _sandbox_port_status() == "completed"
+
+
+def test_without_the_knob_an_in_process_port_is_pending():
+    assert _sandbox_port_status() == "pending"
+
+
+def test_a_bad_sandbox_port_days_is_a_usage_error(monkeypatch):
+    monkeypatch.setenv("ORBITCTL_SANDBOX_PORT_DAYS", "soon")
+    result = run("--sandbox", "port", "status", "port_x")
+    assert result.exit_code == 1
+    assert "Invalid value for '--sandbox-port-days'" in result.stderr and "Traceback" not in result.stderr

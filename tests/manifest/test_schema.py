@@ -3,6 +3,7 @@ the model's constants."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from orbitctl.model import (
     MAX_USER_TAGS,
     NUMBER_TYPES,
     SELECTION_KEYS,
+    PortIn,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +56,12 @@ def test_plain_jsonschema_rejects_unknown_keys_everywhere():
 
 def test_schema_keys_follow_the_model():
     entry = set(DEFS["entry"]["properties"])
-    assert entry == set(SELECTION_KEYS) | set(CONFIG_KEYS) | {"count", "lifecycle"}
-    assert set(DEFS["defaults"]["properties"]) == entry - {"number", "count"}
+    assert entry == set(SELECTION_KEYS) | set(CONFIG_KEYS) | {"count", "lifecycle", "port_in"}
+    assert set(DEFS["defaults"]["properties"]) == entry - {"number", "count", "port_in"}
+    # port_in's keys are PortIn's fields (the PIN as the name of its variable)
+    assert [key if key != "pin" else "pin_env" for key in DEFS["port_in"]["properties"]] == [
+        field.name for field in dataclasses.fields(PortIn)
+    ]
     assert DEFS["lifecycle"]["properties"]["ignore_changes"]["items"]["enum"] == list(CONFIG_KEYS)
     assert DEFS["type"]["enum"] == list(NUMBER_TYPES)
     assert DEFS["tags"]["maxItems"] == MAX_USER_TAGS

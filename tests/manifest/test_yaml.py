@@ -61,6 +61,15 @@ def test_alias_bomb_is_refused():
     assert f"more than {MAX_VALUES} values" in problem.message
 
 
+def test_a_large_manifest_without_aliases_is_not_an_alias_bomb():
+    """The limit is on values reached again through aliases, not on values written once: a
+    manifest of many entries has far more than MAX_VALUES of those."""
+    entries = MAX_VALUES // 4
+    text = "numbers:\n" + "".join(f"  e{index}: {{country: US, tags: [a, b]}}\n" for index in range(entries))
+    document, problems = parse_text("m.yaml", text)
+    assert problems == [] and len(document.data["numbers"]) == entries
+
+
 def test_deep_nesting_is_refused():
     depth = MAX_DEPTH + 5
     _, problems = parse_text("m.yaml", "a: " + "[" * depth + "]" * depth)

@@ -43,7 +43,7 @@ def test_round_trip_restores_types(tmp_path):
     save_plan(plan, tmp_path / "plan.json")
     loaded = load_plan(tmp_path / "plan.json")
     assert loaded == plan
-    purchase, _, update, replace, *_ = loaded.actions
+    purchase, port, _, update, replace, *_ = loaded.actions
     assert isinstance(loaded.monthly_cost_delta, Decimal) and str(loaded.monthly_cost_delta) == "1.50"
     assert all(isinstance(action.kind, ActionKind) for action in loaded.actions)
     assert isinstance(purchase.selection, Selection)
@@ -53,6 +53,7 @@ def test_round_trip_restores_types(tmp_path):
     assert purchase.config["tags"] == ("support", "us-west")
     assert isinstance(update.changes[3].after, MappingProxyType)
     assert replace.previous_monthly_cost == Decimal("1.00")
+    assert port.port_in == sp.PORT_IN
     assert isinstance(loaded.manifest_paths, tuple)
 
 
@@ -232,7 +233,7 @@ def _set_action(index, key, value):
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (_set_action(0, "kind", "buy"), r"actions\[0\]\.kind: 'buy' is not an action \(one of purchase, adopt"),
+        (_set_action(0, "kind", "buy"), r"actions\[0\]\.kind: 'buy' is not an action \(one of purchase, port, adopt"),
         (lambda d: d["actions"][1].pop("live_fingerprint"), r"actions\[1\]\.live_fingerprint: missing"),
         (_set_action(2, "changes", {"label": 1}), r"actions\[2\]\.changes: expected a list, found an object"),
         (lambda d: d["actions"][2]["changes"][0].pop("key"), r"actions\[2\]\.changes\[0\]\.key: missing"),
@@ -254,7 +255,14 @@ def _set_action(index, key, value):
         ),
         (_set_action(0, "selection", "US"), r"actions\[0\]\.selection: expected an object or null, found a string"),
         (_set_action(0, "config", None), r"actions\[0\]\.config: expected an object, found null"),
-        (lambda d: d["actions"].append(3), r"actions\[7\]: expected an object, found a number"),
+        (lambda d: d["actions"].append(3), r"actions\[8\]: expected an object, found a number"),
+        (
+            lambda d: d["actions"][1]["port_in"].pop("current_carrier"),
+            r"actions\[1\]\.port_in\.current_carrier: missing",
+        ),
+        (_set_action(1, "port_in", "Acme"), r"actions\[1\]\.port_in: expected an object or null, found a string"),
+        (lambda d: d["actions"][1]["port_in"].update(pin="4321"), r"actions\[1\]\.port_in\.pin: unknown key"),
+        (lambda d: d.update(waiting=[{"number": "+14155551234"}]), r"waiting\[0\]\.port_id: missing"),
         (lambda d: d.update(unchanged=-1), r"unchanged: expected a count \(0 or more\), found -1"),
         (lambda d: d.update(managed=True), r"managed: expected a whole number, found a boolean"),
         (lambda d: d.update(stack=""), r"stack: expected a non-empty string"),

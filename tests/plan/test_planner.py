@@ -10,6 +10,7 @@ import pytest
 from orbitctl.errors import PlanError
 from orbitctl.frozen import freeze
 from orbitctl.model import (
+    DEFAULT_CURRENCY,
     ActionKind,
     Change,
     Desired,
@@ -25,6 +26,7 @@ from orbitctl.plan.planner import plan
 
 STACK = "prod"
 A, B, C = "+14155550100", "+14155550101", "+14155550102"
+D, E, F = "+14155550103", "+14155550104", "+14155550105"
 
 PURCHASE, ADOPT, UPDATE, REPLACE, RELEASE, ORPHAN, MOVE = (
     ActionKind.PURCHASE,
@@ -153,6 +155,20 @@ def test_unmanaged_and_foreign_numbers_are_left_alone_and_counted():
     assert (p.managed, p.unmanaged, p.foreign) == (1, 1, 1)
 
 
+def test_every_unmanaged_and_every_foreign_number_is_counted():
+    p = run(
+        desired(entry("main")),
+        live("n1", A, owner="main"),
+        live("u1", B),
+        live("u2", C),
+        live("f1", D, owner=Owner("staging", "main")),
+        live("f2", E, owner=Owner("ci", "x")),
+        live("f3", F, owner=Owner("staging", "y")),
+    )
+    assert p.actions == ()
+    assert (p.managed, p.unmanaged, p.foreign) == (1, 2, 3)
+
+
 def test_pin_of_an_unmanaged_number_adopts_it_with_the_differing_keys_only():
     n = live("n1", A, label="Old", status="active")
     p = run(desired(entry("main", number=A, label="Main", status="active")), n)
@@ -173,7 +189,10 @@ def test_pin_of_another_stacks_number_is_an_error_naming_that_stack():
     found = problems(
         desired(entry("main", number=A)), live("n1", A, owner=Owner("staging", "main"))
     )
-    assert len(found) == 1 and "'staging'" in found[0] and A in found[0]
+    assert found == [
+        f"entry 'main' pins {A}, which belongs to stack 'staging' (entry 'main' there): orbitctl never "
+        "touches another stack's numbers; release or orphan it from that stack first"
+    ]
 
 
 def test_pin_of_this_stacks_number_under_a_dropped_name_adopts_it_into_the_pinning_entry():
@@ -187,7 +206,9 @@ def test_pin_of_a_number_another_entry_still_owns_is_a_conflict():
     found = problems(
         desired(entry("a", number=A), entry("b")), live("n1", A, owner="b")
     )
-    assert any("conflicting claims" in f and "'b'" in f for f in found)
+    assert found == [
+        f"entry 'a' pins {A}, which is the number of entry 'b': conflicting claims; pin it in one entry only"
+    ]
 
 
 def test_two_entries_pinning_one_number_is_a_conflict():
@@ -246,6 +267,41 @@ def test_pinned_number_already_tagged_for_its_entry_is_unchanged():
     assert p.actions == () and p.unchanged == 1
 
 
+def test_a_pin_after_entries_without_one_is_still_adopted():
+    p = run(desired(entry("first"), entry("second"), entry("pinned", number=A)), live("n1", A))
+    assert summary(p) == [(PURCHASE, "first", None), (PURCHASE, "second", None), (ADOPT, "pinned", "n1")]
+
+
+@pytest.mark.parametrize("first_pin", ["not on the account", "already the entry's"])
+def test_every_pin_is_resolved_whatever_the_pin_before_it(first_pin):
+    """An earlier pin that needs nothing resolved never makes a later pin's number be bought
+    again (or, under a dropped name, released) instead of adopted."""
+    numbers = [live("n1", A), live("n2", C, owner="dropped")]
+    if first_pin == "already the entry's":
+        numbers.append(live("n0", B, owner="first"))
+    p = run(desired(entry("first", number=B), entry("adopted", number=A), entry("retagged", number=C)), *numbers)
+    expected = [(ADOPT, "adopted", "n1"), (ADOPT, "retagged", "n2")]
+    if first_pin == "not on the account":
+        expected.insert(0, (PURCHASE, "first", None))
+    assert summary(p) == expected
+    assert p.actions[-1].previous_name == "dropped"
+    assert p.unchanged == (1 if first_pin == "already the entry's" else 0)
+
+
+def test_a_pinned_number_that_contradicts_the_selection_is_an_error_even_beside_an_older_member():
+    """The pinned number is ranked first: never replaced by the entry's older number and then
+    released as a surplus."""
+    found = problems(
+        desired(entry("main", number=B, area_code="212")),
+        live("n1", A, owner="main", created="2020-01-01T00:00:00Z"),
+        live("n2", B, type="toll_free", created="2026-01-01T00:00:00Z"),
+    )
+    assert found == [
+        f"entry 'main' pins {B}, which is on the account but does not match the entry's selection "
+        f"(type is toll_free, wanted local; area_code: {B} is not in area code 212): fix the entry to match it"
+    ]
+
+
 # --- journal ----------------------------------------------------------------------------------
 
 
@@ -254,7 +310,7 @@ def test_journal_number_is_adopted_for_its_entry_instead_of_buying_another():
     action = only(p)
     assert action.kind is ADOPT and action.id == "n1"
     assert action.changes == (Change("label", "", "L"),)
-    assert "earlier apply" in action.reason
+    assert action.reason == "bought by an earlier apply that could not configure it"
 
 
 def test_journal_number_fills_a_pool_slot():
@@ -305,6 +361,16 @@ def test_new_entry_is_purchased_with_its_whole_stated_config_and_tag():
     assert action.selection == e.selection
     assert dict(action.config) == {"label": "L", "tags": ("x",), "capabilities": ("sms",)}
     assert action.tag == "orbitctl__prod__main" and action.live_fingerprint is None
+
+
+def test_a_purchase_says_why_it_is_bought():
+    p = run(desired(entry("single"), entry("pool", count=3), entry("one", count=1), entry("pinned", number=A)))
+    assert {action.name: action.reason for action in p.actions} == {
+        "single": "new entry",
+        "pool": "pool 'pool' wants 3",
+        "one": "new entry",
+        "pinned": f"pinned {A} is not on the account",
+    }
 
 
 def test_entry_whose_number_matches_is_unchanged():
@@ -523,6 +589,23 @@ def test_changes_carry_frozen_values():
     assert isinstance(cc.before, MappingProxyType) and tags.after == ("x",)
 
 
+@pytest.mark.parametrize(
+    "first_key, live_first, status",
+    [
+        ({"label": "L"}, {"label": "L"}, "active"),  # equal as it is
+        ({"tags": ["a", "b"]}, {"tags": ("b", "a")}, "active"),  # equal once normalised
+        ({"status": "active"}, {}, "regulatory_hold"),  # not fought
+    ],
+)
+def test_a_key_that_needs_no_change_does_not_stop_the_keys_after_it_being_compared(first_key, live_first, status):
+    d = desired(entry("main", compliance_profile_id="cp_new", agent_id="agt_new", **first_key))
+    n = live("n1", A, owner="main", status=status, compliance_profile_id="cp_old", agent_id="agt_old", **live_first)
+    assert only(run(d, n)).changes == (
+        Change("compliance_profile_id", "cp_old", "cp_new"),
+        Change("agent_id", "agt_old", "agt_new"),
+    )
+
+
 def test_a_stated_key_not_observed_live_differs_with_before_none():
     action = only(run(desired(entry("main", label="L")), live("n1", A, owner="main")))
     assert action.changes == (Change("label", None, "L"),)
@@ -558,6 +641,54 @@ def test_dropped_name_is_released_carrying_its_cost():
     assert p.monthly_cost_delta == Decimal("-2.50") and p.currency == "USD"
 
 
+def test_a_release_carries_the_fingerprint_of_the_number_it_releases():
+    """A saved plan is refused when the number changed since: the release must say what it saw."""
+    dropped, kept, surplus = (
+        live("n1", A, owner="gone", label="x"),
+        live("n2", B, owner="main", created="2020-01-01T00:00:00Z"),
+        live("n3", C, owner="main", created="2026-01-01T00:00:00Z", label="y"),
+    )
+    p = run(desired(entry("main")), dropped, kept, surplus)
+    assert [(a.kind, a.id, a.live_fingerprint) for a in p.actions] == [
+        (RELEASE, "n1", dropped.fingerprint),
+        (RELEASE, "n3", surplus.fingerprint),
+    ]
+    assert dropped.fingerprint and surplus.fingerprint and dropped.fingerprint != surplus.fingerprint
+
+
+def test_every_name_that_left_the_manifest_is_released_or_orphaned_whatever_the_names_before_it():
+    """Names that are entries, or that moved: sends on, never stop the handling of the others."""
+    p = run(
+        desired(entry("b-kept"), entry("d-new"), moved={"c-renamed": "d-new"}, removed={"f-orphaned": "orphan"}),
+        live("n1", A, owner="a-gone"),
+        live("n2", B, owner="b-kept"),
+        live("n3", C, owner="c-renamed"),
+        live("n4", D, owner="e-gone"),
+        live("n5", E, owner="f-orphaned"),
+        live("n6", F, owner="g-gone"),
+        live("n7", "+14155550106", owner="g-gone"),
+    )
+    assert summary(p) == [
+        (RELEASE, "a-gone", "n1"),
+        (RELEASE, "e-gone", "n4"),
+        (RELEASE, "g-gone", "n6"),
+        (RELEASE, "g-gone", "n7"),
+        (ORPHAN, "f-orphaned", "n5"),
+        (MOVE, "d-new", "n3"),
+    ]
+    assert p.unchanged == 1
+
+
+def test_a_number_pinned_away_from_a_dropped_name_leaves_the_names_other_numbers_released():
+    p = run(
+        desired(entry("new", number=A)),
+        live("n1", A, owner="old"),
+        live("n2", B, owner="old"),
+        live("n3", C, owner="old"),
+    )
+    assert summary(p) == [(ADOPT, "new", "n1"), (RELEASE, "old", "n2"), (RELEASE, "old", "n3")]
+
+
 def test_moved_retags_and_carries_the_new_entrys_changes():
     n = live("n1", A, owner="old", label="Old")
     action = only(run(desired(entry("new", label="New"), moved={"old": "new"}), n))
@@ -583,22 +714,31 @@ def test_moved_number_that_does_not_fit_the_new_entry_is_replaced():
 
 def test_removed_orphans_the_number():
     action = only(run(desired(removed={"old": "orphan"}), live("n1", A, owner="old")))
-    assert (action.kind, action.name, action.id, action.tag) == (ORPHAN, "old", "n1", None)
+    assert (action.kind, action.name, action.id, action.number, action.tag) == (ORPHAN, "old", "n1", A, None)
+    assert action.reason == "removed: old: orphan (the number stays)"
     assert action.changes == () and action.live_fingerprint is not None
 
 
 @pytest.mark.parametrize(
     "d, expected",
     [
-        (desired(entry("old"), entry("new"), moved={"old": "new"}), "'old' is still an entry"),
-        (desired(moved={"old": "new"}), "'new' is not an entry of the manifest"),
-        (desired(entry("new"), moved={"old": "new"}, removed={"old": "orphan"}), "both in moved: and in removed"),
-        (desired(entry("old"), removed={"old": "orphan"}), "removed: old, but 'old' is still an entry"),
+        (
+            desired(entry("old"), entry("new"), moved={"old": "new"}),
+            "moved: old -> new, but 'old' is still an entry of the manifest: remove the entry or the moved: line",
+        ),
+        (desired(moved={"old": "new"}), "moved: old -> new, but 'new' is not an entry of the manifest"),
+        (
+            desired(entry("new"), moved={"old": "new"}, removed={"old": "orphan"}),
+            "'old' is both in moved: and in removed: conflicting claims; keep one",
+        ),
+        (
+            desired(entry("old"), removed={"old": "orphan"}),
+            "removed: old, but 'old' is still an entry of the manifest: remove the entry or the removed: line",
+        ),
     ],
 )
 def test_inconsistent_moved_and_removed_are_errors(d, expected):
-    found = problems(d, live("n1", A, owner="old"))
-    assert len(found) == 1 and expected in found[0]
+    assert problems(d, live("n1", A, owner="old")) == [expected]
 
 
 # --- capabilities only a purchase provisions (whatsapp, rcs) -----------------------------------
@@ -610,6 +750,8 @@ def test_inconsistent_moved_and_removed_are_errors(d, expected):
         (["sms", "voice", "whatsapp"], ("sms", "voice"), f"capabilities: {A} lacks whatsapp, which only a purchase"),
         (["sms", "rcs", "whatsapp"], ("sms",), f"capabilities: {A} lacks whatsapp, rcs, which only a purchase"),
         (["sms", "voice"], ("sms", "voice", "whatsapp"), f"capabilities: {A} has whatsapp, which the entry leaves"),
+        (["sms"], ("sms", "rcs", "whatsapp"),
+         f"capabilities: {A} has whatsapp, rcs, which the entry leaves out and no request removes"),
         (["sms", "whatsapp"], ("sms", "rcs"), f"capabilities: {A} lacks whatsapp"),
     ],
 )
@@ -685,6 +827,26 @@ def test_prevent_release_refuses_a_replace():
     assert len(found) == 1 and f"replace {A} (n1)" in found[0]
 
 
+def test_prevent_release_names_the_entry_the_number_and_why():
+    replacing = problems(
+        desired(entry("main", area_code="212", prevent_release=True)), live("n1", A, owner="main")
+    )
+    surplus = problems(
+        desired(entry("main", prevent_release=True)),
+        live("n1", A, owner="main", created="2020-01-01T00:00:00Z"),
+        live("n2", B, owner="main", created="2026-01-01T00:00:00Z"),
+    )
+    advice = "change the manifest so it keeps the number, or remove prevent_release"
+    assert replacing == [
+        f"entry 'main' has lifecycle.prevent_release, but this plan would replace {A} (n1): selection no "
+        f"longer holds: area_code: {A} is not in area code 212; {advice}"
+    ]
+    assert surplus == [
+        f"entry 'main' has lifecycle.prevent_release, but this plan would release {B} (n2): entry 'main' "
+        f"is a single number; another number is kept for it; {advice}"
+    ]
+
+
 def test_every_problem_is_reported_at_once():
     found = problems(
         desired(
@@ -706,6 +868,25 @@ def test_adopting_a_number_with_ten_user_tags_would_exceed_the_api_limit():
     ]
     action = only(run(desired(entry("main", number=A, tags=["a"])), live("n1", A, tags=ten)))
     assert action.kind is ADOPT and action.changes == (Change("tags", ten, ("a",)),)
+
+
+def test_nine_user_tags_and_the_ownership_tag_are_exactly_the_api_limit():
+    nine = tuple(f"t{i}" for i in range(9))
+    ten = (*nine, "t9")
+    kept = only(run(desired(entry("main", number=A)), live("n1", A, tags=nine)))
+    assert kept.kind is ADOPT and kept.changes == ()
+    stated = only(run(desired(entry("main", number=A, tags=list(nine))), live("n1", A, tags=())))
+    assert stated.kind is ADOPT and stated.changes == (Change("tags", (), nine),)
+    repeated = only(run(desired(entry("main", number=A, tags=[*nine, "t0"])), live("n1", A)))
+    assert repeated.kind is ADOPT  # a repeated tag is one tag
+    [too_many] = problems(desired(entry("main", number=A, tags=list(ten))), live("n1", A, tags=()))
+    assert "would carry 11 tags with the ownership tag" in too_many
+
+
+def test_the_tag_limit_counts_the_live_tags_when_tags_are_ignored():
+    ten = tuple(f"t{i}" for i in range(10))
+    [too_many] = problems(desired(entry("main", number=A, tags=["a"], ignore=["tags"])), live("n1", A, tags=ten))
+    assert f"{A} (n1) would carry 11 tags" in too_many
 
 
 def test_releases_in_several_currencies_are_refused():
@@ -740,6 +921,15 @@ def test_actions_are_sorted_by_kind_then_name_then_number():
     ]
     assert p.desired_fingerprint == "desired-fp" and p.stack == STACK
     assert (p.managed, p.unmanaged, p.foreign) == (6, 0, 0)
+
+
+def test_actions_of_one_kind_and_name_are_sorted_by_number_not_id():
+    p = run(desired(), live("n1", C, owner="gone"), live("n2", A, owner="gone"), live("n3", B, owner="gone"))
+    assert [action.number for action in p.actions] == [A, B, C]
+
+
+def test_a_plan_that_gives_up_no_number_is_in_the_default_currency():
+    assert run(desired(entry("main"))).currency == DEFAULT_CURRENCY
 
 
 def test_replace_counts_only_its_release_until_priced():

@@ -91,6 +91,14 @@ def test_candidates_respect_max_monthly_cost_and_an_exact_pin():
     assert [o.number for o in candidates(PIN, offers)] == ["+14155550100"]
 
 
+def test_a_number_another_entry_pins_is_a_candidate_only_for_the_pinning_selection():
+    offers = [offer("+14155550100", "0.50"), offer("+14155550101", "1.00")]
+    reserved = frozenset({"+14155550100"})
+    assert [o.number for o in candidates(US_SMS, offers, reserved=reserved)] == ["+14155550101"]
+    assert [o.number for o in candidates(PIN, offers, reserved=reserved)] == ["+14155550100"]
+    assert [o.number for o in candidates(US_SMS, offers)] == ["+14155550100", "+14155550101"]
+
+
 def test_price_sets_each_buy_cost_and_the_delta():
     p = make_plan(
         purchase("pool", POOL_SEL),
@@ -127,6 +135,12 @@ def test_price_of_a_plan_with_nothing_to_buy_keeps_the_release_savings():
     assert (priced.monthly_cost_delta, priced.currency) == (Decimal("-1.50"), "EUR")
 
 
+def test_price_of_a_plan_that_neither_buys_nor_releases_keeps_its_currency():
+    update = Action(kind=ActionKind.UPDATE, name="a", id="n1", number="+14155550100")
+    priced = price(make_plan(update, currency="EUR"), {})
+    assert (priced.monthly_cost_delta, priced.currency) == (Decimal("0"), "EUR")
+
+
 def test_nothing_available_is_a_clear_error():
     assert price_problems(make_plan(purchase("main", US_SMS)), {US_SMS.key(): []}) == [
         "entry 'main': no number available for country=US type=local area_code=415 "
@@ -155,6 +169,18 @@ def test_pinned_number_in_the_inventory_that_does_not_fit_says_why():
         "entry 'legacy': pinned number +14155550100 is in the inventory but does not fit the "
         "entry (type is mobile, wanted local; capabilities lack fax): change the entry to match "
         "the number"
+    ]
+
+
+
+def test_pinned_number_in_the_inventory_says_every_capability_that_does_not_fit():
+    pin = Selection(country="US", number="+14155550100", capabilities=("sms", "mms", "whatsapp"))
+    fixed = offer("+14155550100", caps=("sms", "fax"))
+    found = price_problems(make_plan(purchase("legacy", pin)), {pin.key(): [fixed]})
+    assert found == [
+        "entry 'legacy': pinned number +14155550100 is in the inventory but does not fit the "
+        "entry (capabilities lack mms,whatsapp; capabilities: it has fax, fixed at provisioning, which "
+        "the entry leaves out): change the entry to match the number"
     ]
 
 
@@ -278,6 +304,14 @@ def test_too_few_found_where_the_searches_could_not_see_everything_is_a_note_not
     # the members beyond those found cost the median of the prices found
     assert [a.monthly_cost for a in priced.actions] == [Decimal("1.00")] * 2 + [Decimal("2.00")] + [Decimal("1.00")] * 2
     assert priced.monthly_cost_delta == Decimal("6.00")
+
+
+def test_members_beyond_two_numbers_found_cost_the_dearer_of_the_two():
+    """The median of an even number of prices found is the upper middle one."""
+    found = [offer("+14155550101", "1.00"), offer("+14155550102", "1.80")]
+    plan = make_plan(*[purchase("pool", POOL_SEL)] * 4)
+    priced = price(plan, {POOL_SEL.key(): found}, partial={POOL_SEL.key()}, search_cap=2)
+    assert [a.monthly_cost for a in priced.actions] == [Decimal("1.00")] + [Decimal("1.80")] * 3
 
 
 def test_enough_found_needs_no_note_even_when_the_searches_could_not_see_everything():

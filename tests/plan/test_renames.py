@@ -4,6 +4,7 @@ match is bought suggests `moved: {old: new}`; and every case where it must stay 
 from __future__ import annotations
 
 from orbitctl.model import Live
+from orbitctl.plan import renames
 from orbitctl.plan.targeting import restrict
 from tests.plan.test_planner import A, B, C, desired, entry, live, run
 
@@ -46,6 +47,25 @@ def test_no_hint_for_an_entry_that_already_has_numbers():
     """A pool growing while another entry leaves is no rename."""
     d = desired(entry("pool", count=3))
     numbers = [live("n1", A, owner="pool"), live("n2", B, owner="old")]
+    assert hints(d, *numbers) == ()
+
+
+def test_no_hint_for_an_entry_that_adopts_a_number_beside_its_purchases():
+    """A pool that adopts a number an earlier apply bought for it already has one: no rename."""
+    d = desired(entry("pool", count=2, label="P"))
+    p = run(d, live("n1", A, label="P"), live("n2", B, owner="old", label="P"), journal={"n1": "pool"})
+    assert sorted(a.kind.value for a in p.actions) == ["adopt", "purchase", "release"]
+    assert p.suggested_moves == ()
+
+
+def test_no_hint_past_max_pairs_candidate_pairs(monkeypatch):
+    """One new entry and two dropped names, one of which suits it: two candidate pairs."""
+    d = desired(entry("new", label="X"))
+    numbers = (live("n1", A, owner="old-a", label="X"), live("n2", B, owner="old-b", label="Y"))
+    assert hints(d, *numbers) == (("old-a", "new"),)
+    monkeypatch.setattr(renames, "MAX_PAIRS", 2)
+    assert hints(d, *numbers) == (("old-a", "new"),)
+    monkeypatch.setattr(renames, "MAX_PAIRS", 1)
     assert hints(d, *numbers) == ()
 
 

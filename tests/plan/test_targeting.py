@@ -58,6 +58,15 @@ def test_only_the_targeted_entries_actions_are_kept():
     assert both.targets == ("b", "a")  # in the order given, once each
 
 
+def test_unchanged_counts_only_the_targeted_entries_untouched_numbers():
+    """n_a is updated, so targeting a counts nothing unchanged: not n_a, and not the numbers of
+    the entries not targeted (n_p1, n_calm)."""
+    _, p = targeted(D, NUMBERS, "a")
+    assert p.unchanged == 0
+    _, calm_and_a = targeted(D, NUMBERS, "calm", "a")
+    assert calm_and_a.unchanged == 1
+
+
 def test_a_pool_is_targeted_whole_and_unchanged_counts_only_targeted_numbers():
     _, p = targeted(D, NUMBERS, "pool")
     assert [a.kind for a in p.actions] == [PURCHASE, PURCHASE]
@@ -88,6 +97,13 @@ def test_a_move_is_taken_by_either_of_its_names(target):
     assert [(a.kind, a.previous_name, a.name) for a in p.actions] == [(MOVE, "old", "new")]
 
 
+def test_a_move_is_not_taken_by_a_target_other_than_its_names():
+    d = desired(entry("new"), entry("x", label="X"), moved={"old": "new"})
+    numbers = [live("n1", owner="old"), live("n2", "+14155550101", owner="x")]
+    _, p = targeted(d, numbers, "x")
+    assert [(a.kind, a.name) for a in p.actions] == [(UPDATE, "x")]
+
+
 def test_a_removed_name_is_targeted_for_its_orphaning():
     d = desired(entry("a", label="A"), removed={"legacy": "orphan"})
     _, p = targeted(d, [live("n1", owner="legacy"), live("n2", "+14155550101", owner="a")], "legacy")
@@ -103,6 +119,15 @@ def test_an_unknown_target_names_the_closest_known_names():
         "--target 'zzz-nothing-like-it': no entry of that name in the manifests of stack 'prod', and no "
         "number of the stack on the account carries it",
     ]
+
+
+
+def test_an_unknown_target_names_at_most_three_close_names():
+    d = desired(*(entry(f"pool-{i}") for i in range(1, 6)))
+    with pytest.raises(PlanError) as caught:
+        targeted(d, [], "pool")
+    [problem] = caught.value.problems
+    assert problem.endswith("(did you mean 'pool-5' or 'pool-4' or 'pool-3'?)")
 
 
 def test_another_stacks_entry_is_not_a_target():

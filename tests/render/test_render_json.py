@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -81,8 +82,8 @@ def test_the_spec_example_update():
         "format_version": "1",
         "orbitctl_version": __version__,
         "stack": "prod",
-        "summary": {"purchase": 0, "adopt": 0, "update": 1, "replace": 0, "release": 0,
-                    "orphan": 0, "move": 0, "unchanged": 5},
+        "summary": {"purchase": 0, "port": 0, "adopt": 0, "update": 1, "replace": 0, "release": 0,
+                    "orphan": 0, "move": 0, "unchanged": 5, "waiting": 0},
         "monthly_cost_delta": "1.50",
         "currency": "USD",
         "drift": {"managed": 6, "unmanaged": 3, "foreign": 1, "total": 10, "changed": 1,
@@ -159,10 +160,16 @@ def _valid_document() -> dict:
         lambda d: d.update(format_version="2"),
         lambda d: d["actions"][0].update(action="buy"),
         lambda d: d["actions"][0].pop("selection"),
-        lambda d: d["actions"][2].update(id=None),
-        lambda d: d["actions"][2]["changes"]["label"].update(old="x"),
-        lambda d: d["actions"][4].pop("reason"),
-        lambda d: d["actions"][6].pop("previous_name"),
+        lambda d: d["actions"][3].update(id=None),
+        lambda d: d["actions"][3]["changes"]["label"].update(old="x"),
+        lambda d: d["actions"][5].pop("reason"),
+        lambda d: d["actions"][7].pop("previous_name"),
+        lambda d: d["summary"].pop("port"),
+        lambda d: d["actions"][1].pop("port_in"),
+        lambda d: d["actions"][1].update(id="num_x"),
+        lambda d: d["actions"][1].update(number=None),
+        lambda d: d["actions"][1]["port_in"].update(pin="4321"),
+        lambda d: d.update(waiting=[{"name": "a", "number": "+14155551234", "status": "pending"}]),
         lambda d: d["drift"].update(managed_share="75%"),
         lambda d: d["summary"].update(update=-1),
     ],
@@ -189,7 +196,7 @@ def test_money_is_never_a_float():
 def _planned_every_kind():
     """A Plan made by orbitctl.plan.planner from plain Desired and Live objects, holding each kind."""
     from orbitctl.frozen import freeze
-    from orbitctl.model import Desired, DesiredEntry, Live, LiveNumber, Owner, Selection
+    from orbitctl.model import Desired, DesiredEntry, Live, LiveNumber, Owner, PortIn, Selection
     from orbitctl.plan.planner import plan
 
     def entry(name, **selection):
@@ -203,8 +210,11 @@ def _planned_every_kind():
                           config=freeze({"label": label, "channel_config": {"api_token": "t-old"}}),
                           owner=None if owner is None else Owner("prod", owner))
 
+    ported = dataclasses.replace(
+        entry("ported", number="+14155551234"), port_in=PortIn("Acme Telecom", "Jo Doe", pin_env="CARRIER_PIN")
+    )
     entries = [entry("new-one"), entry("pinned", number="+14155550100"), entry("kept"),
-               entry("ny", area_code="646"), entry("renamed")]
+               entry("ny", area_code="646"), entry("renamed"), ported]
     desired = Desired(stack="prod", entries={e.name: e for e in entries}, moved={"old-name": "renamed"},
                       removed={"let-go": "orphan"}, fingerprint="f" * 64)
     live = Live(numbers=(

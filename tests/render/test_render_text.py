@@ -19,6 +19,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 SYMBOL_LINES = {
     ActionKind.PURCHASE: "  + support-main",
+    ActionKind.PORT: "  + legacy-fax",
     ActionKind.ADOPT: "  + legacy-main",
     ActionKind.UPDATE: "  ~ support-uk",
     ActionKind.REPLACE: "-/+ ny-office",
@@ -29,6 +30,7 @@ SYMBOL_LINES = {
 
 HEADLINES = {
     ActionKind.PURCHASE: "  # support-main will be purchased",
+    ActionKind.PORT: "  # legacy-fax will be ported in from another carrier (adopted once it arrives)",
     ActionKind.ADOPT: "  # legacy-main will be adopted",
     ActionKind.UPDATE: "  # support-uk will be updated in place",
     ActionKind.REPLACE: "  # ny-office must be replaced",
@@ -133,7 +135,8 @@ def test_purchase_masks_secrets_in_its_configuration():
         (
             tuple(make() for make in sp.ALL_KINDS.values()),
             "1.50",
-            "Plan: 1 to purchase, 1 to adopt, 1 to update, 1 to replace, 1 to release, 1 to orphan, 1 to move"
+            "Plan: 1 to purchase, 1 to port, 1 to adopt, 1 to update, 1 to replace, 1 to release, 1 to orphan, "
+            "1 to move"
             " (+1.50 USD/month).",
         ),
     ],

@@ -97,3 +97,15 @@ def test_malformed_http_gets_the_error_envelope(sandbox_server):
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 501")
     assert json.loads(body)["error"]["code"] == "not_implemented"
+
+
+def test_serve_port_days_0_completes_ports_at_once():
+    request = {"numbers": ["+14155551234"], "current_carrier": "Acme", "authorization_name": "J D"}
+    with serving("--quiet", "--port-days", "0") as (process, url):
+        with httpx.Client(base_url=url, headers=KEY) as client:
+            port = client.post("/api/v1/numbers/porting", json=request).json()["data"]
+            listed = client.get("/api/v1/numbers").json()["data"]
+        process.terminate()
+        process.communicate(timeout=10)
+    assert port["status"] == "completed"
+    assert [item["number"] for item in listed] == ["+14155551234"]

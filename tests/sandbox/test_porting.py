@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from orbitctl.sandbox.app import create_app
+from orbitctl.sandbox.store import read_state
 from tests.helpers import sandbox_api
 
 START = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -115,3 +117,53 @@ def test_a_ported_in_toll_free_number_cannot_be_bought_again_from_another_nanp_c
     again = client.post("/api/v1/numbers/purchase", json={"phone_number": number, "country_code": "CA"})
     assert again.status_code == 409
     assert len(client.get("/api/v1/numbers").json()["data"]) == 1
+
+
+# --- how fast ports complete, and numbers that cannot be ported -------------------------------
+
+
+@pytest.mark.parametrize("days, completion", [(3, "2026-03-11T00:00:00Z"), (14, "2026-03-22T00:00:00Z")])
+def test_port_days_sets_the_estimated_completion(tmp_path, days, completion):
+    with sandbox_api(clock=Clock(), port_days=days) as client:
+        port = client.post("/api/v1/numbers/porting", json=REQUEST).json()["data"]
+    assert (port["status"], port["estimated_completion"]) == ("pending", completion)
+
+
+def test_port_days_0_completes_the_port_at_once(tmp_path):
+    state = tmp_path / "fast.json"
+    with sandbox_api(state, clock=Clock(), port_days=0) as client:
+        port = client.post("/api/v1/numbers/porting", json=REQUEST).json()["data"]
+        assert (port["status"], port["estimated_completion"]) == ("completed", "2026-03-08T12:00:00Z")
+        listed = client.get("/api/v1/numbers").json()["data"]
+    assert sorted(item["number"] for item in listed) == sorted(REQUEST["numbers"])
+    events = [entry for entry in read_state(state)["audit"] if entry["method"] == "EVENT"]
+    assert [entry["number"] for entry in events] == REQUEST["numbers"]  # joined once, in order
+
+
+def test_port_days_may_not_be_negative():
+    with pytest.raises(ValueError, match="port_days"):
+        create_app(port_days=-1)
+
+
+def _held_by_another_account(client) -> str:
+    """A number in one of the sandbox's US blocks that is not for sale: another account holds it."""
+    rows = client.get("/api/v1/numbers/available", params={"country": "US", "area_code": "415", "limit": 500})
+    for_sale = {row["number"] for row in rows.json()["data"]}
+    block = next(number for number in sorted(for_sale) if not number.startswith("+1415555"))
+    for last in range(10):
+        candidate = block[:-1] + str(last)
+        if candidate not in for_sale:
+            return candidate
+    raise AssertionError("a block with every slot for sale")
+
+
+def test_a_number_on_another_orbit_account_cannot_be_ported_in(world):
+    client, _clock, state = world
+    held = _held_by_another_account(client)
+    response = client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+14155551234", held]})
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == f"{held} already on another Orbit account: it cannot be ported in."
+    assert read_state(state)["porting"] == {}  # nothing kept of a refused request
+    # a number outside every block is with another carrier, one for sale is Orbit's own stock: both may be ported
+    assert client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+14155551234"]}).status_code == 201
+    assert client.post("/api/v1/numbers/porting", json={**REQUEST, "numbers": ["+14155550100"]}).status_code == 201
