@@ -506,3 +506,21 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """One stack of a run of several (``orbitctl plan DIR...``): its plan, or why it has none."""
+
+    #: the stack's name (or, when its manifests name none, where they are)
+    name: str
+    #: the files and folders given for it
+    paths: tuple[str, ...]
+    account: AccountRef = DEFAULT_ACCOUNT
+    plan: Plan | None = None
+    #: what went wrong (a manifest, the API, the budget): the message as the CLI prints it
+    error: str | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        return self.plan is not None and self.plan.has_changes

@@ -30,7 +30,7 @@ def load_manifests(
     environ: Mapping[str, str] | None = None,
     *,
     key_variables: Collection[str] = DEFAULT_KEY_VARIABLES,
-    require_credentials: bool = True,
+    require_credentials: bool = False,
 ) -> Desired:
     """Load, check and merge the manifests at ``paths`` (files, or folders of ``*.yaml``/``*.yml``)
     into one stack.
@@ -71,7 +71,7 @@ def load_stacks(
     environ: Mapping[str, str] | None = None,
     *,
     key_variables: Collection[str] = DEFAULT_KEY_VARIABLES,
-    require_credentials: bool = True,
+    require_credentials: bool = False,
 ) -> list[StackManifests]:
     """The stacks of ``paths``, each loaded as ``load_manifests`` loads one, in the order given.
 
