@@ -181,12 +181,19 @@ class _Run:
 
 
 def _stacks_of(obj: CliContext, sources: tuple[str, ...], plan_file: str | None) -> list[_Run]:
-    """The stacks to apply: those of the saved plan (one, or one a stack), or of the manifests.
-    A run of one stack loads its manifests later, as apply always has."""
+    """The stacks to apply: those of the saved plan (one, or one a stack; their manifests are
+    loaded when each is applied), or of the manifests, loaded. With several, the run's state folder
+    (the --sandbox accounts) is that of the first; each stack's lock and journal are its own."""
     if plan_file is None:
         stacks = load_run(obj, sources)
         if len(stacks) == 1:
             return [_Run(stacks[0].name, tuple(sources), desired=stacks[0].desired, error=stacks[0].error)]
+        unnamed = [stack for stack in stacks if stack.stack is None]
+        if unnamed:  # perhaps part of another stack: applying that one without them could release numbers
+            raise OrbitctlError(
+                f"cannot tell which stack {unnamed[0].name} belongs to, so no stack is applied; "
+                f"nothing was changed:\n{unnamed[0].error}"
+            )
         obj.state_anchors = tuple(sources)
         return [_Run(stack.name, stack.paths, desired=stack.desired, error=stack.error) for stack in stacks]
     plans = load_plans(plan_file)

@@ -77,8 +77,10 @@ def load_stacks(
 
     Each folder, and each file given on its own, is read for the stack its manifests name; those
     naming the same stack are merged into it (as ``load_manifests`` merges them), those naming
-    different stacks are different stacks. A folder holds one stack's manifests: a second stack
-    in it is an error. A stack whose manifests have problems carries them (``error``) and does
+    different stacks are different stacks; with a single stack named, what names none (a file
+    that cannot be read, one without ``stack:``) is that stack's, so that its problems are that
+    stack's as with ``load_manifests``. A folder holds one stack's manifests: a second stack in it
+    is an error. A stack whose manifests have problems carries them (``error``) and does
     not stop the others from loading. The key variables are those of every stack of the run."""
     with _without_collection_pauses():
         environ = os.environ if environ is None else environ
@@ -95,6 +97,9 @@ def load_stacks(
         for index, unit in enumerate(units):
             stack = next((d.data["stack"] for d in unit[3] if isinstance(d.data.get("stack"), str)), None)
             groups.setdefault(stack if stack is not None else index, []).append(unit)
+        named = [key for key in groups if isinstance(key, str)]
+        if len(named) == 1:  # what names no stack (unreadable, no stack:) is the one stack's, as it always was
+            groups = {named[0]: [unit for group in groups.values() for unit in group]}
         stacks = [_stack_of(group, rules) for group in groups.values()]
         return _with_each_stack_once(stacks)
 

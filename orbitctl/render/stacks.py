@@ -19,8 +19,11 @@ from orbitctl import __version__
 from orbitctl.model import ACTION_KINDS, ALWAYS_SUMMARISED, StackPlan
 from orbitctl.render import markdown
 from orbitctl.render import text as text_render
-from orbitctl.render.plan_json import FORMAT_VERSION, plan_to_dict
+from orbitctl.render.plan_json import FORMAT_VERSION, PLAN_SCHEMA_PATH, plan_to_dict
 from orbitctl.values import escape_surrogates, format_delta, format_money, printable
+
+#: The JSON Schema of the document of several stacks, packaged with orbitctl.
+PLANS_SCHEMA_PATH = PLAN_SCHEMA_PATH.with_name("plans.schema.json")
 
 
 def stacks_summary(stacks: Sequence[StackPlan]) -> str:

@@ -13,12 +13,12 @@ import pytest
 
 from orbitctl.model import ownership_tag
 from orbitctl.render.plan_json import PLAN_SCHEMA_PATH
+from orbitctl.render.stacks import PLANS_SCHEMA_PATH
 from orbitctl.sandbox.store import read_state
 from tests.conftest import TEST_API_KEY
 from tests.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
-PLANS_SCHEMA_PATH = PLAN_SCHEMA_PATH.with_name("plans.schema.json")
 STAGING_KEY = "dv_test_sk_staging_account_0001"
 
 
@@ -241,11 +241,11 @@ def test_two_stacks_on_two_accounts_each_see_only_their_own(repo, sandbox_server
     assert stacks_holding(production.state_path) == {"prod"}
     assert stacks_holding(other.state_path) == {"staging"}
     # staging's plan counts none of prod's numbers: they are on another account
-    plan = json.loads(run("plan", prod, staging, "-o", "json").stdout)
-    drift = {entry["stack"]: entry["plan"]["drift"] for entry in plan["stacks"]}
+    planned = run("plan", prod, staging, "-o", "json")
+    drift = {entry["stack"]: entry["plan"]["drift"] for entry in json.loads(planned.stdout)["stacks"]}
     assert drift["staging"]["foreign"] == 0 and drift["staging"]["managed"] == 2
     assert drift["prod"]["foreign"] == 0 and drift["prod"]["managed"] == 1
-    for text in (result.output, plan.__repr__()):
+    for text in (result.output, planned.output):
         assert STAGING_KEY not in text and TEST_API_KEY not in text
 
 
@@ -316,3 +316,46 @@ def test_the_stacks_page_runs_as_written_on_a_copy_of_the_examples(repo, monkeyp
         last_exit, ran = result.exit_code, ran + 1
         assert_output_is_shown(expected, result.output, command)
     assert ran == 4
+
+
+def test_a_file_naming_no_stack_belongs_to_the_one_stack_named_as_it_always_did(repo):
+    (repo / "a.yaml").write_text(f"version: 1\nstack: alpha\nnumbers:\n{ONE}")
+    (repo / "b.yaml").write_text("numbers: [unclosed\n")
+    result = run("--sandbox", "plan", str(repo / "a.yaml"), str(repo / "b.yaml"))
+    assert result.exit_code == 1
+    assert "Stack " not in result.stdout and result.stdout == ""  # one stack's error, as before
+    assert "b.yaml" in result.stderr
+
+
+def test_apply_of_several_stacks_changes_nothing_while_a_file_names_no_stack(repo):
+    # b.yaml may hold alpha's other entries: applying alpha without them could release their numbers
+    (repo / "a.yaml").write_text(f"version: 1\nstack: alpha\nnumbers:\n{ONE}")
+    (repo / "c.yaml").write_text(f"version: 1\nstack: gamma\nnumbers:\n{ONE}")
+    (repo / "b.yaml").write_text("numbers: [unclosed\n")
+    result = run("--sandbox", "apply", *(str(repo / name) for name in ("a.yaml", "c.yaml", "b.yaml")),
+                 "--auto-approve", "--keep-going")
+    assert result.exit_code == 1
+    assert "cannot tell which stack" in result.stderr and "nothing was changed" in result.stderr
+    assert sandbox_numbers(repo / ".orbitctl" / "sandbox.json") == []
+
+
+def test_no_stack_may_substitute_a_variable_holding_another_stacks_key(repo, monkeypatch):
+    monkeypatch.setenv("ORBIT_API_KEY_STAGING", STAGING_KEY)
+    monkeypatch.setenv("HOOK_URL", f"https://hooks.example.com/?k={STAGING_KEY}")
+    staging = stack(repo, "staging", ONE, top=STAGING)
+    leaky = stack(repo, "leaky", "  line: {country: US, webhook_url: \"${HOOK_URL}\"}\n")
+    result = run("--sandbox", "plan", leaky, staging)
+    assert result.exit_code == 1
+    assert "HOOK_URL" in result.stdout.split("Stack staging")[0]
+    assert "+ line" in result.stdout.split("Stack staging")[1]
+    assert STAGING_KEY not in result.output
+
+
+def test_markdown_of_several_stacks_has_a_section_each_and_the_summary_last(repo):
+    result = run("--sandbox", "plan", budgeted(repo, "alpha", "9.00"), stack(repo, "beta", BROKEN), "-o", "markdown")
+    assert result.exit_code == 1
+    out = result.stdout.replace("\\", "")  # markdown's escapes aside
+    assert "<!-- orbitctl-plan:stack=alpha -->" in out and "<!-- orbitctl-plan:stack=beta -->" in out
+    assert "stack total 3.00 USD/month of a 9.00 budget" in out
+    assert "[!CAUTION]" in out.split("orbitctl-plan:stack=beta")[1]
+    assert out.rstrip().splitlines()[-1].startswith("**Stacks: 1 planned, 1 with changes, 1 failed (beta)")
