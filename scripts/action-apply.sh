@@ -23,6 +23,10 @@ if [[ "$reviewed" == true && -z "${ORBITCTL_STACK:-}" ]]; then
   echo "::error::orbitctl action: mode apply-reviewed needs the stack input (the plan's artifact is named after it)" >&2
   exit 1
 fi
+if [[ "$ORBITCTL_COMMENT" == section ]]; then
+  echo "::error::orbitctl action: comment \"section\" is for plan mode; an apply posts its own outcome (\"true\" or \"false\")" >&2
+  exit 1
+fi
 check_stack
 
 flags=(--auto-approve --parallelism "$parallelism")

@@ -15,12 +15,15 @@ if [[ ${#manifests[@]} -eq 0 ]]; then
   echo "::error::orbitctl action: the manifests input is empty" >&2
   exit 1
 fi
-# The stack names the comment's marker and a jq filter: only what a manifest's stack may be.
-if [[ -n "${ORBITCTL_STACK:-}" && ! "$ORBITCTL_STACK" =~ ^[a-z0-9][a-z0-9-]{0,15}$ ]]; then
-  echo "::error::orbitctl action: the stack input '$ORBITCTL_STACK' is not a stack name" \
-    "(allowed: lowercase letters, digits and '-', at most 16 characters, e.g. prod)" >&2
-  exit 1
-fi
+# A stack names the comment's marker and a jq filter: only what a manifest's stack may be.
+check_stack_name() {
+  if [[ ! "$2" =~ ^[a-z0-9][a-z0-9-]{0,15}$ ]]; then
+    echo "::error::orbitctl action: the $1 input '$2' is not a stack name" \
+      "(allowed: lowercase letters, digits and '-', at most 16 characters, e.g. prod)" >&2
+    exit 1
+  fi
+}
+[[ -z "${ORBITCTL_STACK:-}" ]] || check_stack_name stack "$ORBITCTL_STACK"
 # The true|false inputs: anything else (a "yes", a "True") is a mistake, not a silent false.
 check_bool() {
   if [[ "$2" != true && "$2" != false ]]; then
@@ -30,7 +33,8 @@ check_bool() {
 }
 check_bool allow-release "${ORBITCTL_ALLOW_RELEASE:=false}"
 check_bool force "${ORBITCTL_FORCE:=false}"
-check_bool comment "${ORBITCTL_COMMENT:=true}"
+# comment: "section" (plan mode, a matrix of stacks) hands the comment to a `mode: comment` job.
+if [[ "${ORBITCTL_COMMENT:=true}" != section ]]; then check_bool comment "$ORBITCTL_COMMENT"; fi
 check_bool upload-plan "${ORBITCTL_UPLOAD_PLAN:=false}"
 max_release_percent="${ORBITCTL_MAX_RELEASE_PERCENT:-}"
 if [[ -n "$max_release_percent" ]] && ! [[ "$max_release_percent" =~ ^[0-9]{1,3}$ && $((10#$max_release_percent)) -le 100 ]]; then
@@ -133,6 +137,30 @@ fence_file() {
 # warns and its outcome stays orbitctl's.
 comment_warning() {
   echo "::warning::orbitctl action: no $1 comment: ${*:2}; the $1 is in the job summary" >&2
+}
+
+# Replace the body of the first comment of pull request NUMBER that starts with MARKER by FILE,
+# or post FILE as a new comment when none does (WHAT names it in warnings).
+upsert_comment() {
+  local what="$1" marker="$2" body="$3" number="$4" ids
+  if ! ids="$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$number/comments" \
+      --jq ".[] | select(.body | startswith(\"$marker\")) | .id")"; then
+    comment_warning "$what" "cannot list the pull request's comments with gh api (see above)"
+    return
+  fi
+  write_comment "$what" "$body" "$number" "${ids%%$'\n'*}"
+}
+
+# Whether a comment can be written here; warns (and returns 1) when it cannot.
+can_comment() {
+  if [[ -z "${GITHUB_REPOSITORY:-}" ]]; then
+    comment_warning "$1" "GITHUB_REPOSITORY is not set"
+  elif ! have_gh; then
+    comment_warning "$1" "the GitHub CLI (gh) is not installed on this runner"
+  else
+    return 0
+  fi
+  return 1
 }
 
 # Post FILE as a new comment on pull request NUMBER (WHAT names it in warnings), or, with an

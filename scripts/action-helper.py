@@ -13,6 +13,10 @@
     action-helper.py saved-plan PLANFILE STACK MANIFEST...
         Exit 1 with an ::error:: unless PLANFILE is a saved plan of stack STACK made from exactly
         MANIFEST... (apply PLANFILE applies the manifests the plan names, not the action's input).
+    action-helper.py section FOLDER STACK EXITCODE COMMENT (--plan PLANFILE | --error ERRFILE)
+        A stack's section of the comment plan-comment.py combines: FOLDER/STACK.md (the comment
+        COMMENT) and FOLDER/STACK.json (the exit code, and the plan's summary line or the error's
+        first line).
 """
 
 from __future__ import annotations
@@ -146,6 +150,36 @@ def check_saved_plan(plan_file: str, stack: str, manifests: list[str]) -> int:
     return 0
 
 
+#: The longest error line a section's summary quotes.
+_SUMMARY_CHARS = 200
+
+
+def write_section(args: argparse.Namespace) -> int:
+    from orbitctl.errors import OrbitctlError
+    from orbitctl.planfile import load_plan
+    from orbitctl.render.text import summary_line
+
+    try:
+        if args.plan:
+            summary = summary_line(load_plan(args.plan))
+        else:
+            with open(args.error, encoding="utf-8", errors="replace") as errors:
+                summary = next((line.strip() for line in errors if line.strip()), "")
+            summary = summary.removeprefix("::error::").removeprefix("Error: ")
+            if len(summary) > _SUMMARY_CHARS:
+                summary = summary[: _SUMMARY_CHARS - 1] + "…"
+        with open(args.comment, encoding="utf-8") as comment:
+            body = comment.read()
+    except (OSError, OrbitctlError) as problem:
+        return error(f"cannot write the section of stack {args.stack}: {problem}")
+    folder = os.path.join(args.folder, args.stack)
+    with open(f"{folder}.md", "w", encoding="utf-8") as section:
+        section.write(body)
+    with open(f"{folder}.json", "w", encoding="utf-8") as meta:
+        json.dump({"stack": args.stack, "exitcode": args.exitcode, "summary": summary}, meta)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="action-helper.py")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +196,14 @@ def main(argv: list[str]) -> int:
     saved.add_argument("plan_file")
     saved.add_argument("stack")
     saved.add_argument("manifests", nargs="+")
+    section = commands.add_parser("section")
+    section.add_argument("folder")
+    section.add_argument("stack")
+    section.add_argument("exitcode", type=int)
+    section.add_argument("comment")
+    outcome = section.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--plan")
+    outcome.add_argument("--error")
     args = parser.parse_args(argv)
 
     if args.command == "stack":
@@ -176,6 +218,8 @@ def main(argv: list[str]) -> int:
         return 0
     if args.command == "warnings":
         return warnings(args)
+    if args.command == "section":
+        return write_section(args)
     return check_saved_plan(args.plan_file, args.stack, args.manifests)
 
 

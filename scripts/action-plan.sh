@@ -3,11 +3,14 @@
 # and into one pull-request comment per stack, found again by its marker and updated in place.
 # Under the plan's heading: the commit and the time, whether the apply on merge would refuse the
 # plan (with the apply inputs given here, which must be the apply step's), and whether an apply
-# ran while the plan read the account.
+# ran while the plan read the account. With ORBITCTL_COMMENT "section" (a matrix job of one of
+# several stacks) it posts nothing: the comment is the stack's section of the one comment that
+# action-comment.sh combines, uploaded by the action (a stack check that fails is a section too).
 # In (besides action-common.sh's): ORBITCTL_PR_NUMBER (empty off pull requests),
 #     ORBITCTL_HEAD_SHA (the pull request's head, shown in the comment), GH_TOKEN (for `gh api`).
 # Out: has-changes=true|false, exitcode=0|1|2, plan-file=<path> (the saved plan; only with
-#      upload-plan "true") in $GITHUB_OUTPUT. Exits 1 when the plan fails.
+#      upload-plan "true"), section=<folder> (with comment "section") in $GITHUB_OUTPUT. Exits 1
+#      when the plan fails.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/action-common.sh"
 
@@ -15,16 +18,58 @@ if [[ "$ORBITCTL_UPLOAD_PLAN" == true && -z "${ORBITCTL_STACK:-}" ]]; then
   echo "::error::orbitctl action: upload-plan needs the stack input (the artifact is named after it)" >&2
   exit 1
 fi
-check_stack
+if [[ "$ORBITCTL_COMMENT" == section && -z "${ORBITCTL_STACK:-}" ]]; then
+  echo "::error::orbitctl action: comment \"section\" needs the stack input (the section is named after it)" >&2
+  exit 1
+fi
+
+body="$work/comment.md"
+marker="$(marker_for "${ORBITCTL_STACK:-unknown}")"
+
+# The comment of a failed plan: the marker, a heading, the stamp, the first lines of the error in
+# FILE (GitHub refuses comments over 65,536 characters; the rest is in the step's log).
+failed_body() {
+  local shown="$work/plan.err.shown"
+  clip_lines "$1" 50000 head > "$shown"
+  {
+    printf '%s\n### orbitctl plan failed%s\n\n%s\n\n' "$marker" \
+      "${ORBITCTL_STACK:+ for stack <code>$ORBITCTL_STACK</code>}" "$(stamp planned)"
+    fence_file "$shown"
+  } > "$body"
+}
+
+# comment "section": this stack's part of the one comment a `mode: comment` job combines, for the
+# action to upload as the artifact orbitctl-comment-<stack>.
+write_section() {
+  local folder="$work/section" outcome=(--error "$plan_err")
+  mkdir -p "$folder"
+  [[ $rc -eq 0 || $rc -eq 2 ]] && outcome=(--plan "$plan_file")
+  helper section "$folder" "$ORBITCTL_STACK" "$rc" "$body" "${outcome[@]}" && echo "section=$folder" >> "$outputs"
+}
+
+plan_err="$work/plan.err"
+plan_file="$work/orbitctl-plan.json"
+if [[ "$ORBITCTL_COMMENT" == section ]]; then
+  # A stack check that fails is this stack's section too, so that the comment shows it.
+  if ! (check_stack) 2> "$plan_err"; then
+    cat "$plan_err" >&2
+    rc=1
+    failed_body "$plan_err"
+    cat "$body" >> "$summary"
+    echo "exitcode=1" >> "$outputs"
+    write_section
+    exit 1
+  fi
+else
+  check_stack
+fi
 
 plan_md="$work/plan.md"
-# Saved in any case, for the warnings below; uploaded only when asked (it holds the
-# configuration verbatim, webhook tokens included; orbitctl writes it mode 0600).
-plan_file="$work/orbitctl-plan.json"
+# The saved plan ($plan_file) is made in any case, for the warnings below; uploaded only when
+# asked (it holds the configuration verbatim, webhook tokens included; orbitctl writes it 0600).
 started=$(date +%s)
 run_plan markdown "$plan_md" --out "$plan_file"
 
-body="$work/comment.md"
 if [[ $rc -eq 0 || $rc -eq 2 ]]; then
   marker="$(head -n 1 "$plan_md")"
   if [[ "$marker" != "<!-- orbitctl-plan:stack="*" -->" ]]; then
@@ -48,15 +93,7 @@ if [[ $rc -eq 0 || $rc -eq 2 ]]; then
   [[ "$ORBITCTL_UPLOAD_PLAN" == true ]] && echo "plan-file=$plan_file" >> "$outputs"
 else
   annotate_manifests
-  marker="$(marker_for "${ORBITCTL_STACK:-unknown}")"
-  # GitHub refuses comments over 65,536 characters: the first lines of a long error (a manifest
-  # with many problems), the rest in the step's log.
-  shown="$work/plan.err.shown"
-  clip_lines "$plan_err" 50000 head > "$shown"
-  {
-    printf '%s\n### orbitctl plan failed\n\n%s\n\n' "$marker" "$(stamp planned)"
-    fence_file "$shown"
-  } > "$body"
+  failed_body "$plan_err"
 fi
 cat "$body" >> "$summary"
 
@@ -66,27 +103,13 @@ case $rc in
 esac
 echo "exitcode=$rc" >> "$outputs"
 
-# The first comment of the pull request that starts with this stack's marker, then PATCH it or
-# POST a new one.
-post_comment() {
-  local ids
-  if ! ids="$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$ORBITCTL_PR_NUMBER/comments" \
-      --jq ".[] | select(.body | startswith(\"$marker\")) | .id")"; then
-    comment_warning plan "cannot list the pull request's comments with gh api (see above)"
-    return
-  fi
-  write_comment plan "$body" "$ORBITCTL_PR_NUMBER" "${ids%%$'\n'*}"
-}
-
-if [[ "$ORBITCTL_COMMENT" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
+if [[ "$ORBITCTL_COMMENT" == section ]]; then
+  write_section
+elif [[ "$ORBITCTL_COMMENT" == "true" && -n "${ORBITCTL_PR_NUMBER:-}" ]]; then
   if [[ $rc -ne 0 && $rc -ne 2 && -z "${ORBITCTL_STACK:-}" ]]; then
     echo "orbitctl action: no pull-request comment for a failed plan without the stack input" >&2
-  elif [[ -z "${GITHUB_REPOSITORY:-}" ]]; then
-    comment_warning plan "GITHUB_REPOSITORY is not set"
-  elif ! have_gh; then
-    comment_warning plan "the GitHub CLI (gh) is not installed on this runner"
-  else
-    post_comment
+  elif can_comment plan; then
+    upsert_comment plan "$marker" "$body" "$ORBITCTL_PR_NUMBER"
   fi
 fi
 

@@ -220,7 +220,8 @@ def test_action_is_composite_and_calls_scripts_that_exist():
             scripts.append(name)
             assert os.access(SCRIPTS / name, os.X_OK), name
     assert scripts == [
-        "action-mode.sh", "action-validate.sh", "action-plan.sh", "action-apply.sh", "action-drift.sh"
+        "action-mode.sh", "action-validate.sh", "action-plan.sh", "action-apply.sh", "action-drift.sh",
+        "action-comment.sh",
     ]
 
 
@@ -280,6 +281,7 @@ def test_the_journal_folder_orbitctl_uses_is_the_one_cached():
         ("plan", "push", "refs/heads/main", "plan"),
         ("apply-reviewed", "push", "refs/heads/main", "apply-reviewed"),
         ("validate", "pull_request", "refs/pull/7/merge", "validate"),
+        ("comment", "pull_request", "refs/pull/7/merge", "comment"),
     ],
 )
 def test_mode_applies_only_on_a_push_to_the_default_branch(github, mode, event, ref, expected):
@@ -297,7 +299,7 @@ def test_mode_applies_only_on_a_push_to_the_default_branch(github, mode, event, 
 def test_an_unknown_mode_fails_naming_the_allowed_ones(github):
     result = github.run("action-mode.sh", ORBITCTL_MODE="deploy")
     assert result.returncode == 1
-    assert "not one of auto, validate, plan, apply, apply-reviewed, drift" in result.stderr
+    assert "not one of auto, validate, plan, apply, apply-reviewed, drift, comment" in result.stderr
 
 
 # --- the step scripts against a served sandbox ------------------------------------------------
@@ -584,7 +586,7 @@ def test_a_failed_plan_comment_also_says_which_commit_and_when(github, sandbox_s
     (github.repo / "numbers.yaml").write_text(MANIFEST.replace("country: US", "country: XX"))
     github.run("action-plan.sh", server.url, ORBITCTL_PR_NUMBER="7", ORBITCTL_STACK="prod", ORBITCTL_HEAD_SHA=HEAD_SHA)
     lines = (github.gh_dir / "body-POST.md").read_text().splitlines()
-    assert lines[1] == "### orbitctl plan failed" and STAMP.match(lines[3]), lines[:4]
+    assert lines[1] == "### orbitctl plan failed for stack <code>prod</code>" and STAMP.match(lines[3]), lines[:4]
 
 
 POOL = """\

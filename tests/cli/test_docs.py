@@ -254,10 +254,14 @@ def action_inputs(name: str) -> dict:
     return step.get("with", {})
 
 
-def test_the_ci_folder_holds_the_four_recipes():
-    assert sorted(path.name for path in (DOCS / "ci").iterdir()) == sorted(RECIPES)
+#: The same four for a repository of several stacks (tests/cli/test_action_stacks.py checks them).
+STACK_RECIPES = [f"stacks-{name}" for name in RECIPES]
+
+
+def test_the_ci_folder_holds_the_four_recipes_and_those_for_several_stacks():
+    assert sorted(path.name for path in (DOCS / "ci").iterdir()) == sorted([*RECIPES, *STACK_RECIPES])
     page = (DOCS / "ci.md").read_text(encoding="utf-8")
-    for name in RECIPES:
+    for name in [*RECIPES, *STACK_RECIPES]:
         assert f"[`docs/ci/{name}`](ci/{name})" in page
 
 
