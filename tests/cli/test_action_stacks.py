@@ -203,7 +203,7 @@ def test_the_plan_jobs_send_sections_and_one_last_job_writes_the_comment_for_eve
     (plan,) = orbitctl_steps(stacks)
     assert plan["with"]["comment"] == "section" and plan["with"]["upload-plan"] == "true"
     assert last["needs"] == "plan-stack"
-    assert last["if"].startswith("!cancelled()")  # after failed plans too, never for a superseded run
+    assert last["if"].startswith("${{ !cancelled() && ")  # after failed plans too, never for a superseded run
     (comment,) = orbitctl_steps(last)
     assert comment["with"]["mode"] == "comment"
     assert comment["with"]["stacks"].split() == matrix_stacks(stacks)
