@@ -91,6 +91,7 @@ def measure(url: str, manifest: Path, parallelism: int, pythonpath: str | None) 
     process = subprocess.Popen(
         [*ORBITCTL, "plan", str(manifest), "--parallelism", str(parallelism)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=manifest.parent,  # not this checkout: `-m orbitctl` would import it before PYTHONPATH's
     )
     assert process.stdout is not None and process.stderr is not None
     with ThreadPoolExecutor(2) as pool:  # read the output without reaping: wait4 gets the rusage

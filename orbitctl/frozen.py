@@ -11,10 +11,13 @@ def freeze(value: Any) -> Any:
     """Return ``value`` with every dict made a read-only mapping and every list a tuple."""
     if value is None or isinstance(value, _SCALARS):  # first: the Mapping check is slow (an ABC)
         return value
+    # scalar items are kept without a call each: most items of an API record are scalars
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(item) for item in value)
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+        return tuple([item if item is None or isinstance(item, _SCALARS) else freeze(item) for item in value])
+    if isinstance(value, _MAPPINGS):
+        return MappingProxyType(
+            {key: item if item is None or isinstance(item, _SCALARS) else freeze(item) for key, item in value.items()}
+        )
     return value
 
 
@@ -30,3 +33,4 @@ def thaw(value: Any) -> Any:
 
 
 _SCALARS = (str, int, float)  # bool is an int
+_MAPPINGS = (dict, MappingProxyType, Mapping)  # in this order: the Mapping ABC's check is slow

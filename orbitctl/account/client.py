@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -59,6 +59,7 @@ from orbitctl.account.api import (
 )
 from orbitctl.account.redact import redact
 from orbitctl.account.retry import RETRYABLE_METHODS, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from orbitctl.account.transport import ConnectionPool, Response
 from orbitctl.frozen import freeze, thaw
 
 __all__ = ["POOL_SIZE", "OrbitClient"]
@@ -109,7 +110,9 @@ class _Malformed(Exception):
 class OrbitClient:
     """A client of the Orbit Numbers API (``/api/v1/numbers``).
 
-    ``transport`` replaces httpx's network transport (tests use ``httpx.MockTransport``);
+    Requests go over the client's own keep-alive connections (:mod:`orbitctl.account.transport`),
+    or through httpx's transport when the environment names a proxy for the base URL.
+    ``transport`` replaces both with any httpx transport (tests use ``httpx.MockTransport``);
     ``sleep`` is what waits between retries. Close it, or use it as a context manager.
     """
 
@@ -137,15 +140,30 @@ class OrbitClient:
         self._auth = _ApiKey(api_key)
         user_agent = f"orbitctl/{__version__}"
         if user_agent_suffix:
+            if not (user_agent_suffix.isascii() and user_agent_suffix.isprintable()):
+                raise ConfigurationError(
+                    f"user_agent_suffix must be printable ASCII (it is sent in a header), not {user_agent_suffix!r}"
+                )
             user_agent = f"{user_agent} {user_agent_suffix}"
-        # built once: httpx.Request copies Headers cheaply, but encodes a list of pairs every time
-        self._headers = httpx.Headers([("User-Agent", user_agent), ("Accept", "application/json"), self._auth.header()])
+        headers = [("User-Agent", user_agent), ("Accept", "application/json"), self._auth.header()]
+        self._transport = transport
+        self._pool: ConnectionPool | None = None
+        if transport is None:
+            proxy = _proxy(self.base_url)
+            if proxy is None:  # the usual case: the client's own connections (see transport.py)
+                self._pool = ConnectionPool(
+                    self.base_url, [*headers, ("Accept-Encoding", "gzip")], timeout=self.timeout, size=POOL_SIZE
+                )
+            else:
+                self._transport = httpx.HTTPTransport(
+                    limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE), proxy=proxy
+                )
+        # Through a transport, requests go straight to it, not through httpx.Client: the API sets
+        # no cookies and is never followed through redirects, and the Client's URL merging,
+        # cookie jar and auth flow were a third of its CPU per request. Headers are built once:
+        # httpx.Request copies Headers cheaply, but encodes a list of pairs every time.
+        self._headers = httpx.Headers(headers)
         self._timeout = httpx.Timeout(self.timeout).as_dict()
-        # Requests go straight to the transport, not through httpx.Client: the API sets no cookies
-        # and is never followed through redirects, and the Client's URL merging, cookie jar and
-        # auth flow were a third of the client's CPU per request (which observing 10,000 numbers
-        # pays 10,000 times).
-        self._transport = transport if transport is not None else _network_transport(self.base_url)
         self._closed = False
 
     @classmethod
@@ -180,7 +198,10 @@ class OrbitClient:
         """Close the connection pool. Idempotent."""
         if not self._closed:
             self._closed = True
-            self._transport.close()
+            if self._pool is not None:
+                self._pool.close()
+            if self._transport is not None:
+                self._transport.close()
 
     def __enter__(self) -> OrbitClient:
         return self
@@ -369,7 +390,7 @@ class OrbitClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         absent_means_done: bool = False,
-    ) -> httpx.Response:
+    ) -> Response:
         """Send one request, retrying per the policy. Returns the successful response, or the 404
         when ``absent_means_done`` and a retry found nothing after an uncertain attempt. Raises
         the typed error of the final status, or TransportError when no response came at all."""
@@ -404,8 +425,15 @@ class OrbitClient:
                 raise self._status_error(method, action, response, attempts)
             return response
 
-    def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> httpx.Response:
+    def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> Response:
         """One request and its whole response, read and closed."""
+        if self._pool is not None:
+            target = f"{path}?{urlencode(params)}" if params else path
+            if body is None:
+                return self._pool.request(method, target)
+            content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            return self._pool.request(method, target, content, "application/json")
+        assert self._transport is not None
         request = httpx.Request(
             method,
             self.base_url + path,
@@ -432,11 +460,11 @@ class OrbitClient:
 
     # --- responses -> records or typed errors -------------------------------------------------
 
-    def _read_number(self, response: httpx.Response, action: str) -> NumberRecord:
+    def _read_number(self, response: Response, action: str) -> NumberRecord:
         return self._read(response, action, dict, lambda envelope: _number_record(envelope["data"]))
 
     def _read(
-        self, response: httpx.Response, action: str, expected: type, build: Callable[[dict[str, Any]], _T]
+        self, response: Response, action: str, expected: type, build: Callable[[dict[str, Any]], _T]
     ) -> _T:
         """``build(envelope)`` of a successful response whose ``data`` is of the ``expected`` JSON
         type; else OrbitError, saying what came instead."""
@@ -467,7 +495,7 @@ class OrbitClient:
                 response=response,
             ) from None
 
-    def _status_error(self, method: str, action: str, response: httpx.Response, attempts: int) -> OrbitError:
+    def _status_error(self, method: str, action: str, response: Response, attempts: int) -> OrbitError:
         status = response.status_code
         code, server_message, details = _error_envelope(response)
         after = f" after {attempts} attempts" if attempts > 1 else ""
@@ -541,7 +569,7 @@ class OrbitClient:
             message += "; the request was not sent, so nothing changed"
         return self._error(TransportError, message, outcome_unknown=outcome_unknown)
 
-    def _error(self, cls: type[_E], message: str, *, response: httpx.Response | None = None, **kw: Any) -> _E:
+    def _error(self, cls: type[_E], message: str, *, response: Response | None = None, **kw: Any) -> _E:
         """An exception of ``cls`` whose message is free of the key and names the request id."""
         request_id = _request_id(response) if response is not None else None
         if request_id:
@@ -553,18 +581,15 @@ class OrbitClient:
         return cls(self._auth.redact(message), request_id=request_id, **kw)
 
 
-def _network_transport(base_url: str) -> httpx.HTTPTransport:
-    """A pooled transport, through the proxy the environment names for ``base_url`` if any
-    (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as httpx.Client would."""
+def _proxy(base_url: str) -> str | None:
+    """The proxy the environment names for ``base_url``, if any (``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY``, ``NO_PROXY``), as httpx.Client would find it."""
     parts = urlsplit(base_url)
     proxies = urllib.request.getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
-        proxy = None
-    return httpx.HTTPTransport(
-        limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
-        proxy=proxy or None,
-    )
+        return None
+    return proxy or None
 
 
 # --- validation of arguments --------------------------------------------------------------------
@@ -706,7 +731,7 @@ def _next_cursor(envelope: Mapping[str, Any]) -> str | None:
     return cursor
 
 
-def _error_envelope(response: httpx.Response) -> tuple[str | None, str | None, list[tuple[str | None, str]]]:
+def _error_envelope(response: Response) -> tuple[str | None, str | None, list[tuple[str | None, str]]]:
     """(code, message, [(field, message)...]) of an error envelope; Nones when it is not one."""
     try:
         envelope = response.json()
@@ -725,7 +750,7 @@ def _error_envelope(response: httpx.Response) -> tuple[str | None, str | None, l
     return code or "", message, details
 
 
-def _request_id(response: httpx.Response) -> str | None:
+def _request_id(response: Response) -> str | None:
     try:
         envelope = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -737,12 +762,12 @@ def _request_id(response: httpx.Response) -> str | None:
     return response.headers.get("X-Request-Id") or None
 
 
-def _content_type(response: httpx.Response) -> str:
+def _content_type(response: Response) -> str:
     content_type: str = response.headers.get("Content-Type", "no content type")
     return content_type.split(";")[0]
 
 
-def _preview(response: httpx.Response) -> str:
+def _preview(response: Response) -> str:
     text = response.content[: _BODY_PREVIEW * 4].decode("utf-8", "replace")
     text = " ".join(text.split())
     if not text:

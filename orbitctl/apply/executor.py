@@ -337,7 +337,10 @@ def execute(
             # Ctrl-C: start nothing more; what is in flight finishes (and journals what it bought)
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown(wait=True)
+        else:
+            pool.shutdown(wait=True)
+        finally:
+            journal.flush()  # the journal changes not waited for (a bought id, a clearing) too
 
     indexed = list(enumerate(plan.actions))
     # 0. porting requests

@@ -22,26 +22,34 @@ Every plan and apply resolves what is left against the account it reads (``pendi
   as a release), never left untagged and invisible. Entries of another account are kept.
 
 Entries are written, changed and removed under a file lock (``journal.lock`` beside it), each
-change re-reading the file first, so applies of several stacks of one checkout can share it. Every
-write goes to a temporary file, is fsynced, renamed over the journal, and the folder fsynced:
-after ``write`` returns the entry is on disk. The journal holds only purchases in flight or not
-yet tagged, so it never grows beyond them.
+write re-reading the file first, so applies of several stacks of one checkout can share it. A
+write appends the changes to the file and fdatasyncs it, or rewrites it whole (a temporary file,
+fsynced, renamed over the journal, the folder fsynced): see ``journal_file``.
+
+Changes are committed in groups: those made while a write is under way (by the other workers of
+an apply) go to disk together in the next write, in the order they were made. A change returns
+once it is on disk; one made with ``wait=False`` (the bought id, the clearing once tagged)
+returns at once and reaches the disk with the next write, before any change made after it, and
+at the latest by ``flush``. Losing such a change with the process (a kill, a second signal) is
+safe: the entry it would change still names the purchase and resolves against the account as
+the changed one would (an intent found untagged is adopted, found tagged forgotten), only kept
+longer when the number is not there. The journal holds only purchases in flight or not yet
+tagged, so it never grows beyond them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from orbitctl.apply.journal_file import JournalFile
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, LiveNumber, ownership_tag
 from orbitctl.statedir import exclusive, state_dir
@@ -50,7 +58,6 @@ from orbitctl.statedir import exclusive, state_dir
 JOURNAL_FILENAME = "journal.json"
 #: The lock every change of the journal takes, beside it.
 JOURNAL_LOCK_FILENAME = "journal.lock"
-FORMAT_VERSION = "1"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 #: How long an intent whose number is not on the account is kept: a purchase request that was
@@ -142,13 +149,23 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str] | None = None):
         self.path = Path(path) if path is not None else default_path()
-        #: held by every change; re-entrant, so the main thread may take it in a signal handler
+        #: held while a group of changes is written (``_holding``); re-entrant, so the main thread
+        #: may take it in a signal handler
         self._lock = threading.RLock()
+        #: how deep the holder of ``_lock`` is in ``_holding``: a signal handler taking the lock
+        #: again (``quiet``) writes nothing while the main thread is at work on the file
+        self._depth = 0
+        #: the changes made and not yet taken by a write, in the order they were made
+        self._queue: list[_Change] = []
+        self._queue_lock = threading.RLock()  # re-entrant for a signal handler too
+        self._file = JournalFile(self.path, encode=asdict, decode=lambda row: JournalEntry(**row))
 
     # --- reading ---------------------------------------------------------------------------
 
     def entries(self) -> list[JournalEntry]:
-        with self._lock:
+        """The entries on disk, every change made before this call included."""
+        with self._holding():
+            self._write_queued()
             return list(self._read().values())
 
     def pending(
@@ -180,33 +197,37 @@ class Journal:
         self, *, id: str, number: str, name: str, stack: str, reason: str = "", account: str = ""
     ) -> JournalEntry:
         """Remember that number ``id`` was bought on ``account`` for ``stack``/``name`` and is not
-        tagged yet; ``id`` "" when the purchase's outcome is unknown (it may have been bought)."""
-        entry = JournalEntry(
-            id=id,
-            number=number,
-            name=name,
-            stack=stack,
-            time=_now().strftime(_TIME_FORMAT),
-            reason=reason,
-            account=account,
-        )
+        tagged yet; ``id`` "" when the purchase's outcome is unknown (it may have been bought).
+        On disk when this returns."""
+        return self._add(id=id, number=number, name=name, stack=stack, reason=reason, account=account)[0]
+
+    def intend(
+        self, *, number: str, name: str, stack: str, account: str = ""
+    ) -> tuple[JournalEntry, JournalEntry | None]:
+        """Write, before it is sent, that a purchase of ``number`` for ``stack``/``name`` is about
+        to be made on ``account``. On disk when this returns. Returns the intent, and the intent
+        it replaces: one an earlier apply left for the same number (None when there was none)."""
+        return self._add(id="", number=number, name=name, stack=stack, reason="purchase sent", account=account)
+
+    def _add(self, **fields: str) -> tuple[JournalEntry, JournalEntry | None]:
+        entry = JournalEntry(time=_now().strftime(_TIME_FORMAT), **fields)
+        replaced: list[JournalEntry | None] = [None]
 
         def add(entries: dict[str, JournalEntry]) -> bool:
-            if id:
-                entries.pop(intent_key(stack, number), None)  # the intent it settles
+            if entry.id:
+                entries.pop(intent_key(entry.stack, entry.number), None)  # the intent it settles
+            replaced[0] = entries.get(entry.key)
             entries[entry.key] = entry
             return True
 
         self._change(add)
-        return entry
+        return entry, replaced[0]
 
-    def intend(self, *, number: str, name: str, stack: str, account: str = "") -> JournalEntry:
-        """Write, before it is sent, that a purchase of ``number`` for ``stack``/``name`` is about
-        to be made on ``account``. On disk when this returns."""
-        return self.record(id="", number=number, name=name, stack=stack, reason="purchase sent", account=account)
-
-    def bought(self, intent: JournalEntry, id: str, reason: str = "bought, not configured yet") -> JournalEntry:
-        """The purchase of ``intent`` returned number ``id``: bought, not tagged yet."""
+    def bought(
+        self, intent: JournalEntry, id: str, reason: str = "bought, not configured yet", *, wait: bool = True
+    ) -> JournalEntry:
+        """The purchase of ``intent`` returned number ``id``: bought, not tagged yet. With
+        ``wait=False``, returns before it is on disk (see the module's docstring)."""
         entry = replace(intent, id=id, reason=reason, time=_now().strftime(_TIME_FORMAT))
 
         def settle(entries: dict[str, JournalEntry]) -> bool:
@@ -214,18 +235,19 @@ class Journal:
             entries[entry.key] = entry
             return True
 
-        self._change(settle)
+        self._change(settle, wait=wait)
         return entry
 
-    def clear(self, *keys: str) -> bool:
+    def clear(self, *keys: str, wait: bool = True) -> bool:
         """Forget the entries of number ids ``keys`` (they carry their tag now), or of intents'
         ``JournalEntry.key`` (``intent_key``: the purchase was refused, or its number is tagged
-        now). True if any was in the journal."""
+        now). True if any was in the journal. With ``wait=False``, returns False at once, before
+        it is on disk (see the module's docstring)."""
 
         def drop(entries: dict[str, JournalEntry]) -> bool:
             return [entries.pop(key, None) for key in keys] != [None] * len(keys)
 
-        return self._change(drop)
+        return self._change(drop, wait=wait)
 
     def prune(
         self, live: Live, account: str | None = None, *, observed_at: datetime | None = None
@@ -249,7 +271,7 @@ class Journal:
         gone: list[JournalEntry] = []
 
         def forget(entries: dict[str, JournalEntry]) -> bool:
-            gone.extend(entry for entry in entries.values() if settled(entry))
+            gone[:] = [entry for entry in entries.values() if settled(entry)]
             for entry in gone:
                 del entries[entry.key]
             return bool(gone)
@@ -257,12 +279,24 @@ class Journal:
         self._change(forget)
         return gone
 
+    def flush(self) -> None:
+        """Return once every change made before this call is on disk (or failed to get there),
+        the file rewritten as one document (see ``journal_file``)."""
+        with self._holding():
+            self._write_queued()
+            with contextlib.suppress(OSError, OrbitctlError), self._locked():  # if not, it is rewritten later
+                self._read()
+                self._file.rewrite()
+
     @contextlib.contextmanager
     def quiet(self, timeout: float = 10.0) -> Iterator[None]:
-        """Wait (up to ``timeout`` seconds) for a change under way to reach the disk, and keep
-        others from starting: for a process about to exit at once."""
+        """Wait (up to ``timeout`` seconds) for a write under way to reach the disk, write the
+        changes still queued, and keep others from starting: for a process about to exit at once."""
         taken = self._lock.acquire(timeout=timeout)
         try:
+            if taken and not self._depth:  # not inside a write of this thread's, interrupted
+                with contextlib.suppress(Exception):  # those changes are safe to lose
+                    self._write_queued()
             yield
         finally:
             if taken:
@@ -270,61 +304,85 @@ class Journal:
 
     # --- the file --------------------------------------------------------------------------
 
-    def _change(self, mutate: Callable[[dict[str, JournalEntry]], bool]) -> bool:
-        """Read the file under the journal's lock, apply ``mutate``, write it back if it says it
-        changed something. Returns what ``mutate`` returned."""
-        lock = self.path.with_name(JOURNAL_LOCK_FILENAME)
-        with self._lock, exclusive(lock, what=f"the purchase journal {self.path}"):
-            entries = self._read()
-            changed = mutate(entries)
-            if changed:
-                self._write(entries)
-            return changed
+    def _change(self, mutate: Callable[[dict[str, JournalEntry]], bool], *, wait: bool = True) -> bool:
+        """Queue ``mutate`` for the next write (which reads the file, applies every change queued,
+        and writes it back if any says it changed something). Returns what ``mutate`` returned,
+        once it is on disk; with ``wait`` False, False at once."""
+        change = _Change(mutate)
+        with self._queue_lock:
+            self._queue.append(change)
+        if not wait:
+            return False
+        while not change.done.is_set():
+            with self._holding():  # one write at a time: this one's, or one that takes it along
+                if not change.done.is_set():
+                    self._write_queued()
+        if change.error is not None:
+            raise change.error
+        return change.changed
+
+    def _write_queued(self) -> None:
+        """Write every change queued, as one (under the journal's lock)."""
+        with self._queue_lock:
+            group, self._queue = self._queue, []
+        if not group:
+            return
+        try:
+            with self._locked():
+                entries = self._read()
+                changed = [change.mutate(entries) for change in group]
+                if any(changed):
+                    self._write(entries)
+        except Exception as problem:  # none of them is on disk
+            for change in group:
+                change.error = problem
+                change.done.set()
+            return
+        except BaseException:  # KeyboardInterrupt in the main thread: the others' changes wait on
+            with self._queue_lock:
+                self._queue[:0] = group
+            raise
+        for change, result in zip(group, changed, strict=True):
+            change.changed = result
+            change.done.set()
+
+    @contextlib.contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Hold the journal's lock to work on the file."""
+        with self._lock:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        """The file lock every change of the journal (of any process) is made under."""
+        return exclusive(self.path.with_name(JOURNAL_LOCK_FILENAME), what=f"the purchase journal {self.path}")
 
     def _read(self) -> dict[str, JournalEntry]:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
+            return self._file.load()
         except OSError as problem:
             raise OrbitctlError(f"{self.path}: cannot read the purchase journal: {problem.strerror}") from None
-        try:
-            document = json.loads(text)
-            rows = document["entries"]
-            entries = [JournalEntry(**row) for row in rows]
         except (ValueError, KeyError, TypeError) as problem:
             raise OrbitctlError(
                 f"{self.path}: the purchase journal is not valid ({problem}); it lists purchases "
                 "made or under way whose numbers may carry no tag yet: fix the file, or move it "
                 "away after checking that every number it names carries its orbitctl__ tag"
             ) from None
-        return {entry.key: entry for entry in entries}
 
     def _write(self, entries: dict[str, JournalEntry]) -> None:
-        document = {
-            "format_version": FORMAT_VERSION,
-            "entries": [asdict(entry) for entry in sorted(entries.values(), key=lambda e: (e.time, e.key))],
-        }
-        folder = self.path.parent
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".journal-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, indent=2)
-                stream.write("\n")
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        _fsync_folder(folder)
+        self._file.save(entries)
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+@dataclass(eq=False)
+class _Change:
+    """A change of the journal's entries, queued for the next write: ``mutate`` changes them in
+    place and says whether it changed anything; ``done`` is set once it is on disk (``changed``
+    what ``mutate`` said) or failed to get there (``error``)."""
+
+    mutate: Callable[[dict[str, JournalEntry]], bool]
+    done: threading.Event = field(default_factory=threading.Event)
+    changed: bool = False
+    error: Exception | None = None

@@ -48,7 +48,7 @@ from orbitctl.account.api import (
     TransportError,
 )
 from orbitctl.apply.configure import check_returned, is_held, new_number_body, purchase_capabilities, put_body
-from orbitctl.apply.journal import JournalEntry, account_of, intent_key
+from orbitctl.apply.journal import JournalEntry, account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
 from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey
@@ -341,15 +341,12 @@ def _intend(buyer: Buyer, number: str) -> tuple[JournalEntry, JournalEntry | Non
     earlier, interrupted apply left for the same number, if any. PurchaseFailed (nothing sent)
     when the journal cannot be written."""
     try:
-        key = intent_key(buyer.stack, number)
-        earlier = next((entry for entry in buyer.journal.entries() if entry.key == key), None)
-        intent = buyer.journal.intend(number=number, name=buyer.name, stack=buyer.stack, account=buyer.account)
+        return buyer.journal.intend(number=number, name=buyer.name, stack=buyer.stack, account=buyer.account)
     except OSError as problem:
         raise PurchaseFailed(
             f"not buying {number}: the purchase journal {buyer.journal.path} cannot be written "
             f"({problem.strerror or problem}), and no purchase is sent before it is recorded there"
         ) from None
-    return intent, earlier
 
 
 def _forget(buyer: Buyer, intent: JournalEntry) -> None:
@@ -516,9 +513,9 @@ def purchase_and_configure(
         message, kept = _untagged(journal, client, action, stack, id=record.id, number=record.number, what=what)
         return ActionOutcome(action, Status.FAILED, message, journaled=kept, mismatches=mismatches, **bought)
 
-    # if this cannot be written, the intent stays (resolved by the number), and configuring may still tag it
-    with contextlib.suppress(OSError):
-        journal.bought(intent, record.id)
+    # Not waited for: until it is on disk (or if it cannot be written) the intent stays, resolved
+    # by the number the same way, and configuring may still tag it.
+    journal.bought(intent, record.id, wait=False)
     try:
         held = is_held(record.fields)
         bought.update(
@@ -537,10 +534,9 @@ def purchase_and_configure(
     held = bought["held"] = held or is_held(returned.fields)
     if any(mismatch.key == "tags" for mismatch in mismatches):
         return journaled("the API did not take its tags", mismatches)
-    # It carries its ownership tag; if the journal cannot be written now, the next apply forgets
-    # it: the journal keeps no number that carries its tag.
-    with contextlib.suppress(OSError):
-        journal.clear(record.id, intent.key)
+    # It carries its ownership tag. Not waited for: until this is on disk (or if it cannot be
+    # written), the next plan forgets the entry: the journal keeps no number that carries its tag.
+    journal.clear(record.id, intent.key, wait=False)
     routing = new_number_routing(action)
     if routing:
         try:

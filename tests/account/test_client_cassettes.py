@@ -8,6 +8,11 @@ request the cassette lacks fails the test). Re-record them all with
 which starts the sandbox (with each test's knobs) on a free loopback port and rewrites each
 cassette from scratch. Requests match on method, path, query and body, never host or port; the
 ``X-API-Key`` header is dropped before anything is written.
+
+vcrpy records and replays at httpx's transport, so these clients are given one
+(``httpx.HTTPTransport``): the client's own connections (``orbitctl.account.transport``) are
+checked over real sockets instead, in ``test_transport.py`` and by every test that runs orbitctl
+against a served sandbox.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import vcr
 
@@ -90,6 +96,7 @@ class Session:
     def client(self, api_key: str = TEST_API_KEY, **kw) -> OrbitClient:
         kw.setdefault("sleep", self.sleeps)
         kw.setdefault("backoff_base", 0.01)
+        kw.setdefault("transport", httpx.HTTPTransport())  # where vcrpy records and replays
         client = OrbitClient(api_key, self.base_url, **kw)
         self._clients.append(client)
         return client

@@ -1,4 +1,4 @@
-"""The client over a real socket: its connection pool, and what httpx and httpcore log.
+"""The client over a real socket: its connection pool, and what it (or httpx and httpcore) logs.
 
 A tiny HTTP server on loopback counts the TCP connections it accepts and holds every request
 until ``parallel`` are in flight together, so a pool smaller than 64 fails the pool test instead
@@ -13,6 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from orbitctl.account.client import POOL_SIZE, OrbitClient
@@ -90,10 +91,17 @@ def test_64_requests_run_at_once_and_their_connections_are_reused(counting_serve
     assert server.connections == POOL_SIZE
 
 
-def test_the_key_is_in_no_log_record_of_a_real_exchange(counting_server, caplog):
+@pytest.mark.parametrize(
+    ("transport", "trace"),
+    [
+        (None, "GET /api/v1/numbers/num_1: HTTP 200"),  # the client's own connections
+        (httpx.HTTPTransport, "send_request_headers"),  # httpx's, used behind a proxy
+    ],
+)
+def test_the_key_is_in_no_log_record_of_a_real_exchange(counting_server, caplog, transport, trace):
     caplog.set_level(logging.DEBUG)  # httpx and httpcore log every step of a request at DEBUG
     server = counting_server(1)
-    with OrbitClient(TEST_API_KEY, _url(server)) as client:
+    with OrbitClient(TEST_API_KEY, _url(server), transport=transport and transport()) as client:
         assert client.get_number("num_1").id == "num_1"
-    assert "send_request_headers" in caplog.text  # httpcore's request trace was captured
+    assert trace in caplog.text  # the request's trace was captured
     assert TEST_API_KEY not in caplog.text

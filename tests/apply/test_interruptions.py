@@ -12,10 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from orbitctl.apply.journal import Journal
 from orbitctl.model import Owner
 from tests.conftest import TEST_API_KEY
 from tests.helpers import STACK, account, owned, plan_is_empty, purchases, run, write_manifest
@@ -113,8 +115,8 @@ def _owner(fields: dict) -> Owner | None:
 
 
 def journal_of(checkout: Path) -> list[dict]:
-    path = checkout / ".orbitctl" / "journal.json"
-    return json.loads(path.read_text())["entries"] if path.exists() else []
+    """The journal's entries, as any apply reads them (after a kill, changes may be appended)."""
+    return [asdict(entry) for entry in Journal(checkout / ".orbitctl" / "journal.json").entries()]
 
 
 # --- kills and signals ------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -45,7 +44,7 @@ def test_clear_removes_the_entry_from_the_file(tmp_path):
     journal.record(id="num_1", number="+1", name="a", stack="prod")
     assert journal.clear("num_1") is True
     assert journal.clear("num_1") is False
-    assert json.loads(path.read_text())["entries"] == []
+    assert Journal(path).entries() == []
 
 
 def test_prune_forgets_tagged_and_vanished_numbers_only(tmp_path):
@@ -160,8 +159,8 @@ T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 def test_an_intent_becomes_the_bought_id_in_one_entry(tmp_path):
     journal = Journal(tmp_path / "j.json")
-    intent = journal.intend(number="+14155550100", name="a", stack="prod", account="http://x")
-    other = journal.intend(number="+14155550101", name="a", stack="prod", account="http://x")
+    intent, _ = journal.intend(number="+14155550100", name="a", stack="prod", account="http://x")
+    other, _ = journal.intend(number="+14155550101", name="a", stack="prod", account="http://x")
     assert intent.is_intent and intent.key == "?prod:+14155550100"
     journal.bought(intent, "num_1")
     entries = {entry.key: entry for entry in Journal(journal.path).entries()}

@@ -114,7 +114,7 @@ def test_a_port_is_submitted_once_waited_for_and_its_numbers_adopted_when_they_a
 
 def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch, caplog):
     server, _clock, checkout = world
-    caplog.set_level(logging.DEBUG)  # every logger, httpx's and httpcore's included
+    caplog.set_level(logging.DEBUG)  # every logger, the client's connections' included
     sent = []
     submit_port = OrbitClient.submit_port
 
@@ -131,7 +131,7 @@ def test_the_pin_reaches_the_request_and_nothing_else(world, monkeypatch, caplog
     outputs.append(run("plan", str(manifest), "--output", "json"))
     outputs.append(run("port", "status", porting_requests(server)[0]["port_id"]))
     assert sent == [PIN]
-    assert "send_request_body" in caplog.text  # the request bodies went by the loggers
+    assert "POST /api/v1/numbers/porting: HTTP 201" in caplog.text  # the port request went by the loggers
     assert PIN not in caplog.text
     for result in outputs:
         assert PIN not in result.output + result.stderr

@@ -961,5 +961,24 @@ def test_area_code_with_the_trunk_prefix():
     assert not in_area_code("+12", "ZZ", "3")
 
 
+def test_a_number_of_the_selections_country_is_read_as_written_after_its_calling_code():
+    """Not as libphonenumber would repair it (it drops a trunk 0 written after +44, and gives up
+    past 17 digits): whether such a number is in an area code does not depend on its heuristics."""
+    assert national_significant_number("+4402071234567", "GB") == "02071234567"
+    assert not in_area_code("+4402071234567", "GB", "20")
+    assert in_area_code("+1415555010012345678", "US", "415")
+
+
+def test_an_area_code_written_with_the_trunk_prefix_is_met_by_a_number_of_that_area():
+    london = Selection(country="GB", type="local", area_code="020")
+    assert unmet_keys(london, "+442071234567", "GB", "local") == []
+    assert unmet_keys(london, "+441611234567", "GB", "local") == ["area_code: +441611234567 is not in area code 020"]
+    p = run(
+        desired(entry("main", country="GB", area_code="020")),
+        live("n1", "+442071234567", owner="main", country="GB"),
+    )
+    assert p.actions == () and p.unchanged == 1
+
+
 def test_unmet_keys_of_a_satisfying_number_is_empty():
     assert unmet_keys(Selection(country="US", area_code="415", contains="555"), A, "US", "local") == []
