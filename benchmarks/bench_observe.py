@@ -12,7 +12,9 @@ process of its own and runs `orbitctl plan` as a process against it:
   each within 1.15× the bound;
 - at no latency: orbitctl's CPU time (user + sys of the plan process), per 1,000 numbers. Target:
   at most 0.4 s;
-- the peak RSS of every plan process. Target: under 300 MB at N=10,000.
+- the peak RSS of every plan process. Target: under 300 MB at N=10,000;
+- the CPU the sandbox used meanwhile (on a machine with few cores a busy sandbox shows in the
+  plan's wall time).
 
 The plan must be empty (the manifest matches the account): the figures are those of observing.
 With --vs DIR, every plan is also run with orbitctl imported from DIR (another checkout, e.g.
@@ -107,6 +109,15 @@ def measure(url: str, manifest: Path, parallelism: int, pythonpath: str | None) 
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + sys) a running process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -144,7 +155,7 @@ def main() -> None:
         )
         print(f"load average before: {load()} on {os.cpu_count()} cores")
         print(f"{'code':>5} {'L ms':>5} {'P':>3} {'wall s':>7} {'bound s':>8} {'ratio':>6} {'CPU s':>6} "
-              f"{'CPU s/1000':>10} {'peak MB':>8}")
+              f"{'CPU s/1000':>10} {'peak MB':>8} {'server CPU s':>12}")
         codes = [("this", None)] + ([("vs", args.vs)] if args.vs else [])
         runs = [(args.latency_ms, p) for p in args.parallelism] + [(0.0, max(args.parallelism))]
         for latency_ms, parallelism in runs:
@@ -153,12 +164,14 @@ def main() -> None:
                 for _ in range(args.repeat):
                     cpus = []
                     for name, pythonpath in codes:
+                        served = cpu_of(server.pid)
                         wall, cpu, peak = measure(url, manifest, parallelism, pythonpath)
+                        served = cpu_of(server.pid) - served
                         cpus.append(cpu)
                         bound = math.ceil(n / 200) * latency_ms / 1000 + n * latency_ms / 1000 / parallelism
                         ratio = f"{wall / bound:>6.2f}" if bound else f"{'-':>6}"
                         print(f"{name:>5} {latency_ms:>5g} {parallelism:>3} {wall:>7.2f} {bound:>8.2f} {ratio} "
-                              f"{cpu:>6.2f} {cpu / n * 1000:>10.3f} {peak:>8.0f}", flush=True)
+                              f"{cpu:>6.2f} {cpu / n * 1000:>10.3f} {peak:>8.0f} {served:>12.2f}", flush=True)
                     if len(cpus) == 2:
                         print(f"{'':>5} CPU this/vs: {cpus[0] / cpus[1]:.2f}")
             finally:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from orbitctl.account.api import NumberRecord
+from orbitctl.account.api import AuthenticationError, NumberRecord, TransportError
 from orbitctl.account.observe import COMPARED_FIELDS, live_number, observe, split_ownership
 from orbitctl.model import Owner
 
@@ -160,3 +160,36 @@ def test_a_number_released_between_list_and_detail_is_left_out():
 
     client = Releasing(listed, {"num_1": record("num_1", tags=[])})
     assert [number.id for number in observe(client).numbers] == ["num_1"]
+
+
+class FailingClient(FakeClient):
+    """Its first detail fails; the others take 10 ms each."""
+
+    def get_number(self, number_id):
+        if number_id == "num_0":
+            raise AuthenticationError("Reading number num_0 failed: Orbit refused the API key")
+        return super().get_number(number_id)
+
+
+def test_a_failed_detail_is_raised_and_the_details_not_yet_started_are_skipped():
+    listed = [record(f"num_{i}") for i in range(40)]
+    client = FailingClient(listed, {r.id: r for r in listed})
+    threads_before = threading.active_count()
+    with pytest.raises(AuthenticationError):
+        observe(client, parallelism=2)
+    assert len(client.detail_calls) < 10  # not the 39 others: what had started finished, no more
+    assert client.active == 0 and threading.active_count() == threads_before  # every thread ended
+
+
+def test_a_failed_listing_is_raised_after_the_details_asked_for_finish():
+    listed = [record(f"num_{i}") for i in range(3)]
+
+    class ListingFails(FakeClient):
+        def iter_numbers(self, *, page_size=200):
+            yield from self.listed
+            raise TransportError("Listing the account's numbers (page 2) failed: no answer")
+
+    client = ListingFails(listed, {r.id: r for r in listed})
+    with pytest.raises(TransportError):
+        observe(client, parallelism=3)
+    assert client.active == 0
