@@ -10,8 +10,10 @@ figure), then `execute` timed. The bound: each purchase is a POST and a PUT one 
 P purchases at a time, so 2·N·L/P, plus one inventory search (L) before the first; the sandbox
 shows at most 500 numbers a search, so a pool larger than that is bought in waves, each after a
 search of its own (those further searches are the apply's own cost, not in the bound). Prints
-the plan and apply times, the bound and apply/bound, and checks that the account holds exactly N
-numbers and that the next plan is empty.
+the plan and apply times, the bound and apply/bound, the CPU seconds (user + sys) orbitctl's
+process spent applying, and checks that the account holds exactly N numbers and that the next
+plan is empty; last, the peak resident memory of orbitctl's process (the sandbox's own process
+not included; with --in-thread or --floor, the sandbox's inventory, about 100 MB, is in it).
 
 A shared machine is often too busy for the bound: `--floor` also times, on a fresh account in the
 same run, the same N POST + PUT pairs sent by a bare loop of P threads over one OrbitClient (a
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import resource
 import socket
 import subprocess
 import sys
@@ -38,8 +41,6 @@ from orbitctl.account.client import OrbitClient
 from orbitctl.apply.executor import execute
 from orbitctl.apply.journal import Journal
 from orbitctl.pipeline import build_plan
-from orbitctl.sandbox.inventory import Inventory
-from orbitctl.sandbox.server import serve_in_thread
 
 KEY = "dv_test_sk_benchmark"
 STACK = "bench"
@@ -50,6 +51,8 @@ def served_sandbox(state: Path | None, latency_ms: float, *, in_thread: bool) ->
     """The URL of a sandbox serving ``state`` (None: an account in memory) with ``latency_ms``,
     stopped on exit."""
     if in_thread:
+        from orbitctl.sandbox.server import serve_in_thread  # here only: the sandbox's inventory is 100 MB
+
         with serve_in_thread(state_path=state, latency_ms=latency_ms) as server:
             yield server.url
         return
@@ -80,8 +83,9 @@ def served_sandbox(state: Path | None, latency_ms: float, *, in_thread: bool) ->
 def apply_once(
     workdir: Path, n: int, latency_ms: float, parallelism: int, *, in_thread: bool, state_file: bool,
     journal_dir: Path | None = None,
-) -> tuple[float, float]:
-    """(seconds planning, seconds applying) on a fresh account; exits when the result is wrong."""
+) -> tuple[float, float, float]:
+    """(seconds planning, seconds applying, CPU seconds applying) on a fresh account; exits when
+    the result is wrong."""
     manifest = workdir / "numbers.yaml"
     manifest.write_text(
         f"version: 1\nstack: {STACK}\nnumbers:\n  pool:\n    country: US\n    count: {n}\n"
@@ -95,8 +99,10 @@ def apply_once(
         plan, _, live = build_plan(client, [manifest], parallelism=parallelism, progress=False)
         planned = time.perf_counter()
         journal = Journal((journal_dir or workdir) / "journal.json")
+        cpu = time.process_time()
         result = execute(plan, client, parallelism=parallelism, journal=journal, live=live)
         applied = time.perf_counter()
+        cpu = time.process_time() - cpu
         on_account = sum(1 for _ in client.iter_numbers())
         again, _, _ = build_plan(client, [manifest], parallelism=parallelism, progress=False)
     if result.failed or on_account != n or again.has_changes:
@@ -105,7 +111,7 @@ def apply_once(
         for outcome in result.failed[:5]:
             print("  ", outcome.message)
         sys.exit(1)
-    return planned - started, applied - planned
+    return planned - started, applied - planned, cpu
 
 
 def floor_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in_thread: bool) -> float:
@@ -114,6 +120,8 @@ def floor_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in
         served_sandbox(None, latency_ms, in_thread=in_thread) as url,
         OrbitClient(KEY, url) as client,
     ):
+        from orbitctl.sandbox.inventory import Inventory  # imported here: see served_sandbox
+
         # the numbers for sale, read from the sandbox's own inventory (seed 0): no search needed
         numbers = [row.number for row in Inventory(0).search("US", number_type="local", limit=n)]
 
@@ -156,11 +164,11 @@ def main() -> None:
     print(f"apply: purchase a pool of N={n} numbers (POST + PUT each), L={args.latency_ms:g} ms per request, "
           f"sandbox {where}; bound = L + 2*N*L/P")
     floor_head = f" {'floor s':>8} {'apply/floor':>12}" if args.floor else ""
-    print(f"{'P':>4} {'plan s':>8} {'apply s':>9} {'bound s':>8} {'apply/bound':>12}{floor_head}")
+    print(f"{'P':>4} {'plan s':>8} {'apply s':>9} {'bound s':>8} {'apply/bound':>12} {'cpu s':>6}{floor_head}")
     times = {}
     for parallelism in parallelisms:
         with tempfile.TemporaryDirectory() as tmp:
-            planning, applying = apply_once(
+            planning, applying, cpu = apply_once(
                 Path(tmp), n, args.latency_ms, parallelism, in_thread=args.in_thread, state_file=args.state_file,
                 journal_dir=args.journal_dir,
             )
@@ -172,8 +180,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 floor = floor_once(Path(tmp), n, args.latency_ms, parallelism, in_thread=args.in_thread)
             floor_row = f" {floor:>8.2f} {applying / floor:>12.2f}"
-        print(f"{parallelism:>4} {planning:>8.2f} {applying:>9.2f} {bound:>8.2f} {ratio:>12.2f}{floor_row}")
+        print(f"{parallelism:>4} {planning:>8.2f} {applying:>9.2f} {bound:>8.2f} {ratio:>12.2f} {cpu:>6.2f}{floor_row}")
     print(f"account: exactly {n} numbers after each apply; the next plan was empty")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak RSS of orbitctl's process: {peak:.0f} MB")
     if len(parallelisms) > 1:
         first, last = parallelisms[0], parallelisms[-1]
         print(f"speed-up P={last} over P={first}: {times[first] / times[last]:.1f}x")

@@ -43,7 +43,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,7 +158,7 @@ class Journal:
         #: the changes made and not yet taken by a write, in the order they were made
         self._queue: list[_Change] = []
         self._queue_lock = threading.RLock()  # re-entrant for a signal handler too
-        self._file = JournalFile(self.path, encode=asdict, decode=lambda row: JournalEntry(**row))
+        self._file = JournalFile(self.path, encode=_row, decode=lambda row: JournalEntry(**row))
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -374,6 +374,12 @@ class Journal:
 
     def _write(self, entries: dict[str, JournalEntry]) -> None:
         self._file.save(entries)
+
+
+def _row(entry: JournalEntry) -> dict[str, Any]:
+    """The entry as a JSON object: its fields, all strings (``dataclasses.asdict`` copies deep, at
+    several times the cost, for each entry written)."""
+    return dict(vars(entry))
 
 
 @dataclass(eq=False)

@@ -3,7 +3,8 @@
 The API has no lock and no conditional write, so two applies of one stack from two checkouts (a
 laptop and CI) can each see an entry short of numbers and each buy them. That cannot be
 prevented; it is detected: once this apply has bought, the account is read again, cheaply (one
-listing; the detail only of numbers this reading had not seen or this apply changed), planned
+listing; the detail only of numbers this reading had not seen or this apply changed, except
+those it bought and saw take their ownership tag: its own PUT told it so), planned
 again, and every number the new plan would release from an entry of the manifest is a surplus
 (this apply's plan left each entry with exactly what it wants). A concurrent apply that has not
 tagged its numbers yet when this one reads is not seen; it sees this one's, as it reads after its
@@ -12,6 +13,7 @@ own purchases, so of two applies racing the last to read reports.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,15 +23,25 @@ from orbitctl.account.api import DEFAULT_PARALLELISM, LIST_PAGE_MAX, NotFoundErr
 from orbitctl.account.observe import live_number
 from orbitctl.apply.outcome import ApplyResult
 from orbitctl.errors import OrbitctlError
-from orbitctl.model import BUYING_KINDS, Action, ActionKind, Desired, Live, LiveNumber
+from orbitctl.model import BUYING_KINDS, Action, ActionKind, Desired, Live, LiveNumber, Owner
 from orbitctl.plan import planner
 
 
-def reread(client: Any, live: Live, changed: set[str], *, parallelism: int = DEFAULT_PARALLELISM) -> Live:
+def reread(
+    client: Any,
+    live: Live,
+    changed: set[str],
+    *,
+    tagged: Mapping[str, str] | None = None,
+    parallelism: int = DEFAULT_PARALLELISM,
+) -> Live:
     """The account now: ``live`` (an earlier reading) brought up to date by one listing, fetching
     the detail only of the numbers ``live`` lacks, of those in ``changed`` (ids), and of those it
     saw untagged that were bought within ``RECENT`` of the newest (another apply may have tagged
-    them since: the numbers it bought while this one planned)."""
+    them since: the numbers it bought while this one planned). ``tagged`` maps ids of numbers
+    this apply bought, and saw its PUT give their ownership tag, to that tag: they are taken from
+    the listing with that tag, not read again (a pool of 2,000 would cost 2,000 requests)."""
+    tagged = tagged or {}
     known = {number.id: number for number in live.numbers}
     listed = list({record.id: record for record in client.iter_numbers(page_size=LIST_PAGE_MAX)}.values())
     position = {record.id: index for index, record in enumerate(listed)}
@@ -37,12 +49,20 @@ def reread(client: Any, live: Live, changed: set[str], *, parallelism: int = DEF
     recent = newest - RECENT if newest is not None else None
 
     def stale(record: NumberRecord) -> bool:
+        if record.id in tagged:
+            return False
         number = known.get(record.id)
         if number is None or record.id in changed:
             return True
         return number.owner is None and (recent is None or _created(number.created_at) >= recent)
 
-    numbers = [replace(known[record.id], position=position[record.id]) for record in listed if not stale(record)]
+    def as_known(record: NumberRecord) -> LiveNumber:
+        if record.id in tagged:  # the listing's fields (all the planner ranks members by), and the tag
+            tag = tagged[record.id]
+            return replace(live_number(record, position[record.id]), owner=Owner.from_tag(tag), raw_tags=(tag,))
+        return replace(known[record.id], position=position[record.id])
+
+    numbers = [as_known(record) for record in listed if not stale(record)]
     fetch = [record for record in listed if stale(record)]
 
     def detail(record: NumberRecord) -> LiveNumber | None:
@@ -92,7 +112,9 @@ def find_surplus(
         outcome.released_id for outcome in result.outcomes if outcome.released_id
     }
     tried = {outcome.action.id for outcome in result.outcomes if outcome.action.kind is ActionKind.RELEASE}
-    now = reread(client, live, changed, parallelism=parallelism)
+    # bought, and tagged as asked (an outcome is OK only once the PUT's answer shows the tag)
+    tagged = {outcome.id: outcome.action.tag for outcome in bought if outcome.id and outcome.action.tag}
+    now = reread(client, live, changed, tagged=tagged, parallelism=parallelism)
     try:
         pending = journal.pending(desired.stack, now, account) if journal is not None else {}
         again = planner.plan(desired, now, journal=pending)

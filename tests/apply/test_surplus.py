@@ -48,3 +48,22 @@ def test_only_new_changed_and_recently_bought_untagged_numbers_are_read_again():
     owners = {number.id: number.owner for number in again.numbers}
     assert owners["num_0002"] is not None and owners["num_0003"] is None
     assert [number.position for number in sorted(again.numbers, key=lambda n: n.position)] == [0, 1, 2, 3, 4]
+
+
+def test_numbers_this_apply_bought_and_tagged_come_from_the_listing_with_their_tag():
+    mine, other = ownership_tag("prod", "pool"), ownership_tag("prod", "other")
+    live = Live(numbers=())
+    listed = [record(f"num_000{i}", f"2026-03-01T12:00:0{i}Z") for i in range(1, 5)]  # the listing has no tags
+    now = Account(listed)
+    now.records["num_0003"] = record("num_0003", "2026-03-01T12:00:03Z", [other])  # another apply's, say
+    now.records["num_0004"] = record("num_0004", "2026-03-01T12:00:04Z", [mine])  # bought, PUT not confirmed
+
+    again = reread(now, live, {"num_0001", "num_0002", "num_0004"}, tagged={"num_0001": mine, "num_0002": other})
+
+    assert sorted(now.details) == ["num_0003", "num_0004"]  # read again: new to it, or not seen tagged
+    numbers = {number.id: number for number in again.numbers}
+    assert [numbers[i].owner.name for i in ("num_0001", "num_0002", "num_0003", "num_0004")] == [
+        "pool", "other", "other", "pool"
+    ]
+    assert numbers["num_0001"].raw_tags == (mine,) and numbers["num_0001"].created_at == "2026-03-01T12:00:01Z"
+    assert [numbers[i].position for i in sorted(numbers)] == [0, 1, 2, 3]
