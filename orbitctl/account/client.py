@@ -1,4 +1,4 @@
-"""``OrbitClient``: the Orbit Numbers API over httpx, usable as a library on its own.
+"""``OrbitClient``: the Orbit Numbers API, usable as a library on its own.
 
     from orbitctl.account.client import OrbitClient
 
@@ -10,6 +10,8 @@ Results are the typed records of :mod:`orbitctl.account.api`; failures are its t
 with a message a user can act on and the request id when Orbit sent one. GET, PUT and DELETE are
 retried on transient failures (:mod:`orbitctl.account.retry`); POSTs (purchase, port) never are. One
 client may be shared by many threads. The API key never appears in a message, log or repr.
+Requests go over the client's own connections (:mod:`orbitctl.account.transport`), or through
+an httpx transport (one given, or httpx's behind a proxy).
 """
 
 from __future__ import annotations
