@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from orbitctl.environment import API_KEY_VARIABLE, BASE_URL_VARIABLE
+
 # --- constants: one place for each ------------------------------------------------------------
 
 #: Keys of an entry that decide which number is bought. Changing one on an existing entry whose
@@ -199,6 +201,40 @@ class DesiredEntry:
 
 
 @dataclass(frozen=True)
+class AccountRef:
+    """Where a stack's credentials come from: the names of the environment variables that hold
+    the API key and the base URL (``account:``; never their values)."""
+
+    api_key_env: str = API_KEY_VARIABLE
+    api_url_env: str = BASE_URL_VARIABLE
+    #: where ``account:`` was written; None when the manifest leaves it out (the defaults)
+    mark: SourceMark | None = field(default=None, compare=False)
+
+    @property
+    def is_default(self) -> bool:
+        return (self.api_key_env, self.api_url_env) == (API_KEY_VARIABLE, BASE_URL_VARIABLE)
+
+    @property
+    def name(self) -> str:
+        """How messages name the account: its key's variable (and the URL's, when not the default)."""
+        if self.api_url_env == BASE_URL_VARIABLE:
+            return self.api_key_env
+        return f"{self.api_key_env}/{self.api_url_env}"
+
+
+#: The account of a manifest that names none.
+DEFAULT_ACCOUNT = AccountRef()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``budget:``: the most the stack's numbers may cost a month, in the account's currency."""
+
+    max_monthly_cost: Decimal
+    mark: SourceMark | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Desired:
     """The whole manifest: the stack and its entries by name."""
 
@@ -210,6 +246,10 @@ class Desired:
     removed: Mapping[str, str] = field(default_factory=dict)
     #: sha256 over the loaded content (not the file bytes), for stale-plan checks
     fingerprint: str = ""
+    #: ``account:``: where the stack's credentials come from
+    account: AccountRef = DEFAULT_ACCOUNT
+    #: ``budget:``, or None for no ceiling
+    budget: Budget | None = None
 
 
 # --- Live: what the account holds -------------------------------------------------------------
@@ -356,6 +396,12 @@ class Action:
     port_in: PortIn | None = None
 
 
+def format_money(amount: Decimal) -> str:
+    """``1.5`` → ``"1.50"``; more precise amounts keep their digits (``0.005`` → ``"0.005"``)."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else str(amount.normalize())
+
+
 def cost_delta(actions: Iterable[Action]) -> Decimal:
     """Monthly cost added by purchases and replaces (new minus old) less what releases save.
 
@@ -442,6 +488,14 @@ class Plan:
     #: ``(old, new)`` entry names whose release and purchase look like a rename without
     #: ``moved:`` (``plan/renames.py``): a hint to the user, never acted upon
     suggested_moves: tuple[tuple[str, str], ...] = ()
+    #: what the stack's numbers cost a month before and after the plan (``plan/budget.py``), in
+    #: ``currency``; None when not known (a plan not made from the account, or mixed currencies)
+    monthly_cost_now: Decimal | None = None
+    monthly_cost_after: Decimal | None = None
+    #: the manifest's ``budget.max_monthly_cost``; None for no ceiling
+    budget: Decimal | None = None
+    #: the account the stack is bound to (``account:``: the names of its variables)
+    account: AccountRef = DEFAULT_ACCOUNT
     #: pinned numbers waiting for a porting request to complete: nothing is planned for them, and
     #: they are not changes (a port in progress is not drift)
     waiting: tuple[PortProgress, ...] = ()
@@ -452,3 +506,21 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """One stack of a run of several (``orbitctl plan DIR...``): its plan, or why it has none."""
+
+    #: the stack's name (or, when its manifests name none, where they are)
+    name: str
+    #: the files and folders given for it
+    paths: tuple[str, ...]
+    account: AccountRef = DEFAULT_ACCOUNT
+    plan: Plan | None = None
+    #: what went wrong (a manifest, the API, the budget): the message as the CLI prints it
+    error: str | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        return self.plan is not None and self.plan.has_changes

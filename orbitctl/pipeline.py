@@ -14,7 +14,7 @@ from orbitctl.apply.journal import Journal, account_of
 from orbitctl.apply.ports import PortBook, read_progress
 from orbitctl.manifest import load_manifests
 from orbitctl.model import Desired, Live, Plan
-from orbitctl.plan import planner, pricing, targeting
+from orbitctl.plan import budget, planner, pricing, targeting
 from orbitctl.progress import progress as progress_bar
 
 
@@ -28,20 +28,23 @@ def build_plan(
     targets: Sequence[str] = (),
     ports: PortBook | None = None,
     desired: Desired | None = None,
+    live: Live | None = None,
 ) -> tuple[Plan, Desired, Live]:
     """Load the manifests (unless ``desired`` is what they hold, loaded already), read the
-    account, diff, and check availability and cost.
+    account (unless ``live`` is what it holds, read already), diff, check availability and cost,
+    and the stack's budget (``plan/budget.py``).
 
     Numbers ``journal`` holds for this stack (bought, or maybe bought, and untagged) are adopted,
     not bought again. The porting requests ``ports`` (default: those of the working directory's
     checkout, as the executor's) remembers for this account are read back from Orbit, so the plan
     waits for those still open instead of porting (or buying) their numbers again. ``targets``
     (``--target``) limits the plan to those entries before it is priced. Raises ManifestError,
-    PlanError or an OrbitError; never changes the account."""
+    PlanError (a budget broken too) or an OrbitError; never changes the account."""
     if desired is None:
         desired = load_manifests(manifest_paths)
-    with progress_bar("Reading the account", enabled=progress) as bar:
-        live = observe(client, parallelism=parallelism, on_progress=bar.update)
+    if live is None:
+        with progress_bar("Reading the account", enabled=progress) as bar:
+            live = observe(client, parallelism=parallelism, on_progress=bar.update)
     pending = journal.pending(desired.stack, live, account_of(client)) if journal is not None else {}
     # never without the remembered requests: a plan that did not see them would port again
     records = (ports or PortBook()).records(account_of(client))
@@ -49,8 +52,9 @@ def build_plan(
     plan = planner.plan(desired, live, journal=pending, ports=porting)
     if targets:
         plan = targeting.restrict(plan, desired, live, targets)
-    plan = price_plan(client, plan, parallelism=parallelism)
-    return replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths)), desired, live
+    plan = budget.costed(price_plan(client, plan, parallelism=parallelism), live, desired.budget)
+    plan = replace(plan, manifest_paths=tuple(str(path) for path in manifest_paths), account=desired.account)
+    return plan, desired, live
 
 
 def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) -> Plan:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,7 +31,18 @@ from orbitctl import __version__
 from orbitctl.atomicfile import write_atomically
 from orbitctl.errors import OrbitctlError
 from orbitctl.frozen import freeze, thaw
-from orbitctl.model import Action, ActionKind, Availability, Change, Plan, PortIn, PortProgress, Selection
+from orbitctl.model import (
+    DEFAULT_ACCOUNT,
+    AccountRef,
+    Action,
+    ActionKind,
+    Availability,
+    Change,
+    Plan,
+    PortIn,
+    PortProgress,
+    Selection,
+)
 from orbitctl.values import escape_surrogates
 
 #: What a saved plan file says it is, and the version of its layout.
@@ -72,6 +83,13 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
             }
             for note in plan.availability
         ],
+        "monthly_cost_now": _optional_money(plan.monthly_cost_now),
+        "monthly_cost_after": _optional_money(plan.monthly_cost_after),
+        "budget": _optional_money(plan.budget),
+        # the defaults as null: a file names no variable it does not need to
+        "account": None if plan.account.is_default else {
+            "api_key_env": plan.account.api_key_env, "api_url_env": plan.account.api_url_env,
+        },
         "waiting": [asdict(progress) for progress in plan.waiting],
     }
 
@@ -142,6 +160,27 @@ def save_plan(plan: Plan, path: str | os.PathLike) -> None:
     write_atomically(path, _layout(document), what="the plan file")
 
 
+def save_plans(plans: Sequence[Plan], path: str | os.PathLike) -> None:
+    """Write the plans of several stacks to one file, as ``save_plan`` writes one (which this
+    does for a single plan): ``{"kind", "format_version", "orbitctl_version", "stacks": [one
+    saved plan a stack, without its checksum], "checksum"}``."""
+    if len(plans) == 1:
+        save_plan(plans[0], path)
+        return
+    document: dict[str, Any] = {
+        "kind": FILE_KIND,
+        "format_version": FORMAT_VERSION,
+        "orbitctl_version": __version__,
+        "stacks": [plan_to_document(plan) for plan in plans],
+    }
+    document["checksum"] = _checksum(document)
+    stacks = ",\n".join(_layout(stack).rstrip("\n") for stack in document["stacks"])
+    head = {key: value for key, value in document.items() if key != "stacks"}
+    text = _layout(head).rstrip("\n")
+    text = text[: -len("\n}")] + f',\n  "stacks": [\n{stacks}\n  ]\n}}\n'
+    write_atomically(path, text, what="the plan file")
+
+
 def _layout(document: Mapping[str, Any]) -> str:
     """The document as JSON with one top-level key a line and one action a line: readable and
     diffable, and fast to write for large plans (``indent`` would use the slow pure-Python encoder)."""
@@ -166,7 +205,18 @@ class _Invalid(Exception):
 
 
 def load_plan(path: str | os.PathLike) -> Plan:
-    """Read a plan saved by :func:`save_plan`; raises ``OrbitctlError`` saying what is wrong."""
+    """Read a plan saved by :func:`save_plan`; raises ``OrbitctlError`` saying what is wrong (a
+    file of several stacks' plans too: read those with :func:`load_plans`)."""
+    plans = load_plans(path)
+    if len(plans) > 1:
+        stacks = ", ".join(plan.stack for plan in plans)
+        raise OrbitctlError(f"plan file {path} holds the plans of {len(plans)} stacks ({stacks}), not one")
+    return plans[0]
+
+
+def load_plans(path: str | os.PathLike) -> list[Plan]:
+    """The plans of a file saved by :func:`save_plan` (one) or :func:`save_plans` (one a stack);
+    raises ``OrbitctlError`` saying what is wrong."""
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8")
@@ -203,15 +253,23 @@ def load_plan(path: str | os.PathLike) -> Plan:
                 f"plan file {source} was changed after it was saved (its checksum does not match); "
                 f"apply refuses an edited plan; {_AGAIN}"
             )
-        return _plan_from_document(document)
+        if "stacks" not in document:
+            return [_plan_from_document(document)]
+        read = _Reader(document, "")
+        stacks = read.array("stacks")
+        read.done({"kind", "format_version", "orbitctl_version"})
+        if len(stacks) < 2:
+            raise _Invalid("stacks", "expected the plans of two stacks or more")
+        return [_plan_from_document(dict(_Reader(item, f"stacks[{index}]").value), f"stacks[{index}]")
+                for index, item in enumerate(stacks)]
     except _Invalid as problem:
         raise OrbitctlError(f"plan file {source} is not a valid saved plan: {problem}; {_AGAIN}") from None
     except (RecursionError, ValueError) as problem:
         raise OrbitctlError(f"plan file {source} is not a valid saved plan ({problem}); {_AGAIN}") from None
 
 
-def _plan_from_document(document: dict[str, Any]) -> Plan:
-    read = _Reader(document, "")
+def _plan_from_document(document: dict[str, Any], where: str = "") -> Plan:
+    read = _Reader(document, where)
     actions = read.array("actions")
     plan = Plan(
         stack=read.text("stack"),
@@ -232,6 +290,12 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
         # absent from the files of orbitctl before --target: a plan of every entry
         targets=tuple(read.strings("targets")) if "targets" in document else (),
         suggested_moves=read.pairs("suggested_moves") if "suggested_moves" in document else (),
+        # absent from the files of orbitctl before budgets and accounts: not known, the defaults
+        monthly_cost_now=read.optional_decimal("monthly_cost_now") if "monthly_cost_now" in document else None,
+        monthly_cost_after=read.optional_decimal("monthly_cost_after") if "monthly_cost_after" in document else None,
+        budget=read.optional_decimal("budget") if "budget" in document else None,
+        account=_account_from_document(read.optional("account", dict), f"{where}.account".lstrip("."))
+        if "account" in document else DEFAULT_ACCOUNT,
         # absent from the files of orbitctl before porting
         waiting=tuple(
             _progress_from_document(item, f"waiting[{index}]")
@@ -240,6 +304,15 @@ def _plan_from_document(document: dict[str, Any]) -> Plan:
     )
     read.done({"kind", "format_version", "orbitctl_version"})
     return plan
+
+
+def _account_from_document(item: dict | None, where: str) -> AccountRef:
+    if item is None:
+        return DEFAULT_ACCOUNT
+    read = _Reader(item, where)
+    account = AccountRef(api_key_env=read.text("api_key_env"), api_url_env=read.text("api_url_env"))
+    read.done()
+    return account
 
 
 def _progress_from_document(item: Any, where: str) -> PortProgress:

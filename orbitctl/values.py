@@ -30,7 +30,17 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from orbitctl.frozen import thaw
-from orbitctl.model import BUYING_KINDS, CONFIG_KEYS, Action, Availability, Change, PortIn, PortProgress, Selection
+from orbitctl.model import (
+    BUYING_KINDS,
+    CONFIG_KEYS,
+    Action,
+    Availability,
+    Change,
+    PortIn,
+    PortProgress,
+    Selection,
+    format_money,
+)
 
 SENSITIVE_TEXT = "(sensitive)"
 
@@ -188,12 +198,6 @@ def printable(text: Any) -> str:
     """``text`` as a string with control characters (terminal escapes, newlines) and lone
     surrogates made visible."""
     return escape_surrogates(_CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text)))
-
-
-def format_money(amount: Decimal) -> str:
-    """``1.5`` → ``"1.50"``; more precise amounts keep their digits (``0.005`` → ``"0.005"``)."""
-    cents = amount.quantize(Decimal("0.01"))
-    return str(cents) if cents == amount else str(amount.normalize())
 
 
 def format_delta(amount: Decimal, currency: str) -> str:

@@ -169,28 +169,36 @@ class OrbitClient:
         self._closed = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kw: Any) -> OrbitClient:
-        """A client configured by ``ORBIT_API_KEY`` and ``ORBIT_API_URL`` (``environ`` or the process's).
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        key_variable: str = API_KEY_VARIABLE,
+        url_variable: str = BASE_URL_VARIABLE,
+        **kw: Any,
+    ) -> OrbitClient:
+        """A client configured by ``ORBIT_API_KEY`` and ``ORBIT_API_URL`` (``environ`` or the process's),
+        or by the variables a stack's ``account:`` names (``key_variable``, ``url_variable``).
 
         Keyword arguments go to the constructor; an explicit ``base_url`` wins over the environment.
         """
         env = os.environ if environ is None else environ
-        api_key = (env.get(API_KEY_VARIABLE) or "").strip()
+        api_key = (env.get(key_variable) or "").strip()
         if not api_key:
             raise ConfigurationError(
-                f"{API_KEY_VARIABLE} is not set: export your Orbit API key first "
-                f"(export {API_KEY_VARIABLE}=dv_live_sk_...)"
+                f"{key_variable} is not set: export your Orbit API key first "
+                f"(export {key_variable}=dv_live_sk_...)"
             )
         try:
             _check_api_key(api_key)
         except ConfigurationError as problem:
-            raise ConfigurationError(f"{API_KEY_VARIABLE} is not usable: {problem}") from None
+            raise ConfigurationError(f"{key_variable} is not usable: {problem}") from None
         if "base_url" not in kw:
-            base_url = (env.get(BASE_URL_VARIABLE) or "").strip() or DEFAULT_BASE_URL
+            base_url = (env.get(url_variable) or "").strip() or DEFAULT_BASE_URL
             try:
                 kw["base_url"] = _checked_base_url(base_url)
             except ConfigurationError as problem:
-                raise ConfigurationError(f"{BASE_URL_VARIABLE} is not usable: {problem}") from None
+                raise ConfigurationError(f"{url_variable} is not usable: {problem}") from None
         return cls(api_key, **kw)
 
     def __repr__(self) -> str:

@@ -10,11 +10,11 @@ a message quoting the key format still reads.
 
 from __future__ import annotations
 
+from orbitctl.environment import API_KEY_PREFIXES
+
 #: The shortest part of the key that is masked.
 MIN_RUN = 8
 MASK = "***"
-#: Prefixes every key of the documented form shares (``orbit-numbers-api.txt``).
-PUBLIC_PREFIXES = ("dv_live_sk_", "dv_test_sk_")
 
 #: ASCII letters to lower case, other characters untouched: the text keeps its length, so that
 #: positions found in the lowered text hold in the original (``str.lower`` may lengthen a string).
@@ -27,7 +27,7 @@ def redact(text: str, key: str) -> str:
     if not key or not text:
         return text
     secret = key.translate(_ASCII_LOWER)
-    public = next((prefix for prefix in PUBLIC_PREFIXES if secret.startswith(prefix) and secret != prefix), "")
+    public = next((prefix for prefix in API_KEY_PREFIXES if secret.startswith(prefix) and secret != prefix), "")
     shortest = min(MIN_RUN, len(secret))
     lowered = text.translate(_ASCII_LOWER)
     masked = [False] * len(text)

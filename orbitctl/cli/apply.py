@@ -6,9 +6,10 @@ import contextlib
 import json
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,13 +31,15 @@ from orbitctl.cli.options import (
     warn_if_targeted,
 )
 from orbitctl.cli.signals import Interruption
+from orbitctl.cli.stacks import load_run
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest import load_manifests
 from orbitctl.model import BUYING_KINDS, Desired, Live, Plan
 from orbitctl.pipeline import build_plan
-from orbitctl.planfile import FILE_KIND, load_plan
+from orbitctl.planfile import FILE_KIND, load_plans
 from orbitctl.progress import progress as progress_bar
 from orbitctl.render import render
+from orbitctl.statedir import state_dir
 from orbitctl.values import format_delta
 
 #: What the user must type at the confirmation prompt (as Terraform asks).
@@ -84,6 +87,11 @@ def is_plan_file(path: str) -> bool:
 )
 @click.option("--force", is_flag=True, help="Apply even past --max-release-percent.")
 @click.option(
+    "--keep-going",
+    is_flag=True,
+    help="With several stacks: after a stack fails, apply the next ones still (default: stop before them).",
+)
+@click.option(
     "--lock-timeout",
     type=DURATION,
     default="0s",
@@ -107,6 +115,7 @@ def command(
     allow_release: bool,
     max_release_percent: int,
     force: bool,
+    keep_going: bool,
     lock_timeout: float,
     parallelism: int,
     output: str,
@@ -130,22 +139,28 @@ def command(
             f"--target cannot be given with the saved plan {plan_files[0]}: a saved plan keeps the targets "
             "it was made with (orbitctl plan --target NAME --out FILE)"
         )
+    options: dict[str, Any] = {
+        "gate": {"allow_release": allow_release, "max_release_percent": max_release_percent, "force": force},
+        "auto_approve": auto_approve,
+        "lock_timeout": lock_timeout,
+        "parallelism": parallelism,
+        "output": output,
+        "detailed": detailed,
+        "targets": targets,
+    }
+    runs = _stacks_of(obj, sources, plan_files[0] if plan_files else None)
+    if len(runs) > 1 and targets:
+        raise OrbitctlError(
+            "--target names entries of one stack: apply that stack alone (orbitctl apply DIR --target NAME)"
+        )
     interruption = Interruption()
     with interruption.handled():
+        if len(runs) > 1:
+            if not _apply_stacks(obj, runs, keep_going=keep_going, interruption=interruption, **options):
+                raise click.exceptions.Exit(1)
+            return
         try:
-            result = _apply(
-                obj,
-                sources,
-                plan_file=plan_files[0] if plan_files else None,
-                gate={"allow_release": allow_release, "max_release_percent": max_release_percent, "force": force},
-                auto_approve=auto_approve,
-                lock_timeout=lock_timeout,
-                parallelism=parallelism,
-                output=output,
-                detailed=detailed,
-                interruption=interruption,
-                targets=targets,
-            )
+            result = _apply(obj, runs[0], interruption=interruption, **options)
         except KeyboardInterrupt:
             signal = interruption.received or "Ctrl-C"
             raise OrbitctlError(f"interrupted ({signal}) before any change; nothing was bought or changed") from None
@@ -153,11 +168,94 @@ def command(
         raise click.exceptions.Exit(1)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One stack to apply: its manifests (loaded, or why not), and the saved plan to carry out."""
+
+    name: str
+    paths: tuple[str, ...]
+    desired: Desired | None = None
+    error: Exception | None = None
+    saved: Plan | None = None
+    plan_file: str | None = None
+
+
+def _stacks_of(obj: CliContext, sources: tuple[str, ...], plan_file: str | None) -> list[_Run]:
+    """The stacks to apply: those of the saved plan (one, or one a stack; their manifests are
+    loaded when each is applied), or of the manifests, loaded. With several, the run's state folder
+    (the --sandbox accounts) is that of the first; each stack's lock and journal are its own."""
+    if plan_file is None:
+        stacks = load_run(obj, sources)
+        if len(stacks) == 1:
+            return [_Run(stacks[0].name, tuple(sources), desired=stacks[0].desired, error=stacks[0].error)]
+        unnamed = [stack for stack in stacks if stack.stack is None]
+        if unnamed:  # perhaps part of another stack: applying that one without them could release numbers
+            raise OrbitctlError(
+                f"cannot tell which stack {unnamed[0].name} belongs to, so no stack is applied; "
+                f"nothing was changed:\n{unnamed[0].error}"
+            )
+        obj.state_anchors = tuple(sources)
+        return [_Run(stack.name, stack.paths, desired=stack.desired, error=stack.error) for stack in stacks]
+    plans = load_plans(plan_file)
+    if len(plans) == 1:
+        return [_Run(plans[0].stack, plans[0].manifest_paths, saved=plans[0], plan_file=plan_file)]
+    obj.state_anchors = tuple(path for plan in plans for path in plan.manifest_paths)
+    return [_Run(plan.stack, plan.manifest_paths, saved=plan, plan_file=plan_file) for plan in plans]
+
+
+def _apply_stacks(obj: CliContext, runs: list[_Run], *, keep_going: bool, interruption: Interruption,
+                  output: str, **options) -> bool:
+    """Apply the stacks one after another, each as a run of one (its own lock, journal, account
+    and confirmation); after a stack fails, stop before the next unless ``keep_going``. With JSON
+    output, one document of every stack's outcome. Whether every stack was applied."""
+    done: list[dict] = []
+    err = output != "text"
+    for index, run in enumerate(runs):
+        account = run.desired.account if run.desired is not None else run.saved.account if run.saved else None
+        title = f"Stack {run.name} ({', '.join(run.paths)}" + (f"; account {account.name})" if account else ")")
+        click.echo(f"{title}\n{'=' * len(title)}\n", err=err)
+        result, error = None, run.error
+        if error is None:
+            try:
+                result = _apply(obj, run, interruption=interruption, output=output, collect=True, **options)
+            except KeyboardInterrupt:
+                signal = interruption.received or "Ctrl-C"
+                applied = [entry["stack"] for entry in done if entry["status"] == "applied"]
+                raise OrbitctlError(
+                    f"interrupted ({signal}) before any change to stack {run.name}; "
+                    + (f"stacks applied before it: {', '.join(applied)}" if applied else "no stack was changed")
+                ) from None
+            except (OrbitctlError, OrbitError) as problem:
+                error = problem
+        if error is not None:
+            click.echo(f"Error: stack {run.name}: {error}", err=True)
+        status = "failed" if error is not None or (result is not None and not result.complete) else (
+            "unchanged" if result is None else "applied")
+        done.append({"stack": run.name, "status": status, "error": None if error is None else str(error),
+                     "result": result.to_json() if result is not None else None})
+        click.echo("", err=err)
+        stopped = interruption.stop.is_set() or (status == "failed" and not keep_going)
+        if stopped and index + 1 < len(runs):
+            rest = runs[index + 1:]
+            done += [{"stack": later.name, "status": "not started", "error": None, "result": None} for later in rest]
+            why = "interrupted" if interruption.stop.is_set() else (
+                f"stack {run.name} failed; pass --keep-going to apply the other stacks after a failure")
+            click.echo(f"Stopped before {', '.join(later.name for later in rest)}: {why}.", err=True)
+            break
+    if output == "json":
+        click.echo(json.dumps({"stacks": done}, indent=2))
+    counts = {status: [entry["stack"] for entry in done if entry["status"] == status]
+              for status in ("applied", "unchanged", "failed", "not started")}
+    parts = [f"{len(names)} {status}" + (f" ({', '.join(names)})" if status in ("failed", "not started") else "")
+             for status, names in counts.items() if names]
+    click.echo(f"Stacks: {', '.join(parts)}.", err=err)
+    return not counts["failed"] and not counts["not started"]
+
+
 def _apply(
     obj: CliContext,
-    sources: tuple[str, ...],
+    run: _Run,
     *,
-    plan_file: str | None,
     gate: dict,
     auto_approve: bool,
     lock_timeout: float,
@@ -166,16 +264,21 @@ def _apply(
     detailed: bool,
     interruption: Interruption,
     targets: tuple[str, ...],
+    collect: bool = False,
 ) -> ApplyResult | None:
-    """Load, lock the stack, plan, pass the gates, confirm, execute, check for a surplus, report.
-    None when there was nothing to do."""
-    saved = load_plan(plan_file) if plan_file else None
+    """Load, lock the stack, plan, pass the gates, confirm, execute, check for a surplus, report
+    (with ``collect``, a stack of several: the JSON document is left to the caller). None when
+    there was nothing to do."""
+    if run.error is not None:
+        raise run.error
+    saved, plan_file = run.saved, run.plan_file
     if saved is not None and not saved.manifest_paths:
         raise OrbitctlError(f"{plan_file}: the saved plan names no manifest to check it against; make a new plan")
-    manifests = saved.manifest_paths if saved is not None else sources
-    obj.state_anchors = tuple(manifests)
-    state = obj.state_dir
-    desired = load_manifests(manifests)
+    manifests = run.paths
+    if not obj.state_anchors:  # a run of one stack: its manifests say where the checkout is
+        obj.state_anchors = tuple(manifests)
+    state = state_dir(manifests)
+    desired = run.desired or load_manifests(manifests, require_credentials=not obj.sandbox)
     journal = Journal(state / JOURNAL_FILENAME)
     ports = PortBook(state / PORTS_FILENAME)
     show_progress = sys.stderr.isatty()
@@ -188,7 +291,7 @@ def _apply(
 
     with (
         apply_lock(state, desired.stack, timeout=lock_timeout, on_wait=waiting),
-        obj.make_client() as client,
+        obj.make_client(desired.account) as client,
     ):
         observed_at = datetime.now(UTC)
         if saved is not None and plan_file is not None:
@@ -213,7 +316,7 @@ def _apply(
 
         _show_plan(plan, output, detailed=detailed)
         if not plan.has_changes:
-            _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output)
+            _finish(ApplyResult(stack=plan.stack, outcomes=(), currency=plan.currency), output, collect=collect)
             return None
         gates.check_release_gates(plan, **gate)
         missing = pin_problems(plan, os.environ)
@@ -234,7 +337,7 @@ def _apply(
         )
         if not interruption.stop.is_set():
             result = _check_surplus(client, desired, live, result, journal=journal, parallelism=parallelism)
-    _finish(result, output)
+    _finish(result, output, collect=collect)
     if plan.targets:
         click.echo("Warning: the changes applied may be incomplete: the plan was limited by --target. "
                    "Run orbitctl plan without --target to see what else the manifests ask for.", err=True)
@@ -417,11 +520,13 @@ def outcome_line(outcome: ActionOutcome) -> str:
     return f"{subject}: {action.kind.value}{where} {state}{detail}"
 
 
-def _finish(result: ApplyResult, output: str) -> None:
+def _finish(result: ApplyResult, output: str, *, collect: bool = False) -> None:
     """The summary (each action's line was printed as it ended, so the failed ones are listed
-    again, as they ended up: at the end of a long log), or the JSON document."""
+    again, as they ended up: at the end of a long log), or the JSON document (unless ``collect``:
+    a stack of several, whose documents are printed together)."""
     if output == "json":
-        click.echo(json.dumps(result.to_json(), indent=2))
+        if not collect:
+            click.echo(json.dumps(result.to_json(), indent=2))
         if result.outcomes:
             click.echo(result.summary_line(), err=True)
         return

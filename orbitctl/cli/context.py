@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from orbitctl.errors import OrbitctlError
+from orbitctl.model import DEFAULT_ACCOUNT, AccountRef
 from orbitctl.render import should_color
 from orbitctl.statedir import state_dir
 
@@ -24,7 +25,7 @@ SANDBOX_BASE_URL = "http://sandbox.orbitctl.invalid"
 SANDBOX_PORT_DAYS_ENV = "ORBITCTL_SANDBOX_PORT_DAYS"
 
 
-def port_days_knob(days: int | None) -> dict[str, int]:
+def port_days_knob(days: int | None) -> dict[str, Any]:
     """The sandbox's ``port_days`` knob as keywords of ``create_app``: none when not given, so the
     sandbox's own default holds."""
     return {} if days is None else {"port_days": days}
@@ -54,18 +55,28 @@ class CliContext:
     def sandbox_state_path(self) -> Path:
         return Path(self.sandbox_state) if self.sandbox_state else self.state_dir / SANDBOX_STATE_FILENAME
 
-    def make_client(self):
-        """An OrbitClient: the embedded sandbox in-process with --sandbox, else from the env."""
+    def sandbox_account_path(self, account: AccountRef = DEFAULT_ACCOUNT) -> Path:
+        """The state file of ``account``'s emulated account: ``sandbox_state_path`` for the default
+        account, beside it ``sandbox-<binding>.json`` for a stack's ``account:``, so that two
+        accounts of a run are two accounts of the sandbox too."""
+        path = self.sandbox_state_path
+        if account.is_default:
+            return path
+        return path.with_name(f"{path.stem}-{sandbox_slug(account)}{path.suffix}")
+
+    def make_client(self, account: AccountRef = DEFAULT_ACCOUNT):
+        """An OrbitClient for ``account`` (a stack's ``account:``; default ``ORBIT_API_KEY`` and
+        ``ORBIT_API_URL``): the embedded sandbox in-process with --sandbox, else from the env."""
         # Imported here: httpx and the emulator take 0.05 s and 0.3 s to import, which `validate`
         # and `--help` need not pay.
-        from orbitctl.account.api import API_KEY_VARIABLE, ConfigurationError
+        from orbitctl.account.api import ConfigurationError
         from orbitctl.account.client import OrbitClient
 
         if not self.sandbox:
             try:
-                return OrbitClient.from_env()
+                return OrbitClient.from_env(key_variable=account.api_key_env, url_variable=account.api_url_env)
             except ConfigurationError as problem:
-                if (os.environ.get(API_KEY_VARIABLE) or "").strip():
+                if (os.environ.get(account.api_key_env) or "").strip():
                     raise
                 raise OrbitctlError(
                     f"{problem}, or use --sandbox to run against the local emulator with no account."
@@ -75,7 +86,7 @@ class CliContext:
         from orbitctl.sandbox.app import create_app
         from orbitctl.sandbox.store import StateFileError
 
-        state = self.sandbox_state_path
+        state = self.sandbox_account_path(account)
         try:
             state.parent.mkdir(parents=True, exist_ok=True)
         except OSError as problem:
@@ -90,4 +101,15 @@ class CliContext:
                 f"--sandbox: {problem}; delete {state} to start the sandbox account afresh"
             ) from None
         transport = httpx.WSGITransport(app=app)
-        return OrbitClient(SANDBOX_API_KEY, SANDBOX_BASE_URL, transport=transport)
+        base_url = SANDBOX_BASE_URL
+        if not account.is_default:  # its own address: the journal and the porting requests tell accounts apart by it
+            base_url = base_url.replace("://", f"://{sandbox_slug(account).replace('_', '-')}.", 1)
+        return OrbitClient(SANDBOX_API_KEY, base_url, transport=transport)
+
+
+def sandbox_slug(account: AccountRef) -> str:
+    """``orbit_api_key_staging`` (and ``-orbit_api_url_staging`` when the URL's variable is not the
+    default): how the sandbox names an account of ``account:``."""
+    names = [account.api_key_env] if account.api_url_env == DEFAULT_ACCOUNT.api_url_env else [
+        account.api_key_env, account.api_url_env]
+    return "-".join(name.lower() for name in names)

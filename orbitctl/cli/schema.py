@@ -1,4 +1,5 @@
-"""`orbitctl schema`: print the JSON Schema of manifests (or of `plan --output json`)."""
+"""`orbitctl schema`: print the JSON Schema of manifests (or of `plan --output json`, of one
+stack or of several)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from orbitctl.atomicfile import write_atomically
 from orbitctl.cli.options import example
 from orbitctl.manifest.schema import SCHEMA_PATH
 from orbitctl.render.plan_json import PLAN_SCHEMA_PATH
+from orbitctl.render.stacks import PLANS_SCHEMA_PATH
 
-SCHEMAS = {"manifest": SCHEMA_PATH, "plan": PLAN_SCHEMA_PATH}
+SCHEMAS = {"manifest": SCHEMA_PATH, "plan": PLAN_SCHEMA_PATH, "plans": PLANS_SCHEMA_PATH}
 
 
 def schema_text(kind: str = "manifest") -> str:
-    """The packaged schema of ``kind`` (``manifest`` or ``plan``), as the file holds it."""
+    """The packaged schema of ``kind`` (``manifest``, ``plan`` or ``plans``), as the file holds it."""
     return SCHEMAS[kind].read_text(encoding="utf-8")
 
 
@@ -27,7 +29,8 @@ def schema_text(kind: str = "manifest") -> str:
     "--out", "out", type=click.Path(dir_okay=False), default=None, help="Write the schema to FILE instead of stdout."
 )
 def command(kind: str, out: str | None) -> None:
-    """Print the JSON Schema (2020-12) of manifests, or with `plan` of `plan --output json`.
+    """Print the JSON Schema (2020-12) of manifests, or with `plan` of `plan --output json`, or
+    with `plans` of `plan DIR... --output json` of several stacks.
 
     Point an editor at it with a manifest's first line
     `# yaml-language-server: $schema=schemas/manifest.schema.json`; `orbitctl export` writes that

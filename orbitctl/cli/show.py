@@ -11,8 +11,10 @@ from orbitctl.cli.context import CliContext
 from orbitctl.cli.options import detailed_option, example, output_option
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest.loader import MANIFEST_SUFFIXES
-from orbitctl.planfile import load_plan
+from orbitctl.model import StackPlan
+from orbitctl.planfile import load_plans
 from orbitctl.render import OUTPUT_FORMATS, render
+from orbitctl.render.stacks import render_stacks
 
 
 @click.command(
@@ -32,7 +34,14 @@ def command(obj: CliContext, planfile: str, output: str, detailed: bool) -> None
             f"{planfile} is a manifest, not a saved plan: 'orbitctl plan {planfile}' shows what it would "
             f"do, and 'orbitctl plan {planfile} --out plan.json' saves a plan to show and apply"
         )
-    plan = load_plan(planfile)
+    plans = load_plans(planfile)
+    if len(plans) > 1:  # plan DIR... --out: the plans of several stacks, shown as plan showed them
+        stacks = [StackPlan(plan.stack, plan.manifest_paths, plan.account, plan=plan) for plan in plans]
+        click.echo(render_stacks(stacks, output, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
+        click.echo(f"Saved plans of stacks {', '.join(plan.stack for plan in plans)}; carry them out with: "
+                   f"orbitctl apply {planfile}", err=True)
+        return
+    (plan,) = plans
     click.echo(render(plan, output, stream=sys.stdout, color=obj.colors(sys.stdout), detailed=detailed), nl=False)
     made_from = ", ".join(plan.manifest_paths) or "(no manifest named)"
     click.echo(f"Saved plan of stack {plan.stack}, made from {made_from}; carry it out with: "

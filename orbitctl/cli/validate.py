@@ -13,7 +13,7 @@ import json
 import click
 
 from orbitctl.cli.options import example, manifest_arguments, output_option
-from orbitctl.manifest import ManifestError, load_manifests
+from orbitctl.manifest import load_stacks
 
 
 @click.command("validate", short_help="Check manifests offline.", epilog=example("orbitctl validate numbers/"))
@@ -21,22 +21,24 @@ from orbitctl.manifest import ManifestError, load_manifests
 @output_option(("text", "json"))
 @click.pass_context
 def command(ctx: click.Context, manifests: tuple[str, ...], output: str) -> None:
-    """Check MANIFEST files or folders offline: structure, numbers, countries, names."""
-    try:
-        desired = load_manifests(manifests)
-    except ManifestError as error:
-        if output == "json":
-            click.echo(json.dumps([problem.as_dict() for problem in error.problems], indent=2))
-        else:
-            for problem in error.problems:
-                click.echo(str(problem), err=True)
-            count = len(error.problems)
-            click.echo(f"Error: {count} problem{'s' if count != 1 else ''} in the manifests.", err=True)
-        ctx.exit(1)
+    """Check MANIFEST files or folders offline: structure, numbers, countries, names. Each folder,
+    or each file's stack, is a stack of its own; every stack is checked."""
+    stacks = load_stacks(manifests, require_credentials=False)
+    problems = [problem for stack in stacks if stack.error is not None for problem in stack.error.problems]
     if output == "json":
-        click.echo("[]")
+        click.echo(json.dumps([problem.as_dict() for problem in problems], indent=2))
+        if problems:
+            ctx.exit(1)
         return
-    entries = desired.entries.values()
-    numbers = sum(entry.count for entry in entries)
-    click.echo(f"Valid: stack {desired.stack}, {len(entries)} entr{'ies' if len(entries) != 1 else 'y'} "
-               f"({numbers} number{'s' if numbers != 1 else ''}).")
+    for stack in stacks:
+        if stack.desired is not None:
+            entries = stack.desired.entries.values()
+            numbers = sum(entry.count for entry in entries)
+            click.echo(f"Valid: stack {stack.desired.stack}, {len(entries)} entr{'ies' if len(entries) != 1 else 'y'} "
+                       f"({numbers} number{'s' if numbers != 1 else ''}).")
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        count = len(problems)
+        click.echo(f"Error: {count} problem{'s' if count != 1 else ''} in the manifests.", err=True)
+        ctx.exit(1)

@@ -14,7 +14,10 @@ from orbitctl.manifest.merge import Merged, Placed
 from orbitctl.manifest.variables import referenced_variable
 from orbitctl.model import (
     CONFIG_KEYS,
+    DEFAULT_ACCOUNT,
     SET_VALUED_KEYS,
+    AccountRef,
+    Budget,
     Desired,
     DesiredEntry,
     Lifecycle,
@@ -31,20 +34,43 @@ def build_desired(merged: Merged) -> Desired:
     moved = {old: placed.value for old, placed in merged.moved.items()}
     removed = {name: placed.value for name, placed in merged.removed.items()}
     stack = merged.stack.value if merged.stack else ""
+    account = _account(merged.account)
+    budget = _budget(merged.budget)
+    content: dict[str, Any] = {
+        "stack": stack,
+        "entries": {name: _content(entry) for name, entry in entries.items()},
+        "moved": moved,
+        "removed": removed,
+    }
+    if merged.account is not None:  # stated only when stated: the fingerprints of other manifests stay
+        content["account"] = [account.api_key_env, account.api_url_env]
+    if budget is not None:
+        content["budget"] = budget.max_monthly_cost
     return Desired(
         stack=stack,
         entries=MappingProxyType(entries),
         moved=MappingProxyType(moved),
         removed=MappingProxyType(removed),
-        fingerprint=fingerprint(
-            {
-                "stack": stack,
-                "entries": {name: _content(entry) for name, entry in entries.items()},
-                "moved": moved,
-                "removed": removed,
-            }
-        ),
+        fingerprint=fingerprint(content),
+        account=account,
+        budget=budget,
     )
+
+
+def _account(placed: Placed | None) -> AccountRef:
+    if placed is None:
+        return DEFAULT_ACCOUNT
+    return AccountRef(
+        api_key_env=placed.value.get("api_key_env", DEFAULT_ACCOUNT.api_key_env),
+        api_url_env=placed.value.get("api_url_env", DEFAULT_ACCOUNT.api_url_env),
+        mark=placed.document.source_mark(placed.path),
+    )
+
+
+def _budget(placed: Placed | None) -> Budget | None:
+    if placed is None:
+        return None
+    return Budget(Decimal(placed.value["max_monthly_cost"]), mark=placed.document.source_mark(placed.path))
 
 
 def _entry(name: str, placed: Placed, defaults: dict[str, Any]) -> DesiredEntry:

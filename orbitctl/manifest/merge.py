@@ -35,6 +35,9 @@ class Merged:
     entries: dict[str, Placed] = field(default_factory=dict)
     moved: dict[str, Placed] = field(default_factory=dict)
     removed: dict[str, Placed] = field(default_factory=dict)
+    #: ``account:`` and ``budget:``, each stated in one file of the stack at most
+    account: Placed | None = None
+    budget: Placed | None = None
 
 
 _SECTIONS = {
@@ -43,6 +46,10 @@ _SECTIONS = {
     "moved": ("the moved name", "each name once across all manifests"),
     "removed": ("the removed name", "each name once across all manifests"),
 }
+
+
+#: Top-level keys a stack states once, in one of its files.
+_ONCE = ("account", "budget")
 
 
 def merge(
@@ -66,6 +73,17 @@ def merge(
                                  f"{merged.stack.where()} "
                                  "(allowed: one stack for all manifests loaded together)")
                 )
+        for section in _ONCE:
+            if section in data:
+                here = Placed(data[section], document, (section,))
+                first = getattr(merged, section)
+                if first is None:
+                    setattr(merged, section, here)
+                else:
+                    problems.append(
+                        here.problem(f"{section} is also stated at {first.where()} "
+                                     f"(allowed: {section} once, in one manifest of the stack)", key=True)
+                    )
         for section, target in (
             ("defaults", merged.defaults),
             ("numbers", merged.entries),

@@ -107,6 +107,11 @@ def _description(schema: dict, root: dict) -> str:
     return schema.get("description", "")
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter a capital (and nothing else changed)."""
+    return text[:1].upper() + text[1:]
+
+
 def _kind(key: str) -> str:
     if key in SELECTION_KEYS:
         return "selection"
@@ -204,6 +209,22 @@ def reference() -> str:
         "",
         *_property_table(lifecycle["properties"], root),
         "",
+        "## `account`",
+        "",
+        f"{_sentence(_description(root['properties']['account'], root))}. Each value is the name of a variable, "
+        "never the key or URL itself; a manifest may not substitute (`${VAR}`) a variable that an `api_key_env` "
+        "names. Plan and apply read the variables (a variable named and not set is an error there); "
+        "`orbitctl validate` needs none. See [stacks and accounts](stacks.md).",
+        "",
+        *_property_table(defs["account"]["properties"], root),
+        "",
+        "## `budget`",
+        "",
+        f"{_sentence(_description(root['properties']['budget'], root))}. A plan that would leave the stack's "
+        "monthly cost (what its numbers cost now, plus purchases, less releases) above it and higher than now "
+        "is refused; a plan that lowers the cost of a stack already over it is allowed.",
+        "",
+        *_property_table(defs["budget"]["properties"], root, required=defs["budget"].get("required", ())),
         "## `port_in`",
         "",
         f"{port_in['description'][0].upper()}{port_in['description'][1:]}. An entry that pins `number:` and "

@@ -77,9 +77,11 @@ def fenced(body: str, info: str = "") -> str:
     return f"{fence}{info}\n{body}\n{fence}"
 
 
-def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
+def render_plan_markdown(plan: Plan, *, detailed: bool = False, totals: bool | None = None) -> str:
     """The plan as markdown for a pull-request comment (no trailing newline), at most
-    ``MAX_CHARS`` characters; one block per action when ``detailed``."""
+    ``MAX_CHARS`` characters; one block per action when ``detailed``; the stack's monthly total
+    with ``totals`` (default: when it has a budget)."""
+    total = text_render.monthly_total(plan) if text_render.shows_totals(plan, totals) else None
     lines = [marker(plan.stack), f"### orbitctl plan for stack <code>{escape_inline(plan.stack)}</code>", ""]
     if plan.targets:
         warning = "\n".join(f"> {escape_inline(line)}" for line in text_render.targeting_warning(plan).splitlines())
@@ -88,6 +90,8 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         lines.append(f"**{escape_inline(text_render.NO_CHANGES)}**")
         lines.append("")
         lines.append(f"{text_render.count_numbers(plan.unchanged, 'managed ')} unchanged.")
+        if total:
+            lines += ["", f"**Stack total:** {escape_inline(total)}"]
         lines += _waiting(plan)
         return "\n".join(lines)
 
@@ -99,7 +103,8 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
     if plan.waiting:
         table.append(f"| waiting for a port | {len(plan.waiting)} |")
     table.append("")
-    table.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency))}")
+    beside = f" (stack total {total})" if total else ""
+    table.append(f"**Monthly cost:** {escape_inline(format_delta(plan.monthly_cost_delta, plan.currency) + beside)}")
     lines += table
     if plan.count(ActionKind.RELEASE) or plan.count(ActionKind.REPLACE):
         lines.append("")
@@ -114,7 +119,7 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False) -> str:
         lines += ["", f"> [!TIP]\n> {hint}\n>",
                   *(f"> {line}" for line in yaml.splitlines())]
 
-    closing = f"**{escape_inline(text_render.summary_line(plan))}**"
+    closing = f"**{escape_inline(text_render.summary_line(plan, totals=totals))}**"
     kinds = [kind for kind in ACTION_KINDS if plan.count(kind)]
     sections = [(kind, group((a for a in plan.actions if a.kind is kind), detailed=detailed)) for kind in kinds]
     notes = [f"> [!NOTE]\n> {escape_inline(availability_note(note, plan.currency))}" for note in plan.availability]

@@ -41,8 +41,9 @@ _NEW_NUMBER_KINDS = frozenset({ActionKind.PURCHASE, ActionKind.PORT})
 SHARE_PLACES = Decimal("0.0001")
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The JSON document of ``plan`` as plain dicts, lists, strings and numbers."""
+def plan_to_dict(plan: Plan, *, totals: bool | None = None) -> dict[str, Any]:
+    """The JSON document of ``plan`` as plain dicts, lists, strings and numbers; with ``totals``
+    (default: when the stack has a budget) ``stack_monthly_cost``: ``now``, ``after``, ``budget``."""
     summary: dict[str, int] = {kind.value: plan.count(kind) for kind in ACTION_KINDS}
     summary["unchanged"] = plan.unchanged
     summary["waiting"] = len(plan.waiting)
@@ -56,6 +57,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "drift": drift_summary(plan),
         "actions": [action_to_dict(action) for action in plan.actions],
     }
+    if (plan.budget is not None) if totals is None else totals:
+        document["stack_monthly_cost"] = {
+            "now": _optional_money(plan.monthly_cost_now),
+            "after": _optional_money(plan.monthly_cost_after),
+            "budget": _optional_money(plan.budget),
+        }
     if plan.waiting:
         document["waiting"] = [progress_to_dict(progress) for progress in plan.waiting]
     if plan.availability:
@@ -74,6 +81,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     if plan.suggested_moves:
         document["suggested_moved"] = dict(plan.suggested_moves)
     return document
+
+
+def _optional_money(amount: Decimal | None) -> str | None:
+    return None if amount is None else _money(amount)
 
 
 def render_plan_json(plan: Plan) -> str:

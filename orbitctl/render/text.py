@@ -117,14 +117,37 @@ _RESET = "\x1b[0m"
 _SYMBOL_STYLE = {"+": "green", "~": "yellow", "-": "red", "-/+": "magenta"}
 
 
-def summary_line(plan: Plan) -> str:
-    """``Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).``"""
+def summary_line(plan: Plan, *, totals: bool | None = None) -> str:
+    """``Plan: 1 to purchase, 2 to update, 0 to release (+1.50 USD/month).``; with ``totals``
+    (default: when the stack has a budget) the stack's monthly total beside the delta:
+    ``(+1.50 USD/month; stack total 13.50 USD/month of a 250.00 budget)``."""
     counts = [
         f"{plan.count(kind)} to {kind.value}"
         for kind in ACTION_KINDS
         if kind in ALWAYS_SUMMARISED or plan.count(kind)
     ]
-    return f"Plan: {', '.join(counts)} ({format_delta(plan.monthly_cost_delta, plan.currency)})."
+    total = monthly_total(plan) if shows_totals(plan, totals) else None
+    beside = f"; stack total {total}" if total else ""
+    return f"Plan: {', '.join(counts)} ({format_delta(plan.monthly_cost_delta, plan.currency)}{beside})."
+
+
+def shows_totals(plan: Plan, totals: bool | None) -> bool:
+    """Whether a rendering shows the stack's monthly total: as asked, else when it has a budget."""
+    return plan.budget is not None if totals is None else totals
+
+
+def monthly_total(plan: Plan) -> str | None:
+    """What the stack's numbers cost a month after the plan, against its budget:
+    ``13.50 USD/month of a 250.00 budget``, ``300.00 USD/month, over its 250.00 budget``,
+    ``13.50 USD/month``; None when not known."""
+    if plan.monthly_cost_after is None:
+        return None
+    text = f"{format_money(plan.monthly_cost_after)} {plan.currency}/month"
+    if plan.budget is None:
+        return text
+    if plan.monthly_cost_after > plan.budget:
+        return f"{text}, over its {format_money(plan.budget)} budget"
+    return f"{text} of a {format_money(plan.budget)} budget"
 
 
 def headline(block: Block) -> str:
@@ -162,9 +185,10 @@ class _Painter:
         return "".join(_ANSI[part] for part in style.split()) + text + _RESET
 
 
-def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
+def render_plan(plan: Plan, *, color: bool, detailed: bool = False, totals: bool | None = None) -> str:
     """The plan as text (no trailing newline); ANSI colour only when ``color``; one block per
-    action when ``detailed``, else one per pool and kind of action."""
+    action when ``detailed``, else one per pool and kind of action; the stack's monthly total
+    with ``totals`` (default: when it has a budget)."""
     paint = _Painter(color)
     lines: list[str] = []
     if plan.targets:
@@ -176,6 +200,9 @@ def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
         footer = _account_footer(plan)
         if footer:
             lines += ["", footer]
+        total = monthly_total(plan) if shows_totals(plan, totals) else None
+        if total:
+            lines += ["", f"Stack total: {total}."]
         return "\n".join(lines)
 
     lines.append(f"orbitctl will perform the following actions on stack {format_value(plan.stack)}:")
@@ -194,7 +221,7 @@ def render_plan(plan: Plan, *, color: bool, detailed: bool = False) -> str:
     footer = _account_footer(plan)
     if footer:
         lines += [footer, ""]
-    summary = summary_line(plan)
+    summary = summary_line(plan, totals=totals)
     lines.append(paint("Plan:", "bold") + summary[len("Plan:") :] if color else summary)
     return "\n".join(lines)
 
