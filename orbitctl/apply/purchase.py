@@ -102,10 +102,11 @@ class OfferBook:
     whether it was then bought, taken by someone else or refused. A wave from a survey that could
     not see the whole inventory holds only its cheapest rows (dearer ones, such as golden numbers,
     come in a later wave only if nothing cheaper turns up). When a survey made on the spot finds
-    nothing new while rows handed out are still being bought (``settled`` not yet called for them),
-    it waits for those purchases and surveys again: rows under way fill a capped search and hide
-    the rest. When one finds nothing new with none under way, the selection is out of stock: every
-    later ``take`` for it returns None without searching.
+    nothing new and rows handed out were still being bought when it began (``settled`` not yet
+    called for them), it waits for those purchases and surveys again: rows under way fill a capped
+    search and hide the rest, also from a survey they settle during. When one that began with none
+    under way finds nothing new, the selection is out of stock: every later ``take`` for it returns
+    None without searching.
     """
 
     def __init__(
@@ -176,22 +177,25 @@ class OfferBook:
                 while offer is None:
                     with self._lock:
                         claimed = frozenset(self._claimed)
+                        # rows being bought when the survey begins may hide the rest from it, also
+                        # when their purchases end before it does (no row is handed out meanwhile:
+                        # this holds the selection's lock)
+                        hidden = self._under_way[key] > 0
                     self._queues[key] = deque(self._wave(selection, exclude=claimed))
                     offer = self._claim_next(key)
-                    if offer is None and not self._waited_for_purchases(key):
-                        self._out_of_stock.add(key)
-                        break
+                    if offer is None:
+                        if not hidden:
+                            self._out_of_stock.add(key)
+                            break
+                        self._wait_for_purchases(key)
             if offer is not None:
                 self._prefetch(selection)
             return offer
 
-    def _waited_for_purchases(self, key: SelectionKey) -> bool:
-        """Wait until no row handed out for ``key`` is still being bought; False at once when none is."""
+    def _wait_for_purchases(self, key: SelectionKey) -> None:
+        """Wait until no row handed out for ``key`` is still being bought."""
         with self._settled:
-            if self._under_way[key] <= 0:
-                return False
             self._settled.wait_for(lambda: self._under_way[key] <= 0)
-            return True
 
     def _wave(self, selection: Selection, *, exclude: frozenset[str]) -> list[Offer]:
         """The rows of ``selection``'s next wave, in the order to try them, none in ``exclude``.

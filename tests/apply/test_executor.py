@@ -95,7 +95,8 @@ class FakeOrbit:
     def search_available(self, country, *, type=None, capabilities=(), area_code=None, contains=None, limit=100):
         self._enter("search", country)
         try:
-            rows = [row for row in self.inventory.values() if row.country == country]
+            with self.lock:  # a purchase in another thread takes its row out meanwhile
+                rows = [row for row in self.inventory.values() if row.country == country]
             if contains:
                 rows = [row for row in rows if contains in row.number]
             return sorted(rows, key=lambda row: row.number)[:limit]
@@ -154,7 +155,8 @@ class FakeOrbit:
         try:
             if phone_number in self.routing_errors:
                 raise self.routing_errors[phone_number]
-            found = [fields for fields in self.numbers.values() if fields["number"] == phone_number]
+            with self.lock:
+                found = [fields for fields in self.numbers.values() if fields["number"] == phone_number]
             if not found:
                 raise NotFoundError(f"no number {phone_number}", status=404)
             if "agent_id" not in self.ignored_keys:

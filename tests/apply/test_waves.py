@@ -1,14 +1,19 @@
 """Buying a pool larger than one search: waves of purchases, each after a fresh search; entries
-sharing a selection; the inventory running out. Against the executor's in-memory fake, with the
-API's search cap lowered to a few rows."""
+sharing a selection; the inventory running out. Against the executor's in-memory fake (the offer
+book alone against a shelf of rows), with the API's search cap lowered to a few rows."""
 
 from __future__ import annotations
 
+import threading
+from decimal import Decimal
+
 import pytest
 
+from orbitctl.account.api import AvailableNumber
 from orbitctl.apply.journal import Journal
 from orbitctl.apply.outcome import Status
-from tests.apply.test_executor import FakeOrbit, make_plan, purchase, run
+from orbitctl.apply.purchase import OfferBook
+from tests.apply.test_executor import US_LOCAL, FakeOrbit, make_plan, purchase, run
 
 CAP = 5
 
@@ -48,17 +53,53 @@ def test_entries_sharing_a_selection_never_claim_the_same_offer(journal):
     assert not a_numbers & {fields["number"] for fields in fake.owned("b")}
 
 
+class HeldUntilTheNextSearch(FakeOrbit):
+    """A fake whose purchases of the ``held`` numbers wait until a second search has been answered
+    (at most ``HOLD_TIMEOUT`` seconds: then ``waited_out`` names them): while every worker waits on
+    one of them, only a search already started in the background can answer."""
+
+    def __init__(self, *args, held: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = held
+        self.waited_out: list[str] = []
+        self._searches = 0
+        self._second_search = threading.Event()
+
+    def search_available(self, *args, **kwargs):
+        rows = super().search_available(*args, **kwargs)
+        with self.lock:
+            self._searches += 1
+            if self._searches >= 2:
+                self._second_search.set()
+        return rows
+
+    def purchase(self, phone_number, **kwargs):
+        if phone_number in self.held and not self._second_search.wait(HOLD_TIMEOUT):
+            self.waited_out.append(phone_number)
+        return super().purchase(phone_number, **kwargs)
+
+
+#: Long enough for a background search on a busy machine; only a failing test waits it out.
+HOLD_TIMEOUT = 30.0
+
+
 def test_the_next_wave_is_searched_before_the_current_one_runs_out(journal, search_cap):
     search_cap(100)  # a page large enough for a background search to be worth it at parallelism 4
-    fake = FakeOrbit(inventory_size=400, delay=0.002)
-    result = run(make_plan(*[purchase("pool") for _ in range(150)]), fake, journal, parallelism=4)
+    parallelism = 4
+    inventory = FakeOrbit(inventory_size=400).inventory
+    # the first wave holds the 34 rows at 1.00 of the first 100 (in the order they are bought); once
+    # fewer than two per worker are left, the next wave is searched: the purchases of those last 7
+    # wait for that search, so they would wait in vain if it only began once the wave ran out
+    first_wave = [number for number in sorted(inventory)[:100] if inventory[number].monthly_cost == 1]
+    assert len(first_wave) == 34
+    fake = HeldUntilTheNextSearch(inventory_size=400, held=set(first_wave[-(2 * parallelism - 1):]))
+    result = run(make_plan(*[purchase("pool") for _ in range(150)]), fake, journal, parallelism=parallelism)
     assert not result.failed, [outcome.message for outcome in result.failed]
     assert len(purchased(fake)) == len(set(purchased(fake))) == 150
-    # the first wave holds the 34 rows at 1.00 of the first 100; the second search starts before
-    # the last of them is bought
+    assert fake.waited_out == []
     calls = [call[0] for call in fake.calls if call[0] in ("search", "purchase")]
     second_search = [index for index, call in enumerate(calls) if call == "search"][1]
-    assert calls[:second_search].count("purchase") < 34
+    assert calls[:second_search].count("purchase") <= len(first_wave) - (2 * parallelism - 1)
 
 
 def test_a_wave_buys_the_cheapest_it_sees_before_searching_again(journal):
@@ -99,3 +140,48 @@ def test_a_single_entry_out_of_stock_is_told_to_loosen_its_selection(journal):
     [outcome] = result.outcomes
     assert outcome.out_of_stock and "Loosen the selection" in outcome.message
     assert "Lower count" not in outcome.message
+
+
+class Shelf:
+    """Searches as the API answers them: the lowest numbers not yet bought, at most ``limit``, by
+    area code and ``contains``. ``during_next_search`` is called once, inside the next search."""
+
+    def __init__(self, *numbers: str):
+        self.rows = {
+            number: AvailableNumber(number=number, country="US", type="local", capabilities=("sms", "voice"),
+                                    monthly_cost=Decimal("1.00"), currency="USD", id=f"inv_{number[1:]}")
+            for number in numbers
+        }
+        self.during_next_search = None
+
+    def search_available(self, country, *, type=None, capabilities=(), area_code=None, contains=None, limit=100):
+        rows = sorted(
+            (row for row in self.rows.values()
+             if (area_code is None or row.number[2:5] == area_code) and (contains is None or contains in row.number)),
+            key=lambda row: row.number,
+        )[:limit]
+        hook, self.during_next_search = self.during_next_search, None
+        if hook is not None:
+            hook()
+        return rows
+
+
+def test_rows_hidden_by_purchases_that_end_during_a_search_are_searched_for_again(search_cap):
+    search_cap(2)
+    a, b, c = "+12025550100", "+13055550100", "+18015550100"  # three area codes
+    shelf = Shelf(a, b, c)
+    book = OfferBook(shelf, wanted={US_LOCAL.key(): 4}, parallelism=2)
+    assert [book.take(US_LOCAL).number, book.take(US_LOCAL).number] == [a, b]
+
+    def bought(*numbers: str) -> None:
+        for number in numbers:
+            del shelf.rows[number]
+            book.settled(US_LOCAL)
+
+    # the next search shows a and b, still being bought, and only then are they: it is full, and
+    # the narrower searches (by their area codes) show nothing new; c, hidden behind them, is found
+    # by searching again, not declared out of stock
+    shelf.during_next_search = lambda: bought(a, b)
+    assert book.take(US_LOCAL).number == c
+    bought(c)
+    assert book.take(US_LOCAL) is None  # nothing under way, and nothing left

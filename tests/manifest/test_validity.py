@@ -4,10 +4,13 @@ for the manifests people write (else the fast path would never be taken)."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 
+from orbitctl.manifest import ManifestError, load_manifests
 from orbitctl.manifest.schema import (
     _compiled,
     _validator,
@@ -58,6 +61,30 @@ def errors(data) -> list[tuple]:
 @given(document=near_manifests)
 def test_jsonschema_finds_the_same_errors_without_the_valid_members(document):
     assert errors(_without_valid_members(document)) == errors(document)
+
+
+def reported(path: Path) -> list[tuple[str, str | None]]:
+    """What ``load_manifests`` reports of ``path``, in its order: each problem and its suggestion."""
+    try:
+        load_manifests([path], environ={})
+    except ManifestError as error:
+        return [(str(problem), problem.suggestion) for problem in error.problems]
+    return []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=near_manifests)
+def test_the_loader_reports_the_same_problems_in_the_same_order_as_jsonschema_alone(tmp_path_factory, document):
+    """The order a user sees is part of what the fast path keeps: the first problem reported is
+    the one jsonschema, walking the whole document, would lead with."""
+    path = tmp_path_factory.mktemp("order") / "numbers.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    fast = reported(path)
+    with (
+        mock.patch("orbitctl.manifest.schema.certainly_valid", lambda: lambda data: False),
+        mock.patch("orbitctl.manifest.schema._without_valid_members", lambda data: data),
+    ):
+        assert reported(path) == fast
 
 
 def test_only_the_members_in_error_are_left_for_jsonschema():
