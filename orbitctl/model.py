@@ -516,7 +516,8 @@ class StackPlan:
     name: str
     #: the files and folders given for it
     paths: tuple[str, ...]
-    account: AccountRef = DEFAULT_ACCOUNT
+    #: the account its manifests name; None when they could not be loaded
+    account: AccountRef | None = None
     plan: Plan | None = None
     #: what went wrong (a manifest, the API, the budget): the message as the CLI prints it
     error: str | None = None

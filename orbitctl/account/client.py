@@ -118,6 +118,11 @@ class OrbitClient:
     ``sleep`` is what waits between retries. Close it, or use it as a context manager.
     """
 
+    #: The variable of the key of a stack's ``account:`` the client was made for ("" for the
+    #: default, ``ORBIT_API_KEY``): with the base URL, which account the client talks to, so that
+    #: what the journal keeps of two accounts behind one URL stays apart (``journal.account_of``).
+    account_binding: str = ""
+
     def __init__(
         self,
         api_key: str,

@@ -129,14 +129,17 @@ def intent_key(stack: str, number: str) -> str:
 
 def account_of(client: Any) -> str:
     """Which account a client talks to, as far as the journal can tell: its base URL, without
-    any user or password. "" when the client has none (a test double)."""
+    any user or password, and the key variable of a stack's ``account:`` (``...#ORBIT_API_KEY_STAGING``)
+    when the client was made for one: two accounts of one URL are two accounts. "" when the client
+    has no URL (a test double)."""
     url = getattr(client, "base_url", None)
     if not isinstance(url, str) or not url:
         return ""
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    binding = getattr(client, "account_binding", "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", binding if isinstance(binding, str) else ""))
 
 
 def default_path() -> Path:

@@ -74,7 +74,10 @@ class CliContext:
 
         if not self.sandbox:
             try:
-                return OrbitClient.from_env(key_variable=account.api_key_env, url_variable=account.api_url_env)
+                client = OrbitClient.from_env(key_variable=account.api_key_env, url_variable=account.api_url_env)
+                if account.api_key_env != DEFAULT_ACCOUNT.api_key_env:
+                    client.account_binding = account.api_key_env
+                return client
             except ConfigurationError as problem:
                 if (os.environ.get(account.api_key_env) or "").strip():
                     raise

@@ -21,7 +21,7 @@ from orbitctl.apply.ports import PORTS_FILENAME, PortBook
 from orbitctl.cli.context import CliContext
 from orbitctl.errors import OrbitctlError
 from orbitctl.manifest import StackManifests, load_stacks
-from orbitctl.model import DEFAULT_ACCOUNT, AccountRef, Live, StackPlan
+from orbitctl.model import AccountRef, Live, StackPlan
 from orbitctl.pipeline import build_plan
 from orbitctl.statedir import state_dir
 
@@ -31,10 +31,6 @@ def load_run(obj: CliContext, paths: Sequence[str]) -> list[StackManifests]:
     return load_stacks(paths, require_credentials=not obj.sandbox)
 
 
-def account_of_stack(stack: StackManifests) -> AccountRef:
-    return stack.desired.account if stack.desired is not None else DEFAULT_ACCOUNT
-
-
 def stack_state(paths: Sequence[str]) -> tuple[Path, Journal, PortBook]:
     """The state folder of a stack's manifests, and its journal and porting requests."""
     state = state_dir(paths)
@@ -42,7 +38,7 @@ def stack_state(paths: Sequence[str]) -> tuple[Path, Journal, PortBook]:
 
 
 def failed(stack: StackManifests, problem: Exception) -> StackPlan:
-    return StackPlan(stack.name, stack.paths, account_of_stack(stack), error=str(problem))
+    return StackPlan(stack.name, stack.paths, stack.desired.account if stack.desired else None, error=str(problem))
 
 
 def plan_each(obj: CliContext, stacks: Sequence[StackManifests], *, parallelism: int) -> list[StackPlan]:

@@ -53,8 +53,10 @@ def _deltas(stacks: Sequence[StackPlan]) -> dict[str, Decimal]:
 
 
 def heading(stack: StackPlan) -> str:
-    """``Stack prod-us (examples/stacks/prod-us; account ORBIT_API_KEY)``."""
-    return f"Stack {printable(stack.name)} ({printable(', '.join(stack.paths))}; account {stack.account.name})"
+    """``Stack prod-us (examples/stacks/prod-us; account ORBIT_API_KEY)`` (no account when its
+    manifests could not say)."""
+    account = f"; account {stack.account.name}" if stack.account is not None else ""
+    return f"Stack {printable(stack.name)} ({printable(', '.join(stack.paths))}{account})"
 
 
 def render_stacks_text(stacks: Sequence[StackPlan], *, color: bool, detailed: bool = False) -> str:
@@ -113,7 +115,9 @@ def stacks_to_dict(stacks: Sequence[StackPlan]) -> dict[str, Any]:
             {
                 "stack": stack.name,
                 "paths": list(stack.paths),
-                "account": {"api_key_env": stack.account.api_key_env, "api_url_env": stack.account.api_url_env},
+                "account": None if stack.account is None else {
+                    "api_key_env": stack.account.api_key_env, "api_url_env": stack.account.api_url_env,
+                },
                 "plan": plan_to_dict(stack.plan, totals=True) if stack.plan is not None else None,
                 "error": stack.error,
             }

@@ -87,6 +87,8 @@ def test_json_of_several_stacks_is_one_document_with_a_plan_or_an_error_per_stac
     assert alpha["plan"]["summary"]["purchase"] == 2
     assert alpha["plan"]["stack_monthly_cost"] == {"now": "0.00", "after": "3.00", "budget": "250.00"}
     assert "lokal" in beta["error"]
+    assert alpha["account"] == {"api_key_env": "ORBIT_API_KEY", "api_url_env": "ORBIT_API_URL"}
+    assert beta["account"] is None  # its manifest could not say
     assert document["summary"]["failed"] == 1 and document["summary"]["purchase"] == 2
     assert document["summary"]["monthly_cost_delta"] == {"USD": "3.00"}
 
@@ -359,3 +361,18 @@ def test_markdown_of_several_stacks_has_a_section_each_and_the_summary_last(repo
     assert "stack total 3.00 USD/month of a 9.00 budget" in out
     assert "[!CAUTION]" in out.split("orbitctl-plan:stack=beta")[1]
     assert out.rstrip().splitlines()[-1].startswith("**Stacks: 1 planned, 1 with changes, 1 failed (beta)")
+
+
+def test_the_journal_tells_two_accounts_behind_one_url_apart(monkeypatch):
+    from orbitctl.apply.journal import account_of
+    from orbitctl.cli.context import CliContext
+    from orbitctl.model import DEFAULT_ACCOUNT, AccountRef
+
+    monkeypatch.setenv("ORBIT_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("ORBIT_API_KEY_STAGING", STAGING_KEY)
+    context = CliContext()
+    staging_account = AccountRef("ORBIT_API_KEY_STAGING")
+    with context.make_client(DEFAULT_ACCOUNT) as prod, context.make_client(staging_account) as staging:
+        assert prod.base_url == staging.base_url
+        assert account_of(prod) == prod.base_url  # the default account's entries stay as they were
+        assert account_of(staging) == f"{staging.base_url}#ORBIT_API_KEY_STAGING"
