@@ -72,7 +72,7 @@ def reported(path: Path) -> list[tuple[str, str | None]]:
     return []
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=near_manifests)
 def test_the_loader_reports_the_same_problems_in_the_same_order_as_jsonschema_alone(tmp_path_factory, document):
     """The order a user sees is part of what the fast path keeps: the first problem reported is
