@@ -20,6 +20,8 @@ same run, the same N POST + PUT pairs sent by a bare loop of P threads over one 
 purchase and configure for each of N numbers read from the sandbox's inventory; no plan, search,
 journal, waves or read-back), and prints
 apply/floor: what orbitctl's apply adds to the requests themselves on this machine, now.
+`--raw-floor` times the same pairs sent with the standard library's http.client (one keep-alive
+connection a thread, next to no client CPU): what the sandbox and the machine allow at all.
 Run by hand; never part of the test suite.
 """
 
@@ -27,16 +29,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
+import json
 import resource
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+from orbitctl.account.api import API_KEY_HEADER, API_PREFIX
 from orbitctl.account.client import OrbitClient
 from orbitctl.apply.executor import execute
 from orbitctl.apply.journal import Journal
@@ -114,8 +122,9 @@ def apply_once(
     return planned - started, applied - planned, cpu
 
 
-def floor_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in_thread: bool) -> float:
-    """Seconds for N purchases and PUTs sent by P bare threads, on a fresh account."""
+def floor_once(latency_ms: float, n: int, parallelism: int, *, in_thread: bool, raw: bool = False) -> float:
+    """Seconds for N purchases and PUTs sent by P bare threads, on a fresh account: over one
+    OrbitClient, or (``raw``) over http.client."""
     with (
         served_sandbox(None, latency_ms, in_thread=in_thread) as url,
         OrbitClient(KEY, url) as client,
@@ -124,10 +133,27 @@ def floor_once(workdir: Path, n: int, latency_ms: float, parallelism: int, *, in
 
         # the numbers for sale, read from the sandbox's own inventory (seed 0): no search needed
         numbers = [row.number for row in Inventory(0).search("US", number_type="local", limit=n)]
+        connections = threading.local()
+        address = urlsplit(url)
+        headers = {API_KEY_HEADER: KEY, "Content-Type": "application/json", "Accept": "application/json"}
+
+        def send(method: str, path: str, body: dict[str, Any]) -> Any:
+            if not hasattr(connections, "one"):
+                connections.one = http.client.HTTPConnection(address.hostname or "", address.port)
+            connections.one.request(method, path, json.dumps(body), headers)
+            response = connections.one.getresponse()
+            data = response.read()
+            if response.status >= 300:
+                sys.exit(f"{method} {path}: {response.status} {data[:200]!r}")
+            return json.loads(data)["data"]
 
         def buy(number: str) -> None:
-            bought = client.purchase(number, country_code="US")
-            client.configure(bought.id, label="pool member", tags=["bench"])
+            if raw:
+                bought = send("POST", f"{API_PREFIX}/purchase", {"phone_number": number, "country_code": "US"})
+                send("PUT", f"{API_PREFIX}/{bought['id']}", {"label": "pool member", "tags": ["bench"]})
+                return
+            record = client.purchase(number, country_code="US")
+            client.configure(record.id, label="pool member", tags=["bench"])
 
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=parallelism) as pool:
@@ -148,6 +174,7 @@ def main() -> None:
     )
     parser.add_argument("--in-thread", action="store_true", help="serve the sandbox in this process")
     parser.add_argument("--floor", action="store_true", help="also time bare POST + PUT pairs (see above)")
+    parser.add_argument("--raw-floor", action="store_true", help="also time them over http.client (see above)")
     parser.add_argument(
         "--state-file",
         action="store_true",
@@ -164,6 +191,7 @@ def main() -> None:
     print(f"apply: purchase a pool of N={n} numbers (POST + PUT each), L={args.latency_ms:g} ms per request, "
           f"sandbox {where}; bound = L + 2*N*L/P")
     floor_head = f" {'floor s':>8} {'apply/floor':>12}" if args.floor else ""
+    floor_head += f" {'raw s':>6} {'apply/raw':>10}" if args.raw_floor else ""
     print(f"{'P':>4} {'plan s':>8} {'apply s':>9} {'bound s':>8} {'apply/bound':>12} {'cpu s':>6}{floor_head}")
     times = {}
     for parallelism in parallelisms:
@@ -177,9 +205,11 @@ def main() -> None:
         ratio = applying / bound if bound else float("nan")
         floor_row = ""
         if args.floor:
-            with tempfile.TemporaryDirectory() as tmp:
-                floor = floor_once(Path(tmp), n, args.latency_ms, parallelism, in_thread=args.in_thread)
+            floor = floor_once(args.latency_ms, n, parallelism, in_thread=args.in_thread)
             floor_row = f" {floor:>8.2f} {applying / floor:>12.2f}"
+        if args.raw_floor:
+            floor = floor_once(args.latency_ms, n, parallelism, in_thread=args.in_thread, raw=True)
+            floor_row += f" {floor:>6.2f} {applying / floor:>10.2f}"
         print(f"{parallelism:>4} {planning:>8.2f} {applying:>9.2f} {bound:>8.2f} {ratio:>12.2f} {cpu:>6.2f}{floor_row}")
     print(f"account: exactly {n} numbers after each apply; the next plan was empty")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -376,3 +376,19 @@ def test_the_journal_tells_two_accounts_behind_one_url_apart(monkeypatch):
         assert prod.base_url == staging.base_url
         assert account_of(prod) == prod.base_url  # the default account's entries stay as they were
         assert account_of(staging) == f"{staging.base_url}#ORBIT_API_KEY_STAGING"
+
+
+def test_an_action_that_fails_stops_the_run_before_the_next_stack(repo, sandbox_server, orbit_env, monkeypatch):
+    from orbitctl.account.retry import RetryPolicy
+
+    # every PUT fails, its retries spent at once: alpha's purchase cannot be configured
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, retry, retry_after=None, uniform=None: 0.0)
+    server = sandbox_server(fail_configure=1000)
+    orbit_env(server.url)
+    alpha = stack(repo, "alpha", '  line: {country: US, area_code: "415", label: "Alpha"}\n')
+    beta = stack(repo, "beta", ONE)
+    result = run("apply", alpha, beta, "--auto-approve")
+    assert result.exit_code == 1
+    assert "FAILED" in result.stdout and "Stack beta" not in result.stdout  # beta never started
+    assert "Stopped before beta" in result.stderr
+    assert "beta" not in stacks_holding(server.state_path)
