@@ -2,8 +2,9 @@
 """The action's checks that need orbitctl itself (run with the Python orbitctl is installed in).
 
     action-helper.py stack STACK MANIFEST...
-        Exit 1 with an ::error:: when the manifests' stack is not STACK. Manifests that do not load
-        pass: the orbitctl command that follows reports their problems.
+        Exit 1 with an ::error:: when the manifests' stack is not STACK, or they hold several
+        stacks (one stack a job). Manifests that do not load pass: the orbitctl command that
+        follows reports their problems.
     action-helper.py annotations < PROBLEMS.json
         `orbitctl validate --output json` as ::error file=,line=,col=:: workflow commands, the file
         relative to $GITHUB_WORKSPACE (where GitHub looks for it).
@@ -62,12 +63,22 @@ def error(message: str) -> int:
 
 def check_stack(stack: str, manifests: list[str]) -> int:
     from orbitctl.errors import OrbitctlError
-    from orbitctl.manifest import load_manifests
+    from orbitctl.manifest import load_stacks
 
-    try:
-        desired = load_manifests(manifests)
+    try:  # the stack check holds without the credentials (validate needs none)
+        loaded = load_stacks(manifests, require_credentials=False)
     except OrbitctlError:
         return 0
+    named = sorted({each.stack for each in loaded if each.stack})
+    if len(named) > 1:
+        return error(
+            f"the manifests input holds the stacks {', '.join(named)}, but the action takes one stack a job (its "
+            "concurrency group, journal and saved plan are the stack's): give each stack a matrix job of its own "
+            "(see docs/ci.md, several stacks)"
+        )
+    desired = loaded[0].desired if len(loaded) == 1 else None
+    if desired is None:
+        return 0  # the orbitctl command that follows reports the manifests' problems
     if desired.stack != stack:
         return error(
             f"the manifests are stack {desired.stack}, but the stack input is {stack}; make them agree "

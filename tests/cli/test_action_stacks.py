@@ -17,7 +17,9 @@ import yaml
 
 from tests.cli.test_action import ACTION, HEAD_SHA, MANIFEST, REPO, ROOT, SCRIPTS, STAMP, github, outputs
 from tests.cli.test_docs import RECIPES
+from tests.conftest import TEST_API_KEY
 from tests.processes import run_process
+from tests.seed import seed_numbers
 
 __all__ = ["github"]  # the fake runner, a fixture of test_action.py
 
@@ -43,7 +45,7 @@ def write_stack(github, stack: str, text: str) -> str:
 def plan_section(github, server, stack: str, downloaded: Path, **env):
     """The matrix job of ``stack``: the plan step with comment "section", its section then
     'uploaded' into ``downloaded`` (as download-artifact with merge-multiple leaves them)."""
-    result = github.run("action-plan.sh", server.url, ORBITCTL_STACK=stack, ORBITCTL_COMMENT="section",
+    result = github.run("action-plan.sh", server and server.url, ORBITCTL_STACK=stack, ORBITCTL_COMMENT="section",
                         ORBITCTL_MANIFESTS=f"{STACKS_DIR}/{stack}", ORBITCTL_PR_NUMBER="7",
                         ORBITCTL_HEAD_SHA=HEAD_SHA, **env)
     section = outputs(github.output).get("section")
@@ -203,7 +205,7 @@ def test_the_plan_jobs_send_sections_and_one_last_job_writes_the_comment_for_eve
     (plan,) = orbitctl_steps(stacks)
     assert plan["with"]["comment"] == "section" and plan["with"]["upload-plan"] == "true"
     assert last["needs"] == "plan-stack"
-    assert last["if"].startswith("!cancelled()")  # after failed plans too, never for a superseded run
+    assert last["if"].startswith("${{ !cancelled() && ")  # after failed plans too, never for a superseded run
     (comment,) = orbitctl_steps(last)
     assert comment["with"]["mode"] == "comment"
     assert comment["with"]["stacks"].split() == matrix_stacks(stacks)
@@ -238,3 +240,65 @@ def test_each_job_reads_only_its_own_stacks_secrets_into_the_variables_its_manif
     done, written = run(KEY_ENV="ORBIT_API_KEY_PROD", KEY_SECRET="ORBIT_API_KEY_PROD", KEY="", URL_ENV="", URL="")
     assert done.returncode == 1 and written == ""
     assert "::error::no API key for ORBIT_API_KEY_PROD: the secret ORBIT_API_KEY_PROD is missing" in done.stdout
+
+
+# --- each job's own credentials: the variables its manifest's `account:` names ------------------
+
+
+def with_account(manifest: str, stack: str) -> str:
+    name = stack.upper()
+    return manifest.replace("stack: prod", f"stack: {stack}\naccount:\n  api_key_env: ORBIT_API_KEY_{name}\n"
+                            f"  api_url_env: ORBIT_API_URL_{name}")
+
+
+def credentials(stack: str, server) -> dict[str, str]:
+    return {f"ORBIT_API_KEY_{stack.upper()}": TEST_API_KEY, f"ORBIT_API_URL_{stack.upper()}": server.url}
+
+
+def test_each_stacks_job_plans_its_own_account_with_the_variables_its_manifest_names(github, sandbox_server):
+    prod, staging = sandbox_server(), sandbox_server()
+    seed_numbers(staging.url, 1, tags=["orbitctl__staging__support"], label="Support line")  # staging: done
+    for stack in ("prod", "staging"):
+        write_stack(github, stack, with_account(MANIFEST, stack))
+    downloaded = github.gh_dir / "sections"
+    planned = plan_section(github, None, "prod", downloaded, **credentials("prod", prod))
+    assert planned.returncode == 0, planned.stderr
+    assert outputs(github.output)["exitcode"] == "2"  # its account lacks the number
+    planned = plan_section(github, None, "staging", downloaded, **credentials("staging", staging))
+    assert planned.returncode == 0, planned.stderr
+    assert outputs(github.output)["exitcode"] == "0"  # its own account has it
+    # A job without its stack's variable: that stack's section says which one.
+    missing = plan_section(github, None, "staging", downloaded, **credentials("prod", prod))
+    assert missing.returncode == 1
+    assert "ORBIT_API_KEY_STAGING is not set" in (downloaded / "staging.md").read_text()
+
+
+def test_the_stack_check_holds_per_job_without_credentials_and_one_stack_a_job(github):
+    write_stack(github, "staging", with_account(MANIFEST, "staging"))
+    write_stack(github, "prod", with_account(MANIFEST, "prod"))
+    offline = {"ORBITCTL_MANIFESTS": "stacks/staging"}
+    assert github.run("action-validate.sh", ORBITCTL_STACK="staging", **offline).returncode == 0
+    wrong = github.run("action-validate.sh", ORBITCTL_STACK="prod", **offline)
+    assert wrong.returncode == 1
+    assert "the manifests are stack staging, but the stack input is prod" in wrong.stderr
+    both = github.run("action-plan.sh", ORBITCTL_STACK="prod", ORBITCTL_MANIFESTS="stacks/prod stacks/staging")
+    assert both.returncode == 1
+    assert "the manifests input holds the stacks prod, staging, but the action takes one stack a job" in both.stderr
+    assert github.calls() == []
+
+
+@pytest.mark.parametrize("name", ["stacks-plan.yml", "stacks-apply.yml", "stacks-drift.yml"])
+def test_the_matrix_names_the_variables_the_example_stacks_manifests_read_their_credentials_from(name):
+    """The recipes' matrix is the example tree's (examples/stacks/, docs/stacks.md): each entry's
+    variables are those its stack's `account:` names (ORBIT_API_KEY without one)."""
+    from orbitctl.environment import BASE_URL_VARIABLE
+    from orbitctl.manifest import load_manifests
+
+    (job,) = [job for job in recipe(name)["jobs"].values() if "strategy" in job]
+    entries = job["strategy"]["matrix"]["include"]
+    examples = ROOT / "examples" / STACKS_DIR
+    assert sorted(entry["stack"] for entry in entries) == sorted(path.name for path in examples.iterdir())
+    for entry in entries:
+        account = load_manifests([examples.parent / entry["manifests"]]).account
+        assert entry["api_key_env"] == account.api_key_env, entry
+        assert entry["api_url_env"] == ("" if account.api_url_env == BASE_URL_VARIABLE else account.api_url_env), entry
