@@ -77,10 +77,12 @@ def fenced(body: str, info: str = "") -> str:
     return f"{fence}{info}\n{body}\n{fence}"
 
 
-def render_plan_markdown(plan: Plan, *, detailed: bool = False, totals: bool | None = None) -> str:
-    """The plan as markdown for a pull-request comment (no trailing newline), at most
-    ``MAX_CHARS`` characters; one block per action when ``detailed``; the stack's monthly total
-    with ``totals`` (default: when it has a budget)."""
+def render_plan_markdown(
+    plan: Plan, *, detailed: bool = False, totals: bool | None = None, limit: int = MAX_CHARS
+) -> str:
+    """The plan as markdown for a pull-request comment (no trailing newline), at most ``limit``
+    characters (a comment's, or a stack's share of one); one block per action when ``detailed``;
+    the stack's monthly total with ``totals`` (default: when it has a budget)."""
     total = text_render.monthly_total(plan) if text_render.shows_totals(plan, totals) else None
     lines = [marker(plan.stack), f"### orbitctl plan for stack <code>{escape_inline(plan.stack)}</code>", ""]
     if plan.targets:
@@ -125,12 +127,12 @@ def render_plan_markdown(plan: Plan, *, detailed: bool = False, totals: bool | N
     notes = [f"> [!NOTE]\n> {escape_inline(availability_note(note, plan.currency))}" for note in plan.availability]
     lines += _waiting(plan)
     # what every section needs besides its blocks (tags, fences, a "more" note)
-    budget = MAX_CHARS - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
+    budget = limit - sum(len(line) + 1 for line in lines) - len(closing) - 2 - _SECTION_OVERHEAD * len(kinds)
     while budget > 0:  # the overheads are estimates: shrink the budget until the comment fits
         text = "\n".join([*lines, *_body(notes, sections, plan.currency, budget), "", closing])
-        if len(text) <= MAX_CHARS:
+        if len(text) <= limit:
             return text
-        budget -= len(text) - MAX_CHARS
+        budget -= len(text) - limit
     # what comes before the actions alone is too long (warnings and hints naming many entries)
     return "\n".join([*lines[:3], *table, "", f"The plan is too long for a comment; {FULL_PLAN}.", "", closing])
 

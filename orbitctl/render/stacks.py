@@ -76,23 +76,62 @@ def render_stacks_text(stacks: Sequence[StackPlan], *, color: bool, detailed: bo
 
 def render_stacks_markdown(stacks: Sequence[StackPlan], *, detailed: bool = False) -> str:
     """Every stack's plan as its own markdown section (a failed stack's error in a code block),
-    then the combined summary in bold (no trailing newline)."""
-    sections = []
+    then the combined summary in bold (no trailing newline); at most ``markdown.MAX_CHARS`` in
+    all. A section that does not fit its share of the comment is cut as a single stack's plan is
+    (the counts kept, the numbers past the cut counted); what smaller sections leave of their
+    share goes to the larger ones."""
+    summary = f"**{markdown.escape_inline(stacks_summary(stacks))}**"
+    separators = len("\n\n") * len(stacks)
+    room = markdown.MAX_CHARS - len(summary) - separators
+    sections = {index: _section(stack, detailed, markdown.MAX_CHARS) for index, stack in enumerate(stacks)}
+    for left, index in enumerate(sorted(sections, key=lambda index: len(sections[index]))):
+        share = room // (len(stacks) - left)
+        if len(sections[index]) > share:
+            sections[index] = _section(stacks[index], detailed, share)
+        room -= len(sections[index])
+    text = "\n\n".join([*(sections[index] for index in range(len(stacks))), summary])
+    if len(text) <= markdown.MAX_CHARS:
+        return text
+    return _one_line_each(stacks, summary)
+
+
+def _section(stack: StackPlan, detailed: bool, limit: int) -> str:
+    if stack.plan is not None:
+        return markdown.render_plan_markdown(stack.plan, detailed=detailed, totals=True, limit=limit)
+    head = "\n".join([
+        markdown.marker(stack.name),
+        f"### orbitctl plan for stack <code>{markdown.escape_inline(stack.name)}</code>",
+        "",
+        "> [!CAUTION]",
+        "> This stack could not be planned:",
+        "",
+    ])
+    section = head + "\n" + markdown.fenced(stack.error or "", "")
+    room = limit - len(head + "\n" + markdown.fenced(_CUT, ""))  # for the error's first characters
+    if len(section) > limit and room > 0:
+        section = head + "\n" + markdown.fenced((stack.error or "")[:room].rstrip() + _CUT, "")
+    return section
+
+
+#: the end of a failed stack's error cut to fit the comment
+_CUT = "\n… (cut to fit the comment: the plan's own output has the whole error)"
+
+
+def _one_line_each(stacks: Sequence[StackPlan], summary: str) -> str:
+    """Too many stacks for a section each: a line per stack, as many as fit."""
+    intro = f"The plans of {len(stacks)} stacks are too long for one comment; {markdown.FULL_PLAN}."
+    more = "- … and 0000000 more stacks"  # room kept for the line that counts the rest
+    room = markdown.MAX_CHARS - len(intro) - len(summary) - len(more) - 4
+    lines: list[str] = []
     for stack in stacks:
-        if stack.plan is not None:
-            sections.append(markdown.render_plan_markdown(stack.plan, detailed=detailed, totals=True))
-        else:
-            sections.append("\n".join([
-                markdown.marker(stack.name),
-                f"### orbitctl plan for stack <code>{markdown.escape_inline(stack.name)}</code>",
-                "",
-                "> [!CAUTION]",
-                "> This stack could not be planned:",
-                "",
-                markdown.fenced(stack.error or "", ""),
-            ]))
-    sections.append(f"**{markdown.escape_inline(stacks_summary(stacks))}**")
-    return "\n\n".join(sections)
+        what = text_render.summary_line(stack.plan, totals=True) if stack.plan is not None else "could not be planned"
+        line = f"- <code>{markdown.escape_inline(stack.name)}</code>: {markdown.escape_inline(what)}"
+        room -= len(line) + 1
+        if room < 0:
+            lines.append(f"- … and {len(stacks) - len(lines)} more stacks")
+            break
+        lines.append(line)
+    return "\n".join([intro, "", *lines, "", summary])
 
 
 def stacks_to_dict(stacks: Sequence[StackPlan]) -> dict[str, Any]:
