@@ -144,15 +144,10 @@ def costed(plan: Plan, live: Live, budget: Budget | None = None) -> Plan:
         return dataclasses.replace(plan, budget=ceiling)
     if budget is not None and breaks_budget(cost.now, cost.after, budget.max_monthly_cost):
         raise PlanError([refusal(plan.stack, cost, budget)])
-    currency = cost.currency if not _priced(plan) else plan.currency
+    # the stack's amounts are in one currency; when an action is priced it is the plan's too
     return dataclasses.replace(
-        plan, monthly_cost_now=cost.now, monthly_cost_after=cost.after, budget=ceiling, currency=currency
+        plan, monthly_cost_now=cost.now, monthly_cost_after=cost.after, budget=ceiling, currency=cost.currency
     )
-
-
-def _priced(plan: Plan) -> bool:
-    """Whether any action of the plan carries a cost (and so the plan's currency is the account's)."""
-    return any(action.monthly_cost is not None for action in plan.actions)
 
 
 def refusal(stack: str, cost: StackCost, budget: Budget) -> str:
