@@ -15,6 +15,14 @@ process spent applying, and checks that the account holds exactly N numbers and 
 plan is empty; last, the peak resident memory of orbitctl's process (the sandbox's own process
 not included; with --in-thread or --floor, the sandbox's inventory, about 100 MB, is in it).
 
+`--whole` times the whole command instead, as a user runs it: `orbitctl apply numbers.yaml
+--auto-approve --parallelism P` in a process of its own (the interpreter's start, reading the
+manifest, the plan with its inventory searches, the purchases, the read-back for a surplus and
+the report all counted), from a fresh Git checkout against a fresh sandbox, `--runs` times,
+then the same checks (exactly N numbers, `orbitctl plan --detailed-exitcode` exits 0). The
+child runs without PYTHONDONTWRITEBYTECODE, after one `orbitctl --version` to write the
+bytecode cache, as on a machine where orbitctl was installed and run before.
+
 A shared machine is often too busy for the bound: `--floor` also times, on a fresh account in the
 same run, the same N POST + PUT pairs sent by a bare loop of P threads over one OrbitClient (a
 purchase and configure for each of N numbers read from the sandbox's inventory; no plan, search,
@@ -31,8 +39,10 @@ import argparse
 import contextlib
 import http.client
 import json
+import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,10 +105,7 @@ def apply_once(
     """(seconds planning, seconds applying, CPU seconds applying) on a fresh account; exits when
     the result is wrong."""
     manifest = workdir / "numbers.yaml"
-    manifest.write_text(
-        f"version: 1\nstack: {STACK}\nnumbers:\n  pool:\n    country: US\n    count: {n}\n"
-        "    label: pool member\n    tags: [bench]\n"
-    )
+    manifest.write_text(manifest_text(n))
     with (
         served_sandbox(workdir / "state.json" if state_file else None, latency_ms, in_thread=in_thread) as url,
         OrbitClient(KEY, url) as client,
@@ -120,6 +127,39 @@ def apply_once(
             print("  ", outcome.message)
         sys.exit(1)
     return planned - started, applied - planned, cpu
+
+
+def manifest_text(n: int) -> str:
+    return (
+        f"version: 1\nstack: {STACK}\nnumbers:\n  pool:\n    country: US\n    count: {n}\n"
+        "    label: pool member\n    tags: [bench]\n"
+    )
+
+
+def whole_once(workdir: Path, n: int, latency_ms: float, parallelism: int) -> float:
+    """Seconds the whole ``orbitctl apply`` process takes on a fresh account; exits when the
+    result is wrong."""
+    subprocess.run(["git", "init", "-q", str(workdir)], check=True)
+    (workdir / "numbers.yaml").write_text(manifest_text(n))
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    orbitctl = [sys.executable, "-m", "orbitctl"]
+    with served_sandbox(None, latency_ms, in_thread=False) as url:
+        environ.update(ORBIT_API_KEY=KEY, ORBIT_API_URL=url)
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([*orbitctl, *args], cwd=workdir, env=environ, capture_output=True, text=True)
+
+        started = time.perf_counter()
+        applied = run("apply", "numbers.yaml", "--auto-approve", "--parallelism", str(parallelism))
+        seconds = time.perf_counter() - started
+        again = run("plan", "numbers.yaml", "--detailed-exitcode", "--output", "json")
+        with OrbitClient(KEY, url) as client:
+            on_account = sum(1 for _ in client.iter_numbers())
+    if applied.returncode != 0 or again.returncode != 0 or on_account != n:
+        print(f"P={parallelism}: apply exited {applied.returncode}, {on_account} numbers on the account (wanted {n}), "
+              f"the next plan exited {again.returncode} (wanted 0)\n{applied.stderr[-2000:]}")
+        sys.exit(1)
+    return seconds
 
 
 def floor_once(latency_ms: float, n: int, parallelism: int, *, in_thread: bool, raw: bool = False) -> float:
@@ -172,6 +212,8 @@ def main() -> None:
         help="folder of the purchase journal (default: the run's temporary folder); e.g. /dev/shm to "
         "leave the disk's fsync out of the figure",
     )
+    parser.add_argument("--whole", action="store_true", help="time the whole `orbitctl apply` process (see above)")
+    parser.add_argument("--runs", type=int, default=1, help="with --whole: runs of each parallelism (median shown)")
     parser.add_argument("--in-thread", action="store_true", help="serve the sandbox in this process")
     parser.add_argument("--floor", action="store_true", help="also time bare POST + PUT pairs (see above)")
     parser.add_argument("--raw-floor", action="store_true", help="also time them over http.client (see above)")
@@ -185,6 +227,9 @@ def main() -> None:
     n, latency = args.numbers, args.latency_ms / 1000
     parallelisms = [int(value) for value in args.parallelism.split(",")]
 
+    if args.whole:
+        whole(args, n, latency, parallelisms)
+        return
     where = ("in this process" if args.in_thread else "in its own process") + (
         ", account in a state file" if args.state_file else ", account in memory"
     )
@@ -217,6 +262,31 @@ def main() -> None:
     if len(parallelisms) > 1:
         first, last = parallelisms[0], parallelisms[-1]
         print(f"speed-up P={last} over P={first}: {times[first] / times[last]:.1f}x")
+
+
+def whole(args: argparse.Namespace, n: int, latency: float, parallelisms: list[int]) -> None:
+    subprocess.run([sys.executable, "-m", "orbitctl", "--version"], check=True, capture_output=True,
+                   env={key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"})
+    print(f"whole `orbitctl apply` of a pool of N={n} numbers (POST + PUT each), L={args.latency_ms:g} ms per "
+          f"request, sandbox in its own process; bound = L + 2*N*L/P; median of {args.runs} run(s)")
+    raw_head = f" {'raw s':>6} {'whole/raw':>10}" if args.raw_floor else ""
+    print(f"{'P':>4} {'whole s':>8} {'bound s':>8} {'whole/bound':>12}{raw_head}   runs")
+    for parallelism in parallelisms:
+        runs, raws = [], []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(whole_once(Path(tmp), n, args.latency_ms, parallelism))
+            if args.raw_floor:
+                raws.append(floor_once(args.latency_ms, n, parallelism, in_thread=False, raw=True))
+        bound = latency + 2 * n * latency / parallelism
+        seconds = statistics.median(runs)
+        raw_row = ""
+        if raws:
+            ratios = [one / raw for one, raw in zip(runs, raws, strict=True)]  # pair by pair
+            raw_row = f" {statistics.median(raws):>6.2f} {statistics.median(ratios):>10.2f}"
+        listed = " ".join(f"{one:.2f}" for one in runs)
+        print(f"{parallelism:>4} {seconds:>8.2f} {bound:>8.2f} {seconds / bound:>12.2f}{raw_row}   {listed}")
+    print(f"account: exactly {n} numbers after each apply; the next plan was empty")
 
 
 if __name__ == "__main__":

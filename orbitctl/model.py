@@ -321,6 +321,19 @@ class Offer:
     placeholder: bool = False
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What the inventory searches for one selection found (``account/inventory.py``)."""
+
+    #: every row found, each number once, in the order found (excluded numbers left out)
+    offers: tuple[Offer, ...]
+    #: the searches saw every number the inventory holds for the selection
+    complete: bool
+    searches: int
+    #: when the searches ended (``time.monotonic()``)
+    ended_at: float = 0.0
+
+
 # --- Plan -------------------------------------------------------------------------------------
 
 
@@ -499,6 +512,9 @@ class Plan:
     #: pinned numbers waiting for a porting request to complete: nothing is planned for them, and
     #: they are not changes (a port in progress is not drift)
     waiting: tuple[PortProgress, ...] = ()
+    #: the inventory searches the plan was priced from, by selection: apply's first rows to buy
+    #: while they are fresh (not saved: a plan read back is priced again)
+    surveys: Mapping[SelectionKey, Survey] = field(default_factory=dict, compare=False, repr=False)
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)

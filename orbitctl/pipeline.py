@@ -78,9 +78,10 @@ def price_plan(client, plan: Plan, *, parallelism: int = DEFAULT_PARALLELISM) ->
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(needed)))) as pool:
         surveys = dict(pool.map(search, needed))
-    return pricing.price(
+    priced = pricing.price(
         plan,
         {key: found.offers for key, found in surveys.items()},
         partial={key for key, found in surveys.items() if not found.complete},
         search_cap=inventory.search_cap(),
     )
+    return replace(priced, surveys=surveys)

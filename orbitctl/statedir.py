@@ -12,7 +12,7 @@ numbers.yaml`` and ``cd repo/sub && orbitctl apply ../numbers.yaml`` alike):
 - else ``.orbitctl/`` in the first manifest's own folder.
 
 Commands that read no manifest (``export``, ``port``) start the same search from the working
-directory. :func:`exclusive` is the lock held around a read-modify-write of one of its files.
+directory. :class:`LockFile` is the lock held around a read-modify-write of one of its files.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -56,18 +57,67 @@ def state_dir(anchors: Iterable[str | os.PathLike[str]] = ()) -> Path:
     return (root or start) / STATE_DIR_NAME
 
 
-@contextlib.contextmanager
-def exclusive(lock_path: Path, *, what: str) -> Iterator[None]:
-    """Hold ``lock_path`` (made, with its folder, when missing) exclusively, waiting for another
-    holder; OrbitctlError ("cannot lock {what}: why") when it cannot be opened."""
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a")  # noqa: SIM115 - closed by the `with` below
-    except OSError as problem:
-        raise OrbitctlError(f"cannot lock {what}: {problem.strerror or problem}") from None
-    with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+class LockFile:
+    """``path`` (made, with its folder, when missing), held exclusively around each read-modify-write
+    of another file (``held``), waiting for another holder; kept open between holds, so that taking
+    it costs a ``flock`` and a ``stat`` (is the path still this file?), not opening it."""
+
+    def __init__(self, path: Path, *, what: str):
+        self.path = path
+        self._what = what
+        self._descriptor: list[int | None] = [None]
+        weakref.finalize(self, _close, self._descriptor)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock; OrbitctlError ("cannot lock {what}: why") when it cannot be opened."""
+        while True:
+            descriptor = self._open()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if self._still_the_file(descriptor):
+                break
+            fcntl.flock(descriptor, fcntl.LOCK_UN)  # removed or replaced meanwhile: lock the file there now
+            _close(self._descriptor)
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        _close(self._descriptor)
+
+    def _open(self) -> int:
+        descriptor = self._descriptor[0]
+        if descriptor is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                descriptor = self._descriptor[0] = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+            except OSError as problem:
+                raise OrbitctlError(f"cannot lock {self._what}: {problem.strerror or problem}") from None
+        return descriptor
+
+    def _still_the_file(self, descriptor: int) -> bool:
+        try:
+            named = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(descriptor)
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _close(holder: list[int | None]) -> None:
+    descriptor, holder[0] = holder[0], None
+    if descriptor is not None:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path, *, what: str) -> Iterator[None]:
+    """Hold ``lock_path`` exclusively once (see :class:`LockFile`), closing it after."""
+    lock = LockFile(lock_path, what=what)
+    try:
+        with lock.held():
+            yield
+    finally:
+        lock.close()

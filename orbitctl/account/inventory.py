@@ -23,7 +23,9 @@ holds for the selection: only then is a shortage certain. Each search asks for a
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from typing import Any, Protocol
 import phonenumbers
 
 from orbitctl.account import api
-from orbitctl.model import Offer, Selection
+from orbitctl.model import Offer, Selection, Survey
 
 #: The capabilities the search filters by (the API page: sms, voice, mms, whatsapp). Any other
 #: capability an entry asks for (fax, rcs) is not sent, and is checked on the rows instead
@@ -67,17 +69,6 @@ def search_limit(wanted: int) -> int:
 def search_budget(wanted: int) -> int:
     """How many searches a survey for ``wanted`` numbers may make."""
     return 2 * math.ceil(wanted / search_cap()) + EXTRA_SEARCHES
-
-
-@dataclass(frozen=True)
-class Survey:
-    """What the searches for one selection found."""
-
-    #: every row found, each number once, in the order found (excluded numbers left out)
-    offers: tuple[Offer, ...]
-    #: the searches saw every number the inventory holds for the selection
-    complete: bool
-    searches: int
 
 
 @dataclass(frozen=True)
@@ -123,19 +114,26 @@ def survey(
             size = min(budget - searches, max(1, parallelism))
             batch, pending = pending[:size], pending[size:]
             searches += len(batch)
+            full = []  # the searches that may hide more
             for query, offers in zip(batch, pool.map(search, batch), strict=True):
                 for offer in offers:
                     if offer.number not in found and offer.number not in exclude:
                         found[offer.number] = offer
                         kept += keep(offer)
-                if len(offers) < limit:
+                if len(offers) >= limit:
+                    full.append((query, offers))
+            for query, offers in full:
+                if kept >= enough or searches >= budget or selection.number:
+                    blind += 1  # not narrowed: the survey ends here
                     continue
-                narrower, covers = ([], False) if selection.number else _narrower(query, offers)
+                narrower, covers = _narrower(query, offers)
                 blind += not covers
                 fresh = [child for child in narrower if child not in asked]
                 asked.update(fresh)
                 pending[:0] = _likeliest_first(fresh, offers)
-    return Survey(tuple(found.values()), complete=not blind and not pending, searches=searches)
+    return Survey(
+        tuple(found.values()), complete=not blind and not pending, searches=searches, ended_at=time.monotonic()
+    )
 
 
 def _narrower(query: _Query, offers: Sequence[Offer]) -> tuple[list[_Query], bool]:
@@ -187,6 +185,7 @@ def _search(client: InventorySource, selection: Selection, query: _Query, limit:
     return [offer_from_row(row) for row in rows]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a survey reads each number's digits several times
 def _national(number: str) -> str:
     """The national significant number of an E.164 ``number`` (a short code as it is)."""
     if not number.startswith("+"):
@@ -197,6 +196,7 @@ def _national(number: str) -> str:
         return number.lstrip("+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _area_code(number: str) -> str | None:
     """The geographic area code of ``number`` (``415`` of ``+14155550100``), or None."""
     if not number.startswith("+"):

@@ -73,7 +73,7 @@ class _Run:
         self.client = client
         self.journal = journal
         self.live = {number.id: number for number in live.numbers} if live else {}
-        self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism)
+        self.book = OfferBook.for_actions(client, plan.actions, parallelism=parallelism, surveys=plan.surveys)
         #: entries that stopped buying: another apply buys on the account at the same time
         self.halted: set[str] = set()
         self._progress = progress

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 from orbitctl.apply.journal_file import JournalFile
 from orbitctl.errors import OrbitctlError
 from orbitctl.model import Live, LiveNumber, ownership_tag
-from orbitctl.statedir import exclusive, state_dir
+from orbitctl.statedir import LockFile, state_dir
 
 #: The journal's file name inside the checkout's state folder (``.orbitctl/``).
 JOURNAL_FILENAME = "journal.json"
@@ -162,6 +162,8 @@ class Journal:
         self._queue: list[_Change] = []
         self._queue_lock = threading.RLock()  # re-entrant for a signal handler too
         self._file = JournalFile(self.path, encode=_row, decode=lambda row: JournalEntry(**row))
+        #: the file lock every change of the journal (of any process) is made under
+        self._file_lock = LockFile(self.path.with_name(JOURNAL_LOCK_FILENAME), what=f"the purchase journal {self.path}")
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -360,8 +362,7 @@ class Journal:
                 self._depth -= 1
 
     def _locked(self) -> contextlib.AbstractContextManager[None]:
-        """The file lock every change of the journal (of any process) is made under."""
-        return exclusive(self.path.with_name(JOURNAL_LOCK_FILENAME), what=f"the purchase journal {self.path}")
+        return self._file_lock.held()
 
     def _read(self) -> dict[str, JournalEntry]:
         try:

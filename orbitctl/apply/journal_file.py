@@ -16,9 +16,12 @@ A change is one whole line. Bytes after the last whole line are a write under wa
 reader without the lock) or one cut short by a crash, whose writer never learnt it was written:
 they are ignored, and cut off before the next append.
 
-Every change is made under the caller's file lock, after ``load``; the file object keeps what it
-read and then reads only what was appended since, as long as the first line (its generation) is
-the one it read and the file is no shorter than what it read.
+Every change is made under the caller's file lock, after ``load``. The file object keeps the file
+open and what it read, and then reads only what was appended since, as long as the path still
+names the file it holds open (a rewrite renames a new one over it) and the file is no shorter than
+what it read: a change costs a ``stat``, a write and an fdatasync, not opening and reading the
+file (each call the operating system blocks in hands the interpreter to the other threads, and a
+purchase waits for its intent to be on disk).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import json
 import os
 import secrets
 import tempfile
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -66,6 +70,10 @@ class JournalFile(Generic[E]):
         self._size = 0
         #: lines appended after the first
         self._appended = 0
+        #: the file, open (``_descriptor[0]``; None: not open), and its (device, inode)
+        self._descriptor: list[int | None] = [None]
+        self._identity: tuple[int, int] | None = None
+        weakref.finalize(self, _close, self._descriptor)
 
     def load(self) -> dict[str, E]:
         """The entries on disk, by key (a copy to change and ``save``).
@@ -73,19 +81,24 @@ class JournalFile(Generic[E]):
         Raises OSError when the file cannot be read, ValueError (KeyError, TypeError) when it is
         not valid."""
         try:
-            with open(self.path, "rb") as stream:
-                if (
-                    self._head
-                    and os.fstat(stream.fileno()).st_size >= self._offset
-                    and stream.read(len(self._head)) == self._head
-                ):
-                    stream.seek(self._offset)
-                    self._read(stream.read(), self._offset)
-                else:
-                    self._reset()
-                    self._read(stream.read(), 0)
+            status = os.stat(self.path)
         except FileNotFoundError:
+            self._close()
             self._reset()
+            return {}
+        if self._head and (status.st_dev, status.st_ino) == self._identity and status.st_size >= self._offset:
+            # the file read before, appended to since (or not): a torn tail is read again too,
+            # as another writer may have cut it and appended a line of the same length
+            if status.st_size != self._offset or self._size != self._offset:
+                self._read(_read_from(self._open(), self._offset), self._offset)
+        else:
+            self._close()
+            self._reset()
+            try:
+                self._read(_read_from(self._open(), 0), 0)
+            except FileNotFoundError:  # removed since the stat
+                self._close()
+                self._reset()
         return dict(self._entries)
 
     def save(self, entries: dict[str, E]) -> None:
@@ -104,20 +117,18 @@ class JournalFile(Generic[E]):
             self._rewrite(entries)
             return
         data = b"".join(json.dumps(change).encode() + b"\n" for change in changes)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        descriptor = self._open()
         try:
             if self._size > self._offset:
                 os.ftruncate(descriptor, self._offset)  # a line cut short by a crash
             written = 0
             while written < len(data):
-                written += os.write(descriptor, data[written:])
+                written += os.pwrite(descriptor, data[written:], self._offset + written)
             _datasync(descriptor)
         except BaseException:
             with contextlib.suppress(OSError):  # no half line left for the next append to follow
                 os.ftruncate(descriptor, self._offset)
             raise
-        finally:
-            os.close(descriptor)
         self._entries = dict(entries)
         self._offset = self._size = self._offset + len(data)
         self._appended += len(changes)
@@ -129,6 +140,24 @@ class JournalFile(Generic[E]):
             self._rewrite(self._entries)
 
     # --- inside ----------------------------------------------------------------------------
+
+    def _open(self) -> int:
+        """The file's descriptor, opened when it is not."""
+        descriptor = self._descriptor[0]
+        if descriptor is None:
+            descriptor = os.open(self.path, os.O_RDWR)
+            self._hold(descriptor)
+        return descriptor
+
+    def _hold(self, descriptor: int) -> None:
+        self._close()
+        self._descriptor[0] = descriptor
+        status = os.fstat(descriptor)
+        self._identity = (status.st_dev, status.st_ino)
+
+    def _close(self) -> None:
+        _close(self._descriptor)
+        self._identity = None
 
     def _reset(self) -> None:
         self._entries, self._head, self._offset, self._size, self._appended = {}, b"", 0, 0, 0
@@ -171,20 +200,38 @@ class JournalFile(Generic[E]):
         folder = self.path.parent
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".journal-", suffix=".tmp")
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(head)
-                stream.flush()
-                os.fsync(stream.fileno())
+            written = 0
+            while written < len(head):
+                written += os.write(handle, head[written:])
+            os.fsync(handle)
             os.replace(temporary, self.path)
         except BaseException:
+            os.close(handle)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        _fsync_folder(folder)
+        self._hold(handle)  # the file now: appended to from here
         self._entries = dict(entries)
         self._head = head
         self._offset = self._size = len(head)
         self._appended = 0
+        _fsync_folder(folder)
+
+
+def _read_from(descriptor: int, start: int) -> bytes:
+    """The file's bytes from ``start`` on."""
+    chunks = []
+    while chunk := os.pread(descriptor, 1 << 20, start):
+        chunks.append(chunk)
+        start += len(chunk)
+    return b"".join(chunks)
+
+
+def _close(holder: list[int | None]) -> None:
+    descriptor, holder[0] = holder[0], None
+    if descriptor is not None:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
 
 
 def _document(line: bytes) -> Any:

@@ -33,7 +33,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -51,7 +51,7 @@ from orbitctl.apply.configure import check_returned, is_held, new_number_body, p
 from orbitctl.apply.journal import JournalEntry, account_of
 from orbitctl.apply.outcome import ActionOutcome, Mismatch, Status
 from orbitctl.apply.routing import ROUTING_REQUEST, new_number_routing, send_routing
-from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey
+from orbitctl.model import BUYING_KINDS, Action, Offer, Owner, Selection, SelectionKey, Survey
 from orbitctl.plan.pricing import candidates, describe, is_candidate, pinned_numbers
 
 #: Attempts at buying one inventory row when each ends with an unknown outcome and the account
@@ -63,6 +63,11 @@ MAX_PURCHASE_ATTEMPTS = 3
 MAX_RATE_LIMIT_WAITS = 6
 RATE_LIMIT_WAIT_CAP = 30.0
 
+
+#: A search made this long before (the plan's) still gives a selection's first wave: rows taken
+#: meanwhile cost a 409 each and are skipped; an apply that waited longer (for a confirmation)
+#: searches again.
+SURVEY_FRESH_SECONDS = 30.0
 
 #: A wave is prefetched only when the rows a background search may waste (still queued, up to two
 #: per worker, or being bought, one per worker) take at most half its page: a search cap of at
@@ -116,8 +121,11 @@ class OfferBook:
         wanted: Mapping[SelectionKey, int] | None = None,
         reserved: frozenset[str] = frozenset(),
         parallelism: int = 1,
+        surveys: Mapping[SelectionKey, Survey] | None = None,
     ):
         self._client = client
+        #: searches made before (the plan's), each a selection's first wave while fresh
+        self._surveys = dict(surveys or {})
         self._wanted = dict(wanted or {})
         self._reserved = reserved
         self._parallelism = parallelism
@@ -134,11 +142,24 @@ class OfferBook:
         self._settled = threading.Condition(self._lock)
 
     @classmethod
-    def for_actions(cls, client: Any, actions: Iterable[Action], *, parallelism: int = 1) -> OfferBook:
+    def for_actions(
+        cls,
+        client: Any,
+        actions: Iterable[Action],
+        *,
+        parallelism: int = 1,
+        surveys: Mapping[SelectionKey, Survey] | None = None,
+    ) -> OfferBook:
         """A book for the purchases and replaces among ``actions``; numbers they pin are kept for
-        their pins."""
+        their pins. ``surveys`` (the plan's) are the first waves while fresh."""
         actions = tuple(actions)
-        return cls(client, wanted=buys_by_selection(actions), reserved=pinned_numbers(actions), parallelism=parallelism)
+        return cls(
+            client,
+            wanted=buys_by_selection(actions),
+            reserved=pinned_numbers(actions),
+            parallelism=parallelism,
+            surveys=surveys,
+        )
 
     def _key_lock(self, key: SelectionKey) -> threading.Lock:
         with self._lock:
@@ -204,15 +225,19 @@ class OfferBook:
         key = selection.key()
         with self._lock:
             still = max(1, self._wanted.get(key, 1) - self._handed[key])
-        found = inventory.survey(
-            self._client,
-            selection,
-            wanted=still,
-            enough=self._parallelism,  # a wave that keeps every worker busy; later ones search again
-            keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
-            exclude=exclude,
-            parallelism=self._parallelism,
-        )
+            earlier = self._surveys.pop(key, None)
+        if earlier is not None and time.monotonic() - earlier.ended_at <= SURVEY_FRESH_SECONDS:
+            found = replace(earlier, offers=tuple(offer for offer in earlier.offers if offer.number not in exclude))
+        else:
+            found = inventory.survey(
+                self._client,
+                selection,
+                wanted=still,
+                enough=self._parallelism,  # a wave that keeps every worker busy; later ones search again
+                keep=lambda offer: is_candidate(selection, offer, reserved=self._reserved),
+                exclude=exclude,
+                parallelism=self._parallelism,
+            )
         wave = candidates(selection, found.offers, reserved=self._reserved)
         if wave and not found.complete:
             # more may lie beyond what the searches showed: buy the cheapest of this wave (as the

@@ -61,6 +61,22 @@ def test_a_full_search_with_enough_numbers_stops_there(cap):
     assert inventory.searches == [(None, None, 5)]
 
 
+@pytest.mark.parametrize("parallelism", [1, 3])
+def test_a_survey_that_found_enough_does_not_work_out_narrower_searches(cap, monkeypatch, parallelism):
+    """Narrowing reads every row's area code (a parse each): a survey about to stop skips it."""
+    from orbitctl.account import inventory as module
+
+    cap(5)
+    narrowed = []
+    real = module._narrower
+    monkeypatch.setattr(module, "_narrower", lambda query, offers: narrowed.append(query) or real(query, offers))
+    inventory = CappedInventory(area("202", 30) + area("303", 30), cap=5)
+    found = survey(inventory, US_SMS, wanted=30, enough=5, parallelism=parallelism)
+    assert len(found.offers) == 5 and not found.complete and not narrowed
+    found = survey(inventory, US_SMS, wanted=30, parallelism=parallelism)  # not enough yet: narrowed
+    assert len(found.offers) >= 10 and narrowed
+
+
 def test_a_full_search_is_searched_again_by_the_area_codes_its_rows_show(cap):
     cap(5)
     inventory = CappedInventory(area("202", 3) + area("206", 3) + area("212", 40), cap=5)

@@ -179,3 +179,74 @@ def test_quiet_in_a_signal_handler_interrupting_a_write_of_its_own_thread_return
     writer.join(timeout=10)
     assert not writer.is_alive()  # not waiting for the file lock it holds itself
     assert keys(journal.path) == ["?prod:+1", "?prod:+2"]
+
+
+def test_a_change_opens_no_file_once_the_journal_is_open(tmp_path, monkeypatch):
+    """A purchase waits for its intent: each change is a stat, a write and an fdatasync of the
+    file held open (and a flock of the lock file held open), not an opening and reading of both."""
+    journal = Journal(tmp_path / "j.json")
+    journal.intend(number="+0", name="a", stack="prod")
+    journal.intend(number="+1", name="a", stack="prod")  # the first append: the file was made by a rewrite
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(path) or real_open(path, *args, **kw))
+    for i in range(2, 12):
+        intent, _ = journal.intend(number=f"+{i}", name="a", stack="prod")
+        journal.bought(intent, f"num_{i}")
+    assert opened == []
+    assert keys(tmp_path / "j.json") == sorted(["?prod:+0", "?prod:+1", *(f"num_{i}" for i in range(2, 12))])
+
+
+def test_two_journals_on_one_file_see_each_other_s_appends_and_rewrites(tmp_path):
+    """Two processes (here two objects) keeping the file open: each change by one is read by the
+    other, also after the other rewrote the file (a new file renamed over the one held open)."""
+    path = tmp_path / "j.json"
+    one, two = Journal(path), Journal(path)
+    one.intend(number="+1", name="a", stack="prod")
+    two.intend(number="+2", name="a", stack="prod")
+    one.intend(number="+3", name="a", stack="prod")
+    assert sorted(entry.key for entry in two.entries()) == ["?prod:+1", "?prod:+2", "?prod:+3"]
+    two.flush()  # rewritten: `one` holds the old file open
+    one.clear("?prod:+2")
+    assert sorted(entry.key for entry in two.entries()) == ["?prod:+1", "?prod:+3"]
+    for i in range(4, 4 + journal_file.REWRITE_AFTER + 2):  # rewritten by `two` along the way
+        two.intend(number=f"+{i}", name="a", stack="prod")
+    one.clear("?prod:+1")
+    assert len(two.entries()) == journal_file.REWRITE_AFTER + 3
+    assert "?prod:+1" not in {entry.key for entry in two.entries()}
+
+
+def test_a_torn_line_another_writer_cut_and_replaced_by_a_line_as_long_is_read(tmp_path):
+    path = tmp_path / "j.json"
+    reader, writer = Journal(path), Journal(path)
+    writer.intend(number="+1", name="a", stack="prod")
+    writer.intend(number="+2", name="a", stack="prod")
+    drop_line = json.dumps({"drop": "?prod:+2"}).encode() + b"\n"  # what the writer appends next
+    with open(path, "ab") as stream:  # a kill mid-append leaves part of a line, as long as that one
+        stream.write(b"x" * len(drop_line))
+    assert sorted(entry.key for entry in reader.entries()) == ["?prod:+1", "?prod:+2"]  # the torn tail seen
+    writer.clear("?prod:+2")  # cuts the torn tail, appends the drop line: the file's size as before
+    assert path.read_bytes().endswith(drop_line)
+    assert sorted(entry.key for entry in reader.entries()) == ["?prod:+1"]
+
+
+def test_the_journal_s_lock_file_removed_meanwhile_is_made_again_and_still_excludes(tmp_path):
+    from orbitctl.statedir import LockFile
+
+    lock_path = tmp_path / ".orbitctl" / "journal.lock"
+    one, two = LockFile(lock_path, what="x"), LockFile(lock_path, what="x")
+    with one.held():
+        pass
+    lock_path.unlink()  # `one` holds the removed file open
+    with two.held():  # makes the file again
+        taken = threading.Event()
+
+        def take() -> None:
+            with one.held():
+                taken.set()
+
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        assert not taken.wait(0.2)  # `one` locks the file now at the path, held by `two`
+    waiter.join(5)
+    assert taken.is_set()

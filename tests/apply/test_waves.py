@@ -185,3 +185,59 @@ def test_rows_hidden_by_purchases_that_end_during_a_search_are_searched_for_agai
     assert book.take(US_LOCAL).number == c
     bought(c)
     assert book.take(US_LOCAL) is None  # nothing under way, and nothing left
+
+
+# --- the plan's searches as the first wave --------------------------------------------------
+
+
+def plan_priced_from(fake: FakeOrbit, *actions, ended_at: float):
+    """The plan of ``actions`` as the pipeline leaves it: with the survey it was priced from."""
+    from dataclasses import replace
+
+    from orbitctl.account import inventory
+
+    found = inventory.survey(fake, US_LOCAL, wanted=len(actions))
+    fake.calls.clear()
+    return replace(make_plan(*actions), surveys={US_LOCAL.key(): replace(found, ended_at=ended_at)})
+
+
+def test_a_fresh_plan_s_searches_are_the_first_wave_and_later_waves_search_again(journal):
+    import time
+
+    fake = FakeOrbit(inventory_size=40)
+    plan = plan_priced_from(fake, *[purchase("pool") for _ in range(12)], ended_at=time.monotonic())
+    result = run(plan, fake, journal, parallelism=1)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    calls = [call for call in fake.calls if call[0] in ("search", "purchase")]
+    first_search = [call[0] for call in calls].index("search")  # 12 numbers, 5 rows a search: later waves search
+    seen = {offer.number for offer in plan.surveys[US_LOCAL.key()].offers}
+    assert first_search >= 1 and all(call[1] in seen for call in calls[:first_search])  # the plan's rows first
+    assert len(purchased(fake)) == len(set(purchased(fake))) == 12
+
+
+def test_a_stale_plan_s_searches_are_searched_again(journal):
+    import time
+
+    from orbitctl.apply.purchase import SURVEY_FRESH_SECONDS
+
+    fake = FakeOrbit(inventory_size=40)
+    plan = plan_priced_from(
+        fake, *[purchase("pool") for _ in range(3)], ended_at=time.monotonic() - SURVEY_FRESH_SECONDS - 1
+    )
+    result = run(plan, fake, journal, parallelism=1)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    assert fake.calls[0][0] == "search"
+
+
+def test_rows_of_the_plan_s_searches_taken_meanwhile_are_skipped(journal):
+    import time
+
+    fake = FakeOrbit(inventory_size=40)
+    plan = plan_priced_from(fake, *[purchase("pool") for _ in range(4)], ended_at=time.monotonic())
+    taken = [offer.number for offer in plan.surveys[US_LOCAL.key()].offers[:2]]
+    for number in taken:  # bought by someone else since the plan
+        fake.inventory.pop(number)
+    result = run(plan, fake, journal, parallelism=2)
+    assert not result.failed, [outcome.message for outcome in result.failed]
+    assert len(fake.owned("pool")) == 4
+    assert not {fields["number"] for fields in fake.owned("pool")} & set(taken)
