@@ -115,3 +115,17 @@ def test_the_rules_catch_a_breach(tmp_path):
     names = [name for _, name in _imports(path)]
     assert [_orbitctl_target(name) for name in names] == ["cli", "cli", "apply"]
     assert _orbitctl_target("orbitctl.__version__") is None and _orbitctl_target("httpx") is None
+
+
+def test_a_command_s_start_imports_neither_rich_nor_httpx_s_command_line_tool():
+    """Every command pays for its start: httpx's own command-line tool (rich, pygments) is never
+    imported, and rich only for a progress bar on a terminal."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, orbitctl.cli, orbitctl.account.client, httpx; "
+        "print(sorted(name for name in ('rich', 'pygments') if name in sys.modules), sys.modules['httpx._main'])"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[] None"

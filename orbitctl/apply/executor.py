@@ -22,7 +22,6 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, TypedDict
@@ -327,20 +326,45 @@ def execute(
             bought[index] = outcome
 
     def run_group(steps: list[_Step]) -> None:
+        """Run ``steps`` in their order on up to ``parallelism`` workers, each taking the next
+        step when it is done with one (no future per step: a pool of 2,000 waits on 32 threads)."""
         if not steps:
             return
-        pool = ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(steps))))
+        queue = iter(steps)
+        taking = threading.Lock()
+        halted = threading.Event()
+        failures: list[BaseException] = []
+
+        def worker() -> None:
+            while not halted.is_set():
+                with taking:
+                    step = next(queue, None)
+                if step is None:
+                    return
+                try:
+                    work(step)
+                except BaseException as problem:  # an outcome that cannot be reported: stop, as below
+                    failures.append(problem)
+                    halted.set()
+
+        count = max(1, min(parallelism, len(steps)))
+        workers = [threading.Thread(target=worker, name=f"orbitctl-apply-{n}") for n in range(count)]
         try:
-            for future in [pool.submit(work, step) for step in steps]:
-                future.result()
+            for thread in workers:
+                thread.start()
+            for thread in workers:
+                thread.join()
         except BaseException:
             # Ctrl-C: start nothing more; what is in flight finishes (and journals what it bought)
-            pool.shutdown(wait=True, cancel_futures=True)
+            halted.set()
+            for thread in workers:
+                if thread.is_alive():
+                    thread.join()
             raise
-        else:
-            pool.shutdown(wait=True)
         finally:
             journal.flush()  # the journal changes not waited for (a bought id, a clearing) too
+        if failures:
+            raise failures[0]
 
     indexed = list(enumerate(plan.actions))
     # 0. porting requests

@@ -924,3 +924,22 @@ def test_an_adopt_whose_tag_was_not_taken_is_not_routed(journal):
     outcome = run(make_plan(adopt), fake, journal).outcomes[0]
     assert outcome.status is Status.FAILED and not fake.calls_of("route")
     assert outcome.message.endswith("; the routing request (PUT /numbers/{phoneNumber}/routing) was not sent")
+
+
+@pytest.mark.parametrize("parallelism", [1, 3])
+def test_an_outcome_that_cannot_be_reported_stops_the_actions_not_started(journal, parallelism):
+    """Stdout gone (a closed pipe): the actions under way finish, no other starts, the error
+    reaches the caller, and every purchase made is in the journal or tagged."""
+    fake = FakeOrbit(inventory_size=40, delay=0.01)
+    reported = []
+
+    def progress(outcome):
+        reported.append(outcome)
+        if len(reported) == 2:
+            raise BrokenPipeError("stdout closed")
+
+    with pytest.raises(BrokenPipeError):
+        run(make_plan(*[purchase("pool") for _ in range(12)]), fake, journal, parallelism=parallelism, progress=progress)
+    bought = fake.calls_of("purchase")
+    assert 2 <= len(bought) <= 2 + parallelism  # the one that failed to report and those under way
+    assert len(fake.owned("pool")) == len(bought)  # each one bought was configured and tagged

@@ -105,7 +105,8 @@ def test_start_up_imports_nothing_heavy(args):
     probe = ("import runpy, sys\n"
              f"sys.argv = ['orbitctl', *{args!r}]\n"
              "try:\n    runpy.run_module('orbitctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-             "print(sorted({name.split('.')[0] for name in sys.modules} & {'jsonschema', 'httpx', 'rich', 'deepdiff'}),"
+             "imported = {name.split('.')[0] for name, module in sys.modules.items() if module is not None}\n"
+             "print(sorted(imported & {'jsonschema', 'httpx', 'rich', 'deepdiff'}),"
              " file=sys.stderr)\n")
     finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert finished.stderr.strip().splitlines()[-1] == "[]", finished.stderr
