@@ -66,7 +66,7 @@ class LockFile:
         self.path = path
         self._what = what
         self._descriptor: list[int | None] = [None]
-        weakref.finalize(self, _close, self._descriptor)
+        weakref.finalize(self, close_held, self._descriptor)
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
@@ -77,14 +77,14 @@ class LockFile:
             if self._still_the_file(descriptor):
                 break
             fcntl.flock(descriptor, fcntl.LOCK_UN)  # removed or replaced meanwhile: lock the file there now
-            _close(self._descriptor)
+            close_held(self._descriptor)
         try:
             yield
         finally:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        _close(self._descriptor)
+        close_held(self._descriptor)
 
     def _open(self) -> int:
         descriptor = self._descriptor[0]
@@ -105,7 +105,9 @@ class LockFile:
         return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _close(holder: list[int | None]) -> None:
+def close_held(holder: list[int | None]) -> None:
+    """Close the descriptor ``holder[0]`` if there is one (a file kept open between uses), and
+    leave None there."""
     descriptor, holder[0] = holder[0], None
     if descriptor is not None:
         with contextlib.suppress(OSError):

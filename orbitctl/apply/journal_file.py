@@ -36,6 +36,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from orbitctl.statedir import close_held
+
 FORMAT_VERSION = "2"
 #: Lines appended after which the file is rewritten (or four per entry, if that is more).
 REWRITE_AFTER = 200
@@ -73,7 +75,7 @@ class JournalFile(Generic[E]):
         #: the file, open (``_descriptor[0]``; None: not open), and its (device, inode)
         self._descriptor: list[int | None] = [None]
         self._identity: tuple[int, int] | None = None
-        weakref.finalize(self, _close, self._descriptor)
+        weakref.finalize(self, close_held, self._descriptor)
 
     def load(self) -> dict[str, E]:
         """The entries on disk, by key (a copy to change and ``save``).
@@ -156,7 +158,7 @@ class JournalFile(Generic[E]):
         self._identity = (status.st_dev, status.st_ino)
 
     def _close(self) -> None:
-        _close(self._descriptor)
+        close_held(self._descriptor)
         self._identity = None
 
     def _reset(self) -> None:
@@ -225,13 +227,6 @@ def _read_from(descriptor: int, start: int) -> bytes:
         chunks.append(chunk)
         start += len(chunk)
     return b"".join(chunks)
-
-
-def _close(holder: list[int | None]) -> None:
-    descriptor, holder[0] = holder[0], None
-    if descriptor is not None:
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
 
 
 def _document(line: bytes) -> Any:

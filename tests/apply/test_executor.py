@@ -938,8 +938,9 @@ def test_an_outcome_that_cannot_be_reported_stops_the_actions_not_started(journa
         if len(reported) == 2:
             raise BrokenPipeError("stdout closed")
 
+    plan = make_plan(*[purchase("pool") for _ in range(12)])
     with pytest.raises(BrokenPipeError):
-        run(make_plan(*[purchase("pool") for _ in range(12)]), fake, journal, parallelism=parallelism, progress=progress)
+        run(plan, fake, journal, parallelism=parallelism, progress=progress)
     bought = fake.calls_of("purchase")
     assert 2 <= len(bought) <= 2 + parallelism  # the one that failed to report and those under way
     assert len(fake.owned("pool")) == len(bought)  # each one bought was configured and tagged
