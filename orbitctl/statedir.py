@@ -66,6 +66,7 @@ class LockFile:
         self.path = path
         self._what = what
         self._descriptor: list[int | None] = [None]
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file held open
         weakref.finalize(self, close_held, self._descriptor)
 
     @contextlib.contextmanager
@@ -74,7 +75,7 @@ class LockFile:
         while True:
             descriptor = self._open()
             fcntl.flock(descriptor, fcntl.LOCK_EX)
-            if self._still_the_file(descriptor):
+            if self._still_the_file():
                 break
             fcntl.flock(descriptor, fcntl.LOCK_UN)  # removed or replaced meanwhile: lock the file there now
             close_held(self._descriptor)
@@ -92,17 +93,18 @@ class LockFile:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 descriptor = self._descriptor[0] = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+                held = os.fstat(descriptor)
             except OSError as problem:
                 raise OrbitctlError(f"cannot lock {self._what}: {problem.strerror or problem}") from None
+            self._identity = (held.st_dev, held.st_ino)
         return descriptor
 
-    def _still_the_file(self, descriptor: int) -> bool:
+    def _still_the_file(self) -> bool:
         try:
             named = os.stat(self.path)
         except FileNotFoundError:
             return False
-        held = os.fstat(descriptor)
-        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+        return (named.st_dev, named.st_ino) == self._identity
 
 
 def close_held(holder: list[int | None]) -> None:
