@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -330,8 +331,8 @@ class Survey:
     #: the searches saw every number the inventory holds for the selection
     complete: bool
     searches: int
-    #: when the searches ended (``time.monotonic()``)
-    ended_at: float = 0.0
+    #: when the searches ended (``time.monotonic()``; unknown: long ago)
+    ended_at: float = -math.inf
 
 
 # --- Plan -------------------------------------------------------------------------------------

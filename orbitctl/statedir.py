@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -67,22 +68,34 @@ class LockFile:
         self._what = what
         self._descriptor: list[int | None] = [None]
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file held open
+        #: flock excludes other open files, not other threads using this one
+        self._threads = threading.Lock()
         weakref.finalize(self, close_held, self._descriptor)
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Hold the lock; OrbitctlError ("cannot lock {what}: why") when it cannot be opened."""
+        """Hold the lock (also against the other threads; not re-entrant); OrbitctlError
+        ("cannot lock {what}: why") when it cannot be opened or checked."""
+        with self._threads:
+            descriptor = self._take()
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _take(self) -> int:
+        """flock the file the path names now (one removed or replaced meanwhile is let go)."""
         while True:
             descriptor = self._open()
             fcntl.flock(descriptor, fcntl.LOCK_EX)
-            if self._still_the_file():
-                break
-            fcntl.flock(descriptor, fcntl.LOCK_UN)  # removed or replaced meanwhile: lock the file there now
-            close_held(self._descriptor)
-        try:
-            yield
-        finally:
+            try:
+                if self._still_the_file():
+                    return descriptor
+            except BaseException:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+                raise
             fcntl.flock(descriptor, fcntl.LOCK_UN)
+            close_held(self._descriptor)
 
     def close(self) -> None:
         close_held(self._descriptor)
@@ -104,6 +117,8 @@ class LockFile:
             named = os.stat(self.path)
         except FileNotFoundError:
             return False
+        except OSError as problem:
+            raise OrbitctlError(f"cannot lock {self._what}: {problem.strerror or problem}") from None
         return (named.st_dev, named.st_ino) == self._identity
 
 

@@ -27,6 +27,7 @@ purchase waits for its intent to be on disk).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -41,6 +42,9 @@ from orbitctl.statedir import close_held
 FORMAT_VERSION = "2"
 #: Lines appended after which the file is rewritten (or four per entry, if that is more).
 REWRITE_AFTER = 200
+
+#: Why a file may be readable and not writable (a read-only file system, or permissions).
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 #: ``os.fdatasync`` where the system has it (not on macOS)
 _datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
@@ -75,6 +79,7 @@ class JournalFile(Generic[E]):
         #: the file, open (``_descriptor[0]``; None: not open), and its (device, inode)
         self._descriptor: list[int | None] = [None]
         self._identity: tuple[int, int] | None = None
+        self._writable = False
         weakref.finalize(self, close_held, self._descriptor)
 
     def load(self) -> dict[str, E]:
@@ -119,7 +124,7 @@ class JournalFile(Generic[E]):
             self._rewrite(entries)
             return
         data = b"".join(json.dumps(change).encode() + b"\n" for change in changes)
-        descriptor = self._open()
+        descriptor = self._open(writing=True)
         try:
             if self._size > self._offset:
                 os.ftruncate(descriptor, self._offset)  # a line cut short by a crash
@@ -143,17 +148,27 @@ class JournalFile(Generic[E]):
 
     # --- inside ----------------------------------------------------------------------------
 
-    def _open(self) -> int:
-        """The file's descriptor, opened when it is not."""
+    def _open(self, *, writing: bool = False) -> int:
+        """The file's descriptor, opened when it is not: for reading and writing, or for reading
+        alone where the file cannot be written (``plan`` reads the journal of a read-only
+        checkout too). ``writing`` opens a file held for reading alone again, and raises the
+        reason it cannot be written (called under the lock: the path is still the file read)."""
         descriptor = self._descriptor[0]
-        if descriptor is None:
-            descriptor = os.open(self.path, os.O_RDWR)
-            self._hold(descriptor)
+        if descriptor is not None and (self._writable or not writing):
+            return descriptor
+        try:
+            descriptor, writable = os.open(self.path, os.O_RDWR), True
+        except OSError as problem:
+            if writing or problem.errno not in _NOT_WRITABLE:
+                raise
+            descriptor, writable = os.open(self.path, os.O_RDONLY), False
+        self._hold(descriptor, writable=writable)
         return descriptor
 
-    def _hold(self, descriptor: int) -> None:
+    def _hold(self, descriptor: int, *, writable: bool = True) -> None:
         self._close()
         self._descriptor[0] = descriptor
+        self._writable = writable
         status = os.fstat(descriptor)
         self._identity = (status.st_dev, status.st_ino)
 
@@ -201,6 +216,7 @@ class JournalFile(Generic[E]):
         head = json.dumps(document).encode() + b"\n"
         folder = self.path.parent
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".journal-", suffix=".tmp")
+        self._hold(handle)  # the file once renamed, appended to from then on
         try:
             written = 0
             while written < len(head):
@@ -208,11 +224,11 @@ class JournalFile(Generic[E]):
             os.fsync(handle)
             os.replace(temporary, self.path)
         except BaseException:
-            os.close(handle)
+            self._close()
+            self._reset()  # the next load reads the file as it is
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        self._hold(handle)  # the file now: appended to from here
         self._entries = dict(entries)
         self._head = head
         self._offset = self._size = len(head)

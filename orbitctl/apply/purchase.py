@@ -64,9 +64,9 @@ MAX_RATE_LIMIT_WAITS = 6
 RATE_LIMIT_WAIT_CAP = 30.0
 
 
-#: A search made this long before (the plan's) still gives a selection's first wave: rows taken
-#: meanwhile cost a 409 each and are skipped; an apply that waited longer (for a confirmation)
-#: searches again.
+#: A search made this long before (the plan's) still gives a selection's first wave (as many rows
+#: as one search shows): a row taken meanwhile is refused (409) and skipped; an apply that waited
+#: longer (for a confirmation) searches again.
 SURVEY_FRESH_SECONDS = 30.0
 
 #: A wave is prefetched only when the rows a background search may waste (still queued, up to two
@@ -98,7 +98,8 @@ class OfferBook:
 
     The rows come in waves: a survey of the inventory (``inventory.survey``) for as many as are
     still to buy, that stops as soon as it has found enough to keep every worker busy (one search,
-    mostly). When a wave runs low (fewer rows left than two per worker, and more to buy), the next
+    mostly); the first wave is the plan's own survey instead, while fresh (``SURVEY_FRESH_SECONDS``),
+    cut to what one search shows. When a wave runs low (fewer rows left than two per worker, and more to buy), the next
     one is surveyed in the background, leaving out the rows claimed or still queued, so the workers
     rarely wait for a search (only where a search shows enough rows for that to be worth it:
     ``_PREFETCH_PAGE_SHARE``); a prefetched wave with nothing left to claim is surveyed again on
@@ -226,7 +227,8 @@ class OfferBook:
         with self._lock:
             still = max(1, self._wanted.get(key, 1) - self._handed[key])
             earlier = self._surveys.pop(key, None)
-        if earlier is not None and time.monotonic() - earlier.ended_at <= SURVEY_FRESH_SECONDS:
+        fresh = earlier is not None and time.monotonic() - earlier.ended_at <= SURVEY_FRESH_SECONDS
+        if earlier is not None and fresh:
             found = replace(earlier, offers=tuple(offer for offer in earlier.offers if offer.number not in exclude))
         else:
             found = inventory.survey(
@@ -243,6 +245,10 @@ class OfferBook:
             # more may lie beyond what the searches showed: buy the cheapest of this wave (as the
             # plan priced them), then search again, rather than its dearer numbers
             wave = [offer for offer in wave if offer.monthly_cost == wave[0].monthly_cost]
+        if fresh:
+            # as many rows as a search of its own shows: the others would age while this wave is
+            # bought (a row someone took meanwhile is refused, then looked up on the account)
+            wave = wave[: inventory.search_cap()]
         return wave
 
     def _prefetch(self, selection: Selection) -> None:

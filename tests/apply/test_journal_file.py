@@ -183,18 +183,53 @@ def test_quiet_in_a_signal_handler_interrupting_a_write_of_its_own_thread_return
 
 def test_a_change_opens_no_file_once_the_journal_is_open(tmp_path, monkeypatch):
     """A purchase waits for its intent: each change is a stat, a write and an fdatasync of the
-    file held open (and a flock of the lock file held open), not an opening and reading of both."""
-    journal = Journal(tmp_path / "j.json")
+    file held open (and a flock of the lock file held open), not an opening and reading of both;
+    also when another process (here another journal object) appended meanwhile."""
+    import builtins
+    import io
+
+    path = tmp_path / "j.json"
+    journal, other = Journal(path), Journal(path)
     journal.intend(number="+0", name="a", stack="prod")
-    journal.intend(number="+1", name="a", stack="prod")  # the first append: the file was made by a rewrite
+    other.intend(number="+1", name="a", stack="prod")  # both have the file and its lock open now
+    journal.intend(number="+2", name="a", stack="prod")
     opened = []
-    real_open = os.open
-    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(path) or real_open(path, *args, **kw))
-    for i in range(2, 12):
-        intent, _ = journal.intend(number=f"+{i}", name="a", stack="prod")
-        journal.bought(intent, f"num_{i}")
+
+    def counted(real):
+        return lambda file, *args, **kw: opened.append(file) or real(file, *args, **kw)
+
+    monkeypatch.setattr(os, "open", counted(os.open))
+    monkeypatch.setattr(builtins, "open", counted(builtins.open))
+    monkeypatch.setattr(io, "open", counted(io.open))
+    for i in range(3, 13):
+        writer = journal if i % 2 else other  # each reads the other's appended line first
+        intent, _ = writer.intend(number=f"+{i}", name="a", stack="prod")
+        writer.bought(intent, f"num_{i}")
     assert opened == []
-    assert keys(tmp_path / "j.json") == sorted(["?prod:+0", "?prod:+1", *(f"num_{i}" for i in range(2, 12))])
+    expected = sorted(["?prod:+0", "?prod:+1", "?prod:+2", *(f"num_{i}" for i in range(3, 13))])
+    assert sorted(entry.key for entry in journal.entries()) == expected
+    assert sorted(entry.key for entry in other.entries()) == expected
+
+
+def test_a_journal_that_cannot_be_written_is_still_read(tmp_path, monkeypatch):
+    """``plan`` reads the journal of a read-only checkout: the file is opened for reading alone;
+    a change then fails with the reason, and nothing is sent before it (the executor's rule)."""
+    path = tmp_path / "j.json"
+    Journal(path).intend(number="+1", name="a", stack="prod")
+    real_open = os.open
+
+    def read_only(file, flags, *args, **kw):
+        if str(file) == str(path) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, flags, *args, **kw)
+
+    monkeypatch.setattr(os, "open", read_only)
+    journal = Journal(path)
+    assert [entry.key for entry in journal.entries()] == ["?prod:+1"]
+    with pytest.raises(PermissionError):
+        journal.intend(number="+2", name="a", stack="prod")
+    monkeypatch.setattr(os, "open", real_open)
+    assert [entry.key for entry in Journal(path).entries()] == ["?prod:+1"]
 
 
 def test_two_journals_on_one_file_see_each_other_s_appends_and_rewrites(tmp_path):
@@ -250,3 +285,52 @@ def test_the_journal_s_lock_file_removed_meanwhile_is_made_again_and_still_exclu
         assert not taken.wait(0.2)  # `one` locks the file now at the path, held by `two`
     waiter.join(5)
     assert taken.is_set()
+
+
+def test_a_lock_file_that_cannot_be_checked_is_let_go_with_the_reason(tmp_path, monkeypatch):
+    import fcntl
+
+    from orbitctl.statedir import LockFile
+
+    lock_path = tmp_path / "journal.lock"
+    lock = LockFile(lock_path, what="the purchase journal x")
+    with lock.held():
+        pass
+    real_stat = os.stat
+
+    def refused(file, *args, **kw):
+        if str(file) == str(lock_path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_stat(file, *args, **kw)
+
+    monkeypatch.setattr(os, "stat", refused)
+    with pytest.raises(OrbitctlError, match="cannot lock the purchase journal x: Permission denied"), lock.held():
+        pass
+    monkeypatch.setattr(os, "stat", real_stat)
+    with open(lock_path, "a") as other:  # not held any more: another process takes it at once
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_lock_file_excludes_the_threads_that_share_it(tmp_path):
+    from orbitctl.statedir import LockFile
+
+    lock = LockFile(tmp_path / "journal.lock", what="x")
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def hold() -> None:
+        for _ in range(20):
+            with lock.held():
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                time.sleep(0.001)
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert most[0] == 1

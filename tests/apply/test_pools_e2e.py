@@ -115,3 +115,30 @@ def test_detailed_shows_every_member_in_plan_apply_and_show(checkout):
     applied = run("--sandbox", "apply", str(manifest), "--auto-approve", "--detailed")
     assert applied.exit_code == 0, applied.output + applied.stderr
     assert applied.output.count("# otp-pool will be purchased") == 3
+
+
+def test_apply_buys_first_from_the_rows_its_plan_searched(checkout, capped, monkeypatch):
+    """`apply --auto-approve` makes no search between its plan and its first purchase: the plan's
+    rows are its first wave (a pool of two waves: the second is searched for)."""
+    from orbitctl.account.client import OrbitClient
+
+    calls: list[str] = []
+    for method in ("search_available", "purchase"):
+        real = getattr(OrbitClient, method)
+
+        def logged(self, *args, _real=real, _method=method, **kwargs):
+            calls.append(_method)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(OrbitClient, method, logged)
+    manifest = write_manifest(checkout / "numbers.yaml", pool("otp-pool", 2 * CAP))
+    assert run("plan", str(manifest)).exit_code == 0
+    planned, calls[:] = len(calls), []
+
+    applied = run("apply", str(manifest), "--auto-approve", "--parallelism", "1")
+
+    assert applied.exit_code == 0, applied.output + applied.stderr
+    assert planned >= 1 and calls[:planned] == ["search_available"] * planned  # the plan's own
+    assert calls[planned] == "purchase"
+    assert "search_available" in calls[planned:]  # the second wave
+    assert len(owned(capped, "otp-pool")) == 2 * CAP and plan_is_empty(manifest)

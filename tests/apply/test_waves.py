@@ -5,14 +5,18 @@ book alone against a shelf of rows), with the API's search cap lowered to a few 
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from orbitctl.account import inventory
 from orbitctl.account.api import AvailableNumber
 from orbitctl.apply.journal import Journal
 from orbitctl.apply.outcome import Status
-from orbitctl.apply.purchase import OfferBook
+from orbitctl.apply.purchase import SURVEY_FRESH_SECONDS, OfferBook
+from orbitctl.plan.pricing import candidates
 from tests.apply.test_executor import US_LOCAL, FakeOrbit, make_plan, purchase, run
 
 CAP = 5
@@ -192,18 +196,12 @@ def test_rows_hidden_by_purchases_that_end_during_a_search_are_searched_for_agai
 
 def plan_priced_from(fake: FakeOrbit, *actions, ended_at: float):
     """The plan of ``actions`` as the pipeline leaves it: with the survey it was priced from."""
-    from dataclasses import replace
-
-    from orbitctl.account import inventory
-
     found = inventory.survey(fake, US_LOCAL, wanted=len(actions))
     fake.calls.clear()
     return replace(make_plan(*actions), surveys={US_LOCAL.key(): replace(found, ended_at=ended_at)})
 
 
 def test_a_fresh_plan_s_searches_are_the_first_wave_and_later_waves_search_again(journal):
-    import time
-
     fake = FakeOrbit(inventory_size=40)
     plan = plan_priced_from(fake, *[purchase("pool") for _ in range(12)], ended_at=time.monotonic())
     result = run(plan, fake, journal, parallelism=1)
@@ -216,10 +214,6 @@ def test_a_fresh_plan_s_searches_are_the_first_wave_and_later_waves_search_again
 
 
 def test_a_stale_plan_s_searches_are_searched_again(journal):
-    import time
-
-    from orbitctl.apply.purchase import SURVEY_FRESH_SECONDS
-
     fake = FakeOrbit(inventory_size=40)
     plan = plan_priced_from(
         fake, *[purchase("pool") for _ in range(3)], ended_at=time.monotonic() - SURVEY_FRESH_SECONDS - 1
@@ -230,14 +224,26 @@ def test_a_stale_plan_s_searches_are_searched_again(journal):
 
 
 def test_rows_of_the_plan_s_searches_taken_meanwhile_are_skipped(journal):
-    import time
-
     fake = FakeOrbit(inventory_size=40)
     plan = plan_priced_from(fake, *[purchase("pool") for _ in range(4)], ended_at=time.monotonic())
-    taken = [offer.number for offer in plan.surveys[US_LOCAL.key()].offers[:2]]
+    first = candidates(US_LOCAL, plan.surveys[US_LOCAL.key()].offers)  # the order apply tries them in
+    taken = [offer.number for offer in first[:2]]
     for number in taken:  # bought by someone else since the plan
         fake.inventory.pop(number)
     result = run(plan, fake, journal, parallelism=2)
     assert not result.failed, [outcome.message for outcome in result.failed]
+    assert set(taken) <= set(purchased(fake))  # tried from the plan's rows, refused (409)
     assert len(fake.owned("pool")) == 4
     assert not {fields["number"] for fields in fake.owned("pool")} & set(taken)
+
+
+def test_the_first_wave_from_the_plan_s_searches_is_one_search_s_worth(journal):
+    """The plan's searches may hold a whole pool's rows; those beyond one search's would age
+    while the wave is bought: they are searched for again."""
+    fake = FakeOrbit(inventory_size=40)
+    fake.inventory = {number: replace(row, monthly_cost=Decimal("1.00")) for number, row in fake.inventory.items()}
+    plan = plan_priced_from(fake, *[purchase("pool") for _ in range(12)], ended_at=time.monotonic())
+    assert len(plan.surveys[US_LOCAL.key()].offers) > CAP  # all of them as cheap: all in the first wave but for the cut
+    run(plan, fake, journal, parallelism=1)
+    kinds = [call[0] for call in fake.calls if call[0] in ("search", "purchase")]
+    assert kinds.index("search") <= CAP
