@@ -98,21 +98,21 @@ class OfferBook:
 
     The rows come in waves: a survey of the inventory (``inventory.survey``) for as many as are
     still to buy, that stops as soon as it has found enough to keep every worker busy (one search,
-    mostly); the first wave is the plan's own survey instead, while fresh (``SURVEY_FRESH_SECONDS``),
-    cut to what one search shows. When a wave runs low (fewer rows left than two per worker, and more to buy), the next
-    one is surveyed in the background, leaving out the rows claimed or still queued, so the workers
-    rarely wait for a search (only where a search shows enough rows for that to be worth it:
-    ``_PREFETCH_PAGE_SHARE``); a prefetched wave with nothing left to claim is surveyed again on
-    the spot. A row handed out is claimed for good in this apply, so two workers never try the same
-    number (also when several entries share a selection, or two selections match the same number),
-    whether it was then bought, taken by someone else or refused. A wave from a survey that could
-    not see the whole inventory holds only its cheapest rows (dearer ones, such as golden numbers,
-    come in a later wave only if nothing cheaper turns up). When a survey made on the spot finds
-    nothing new and rows handed out were still being bought when it began (``settled`` not yet
-    called for them), it waits for those purchases and surveys again: rows under way fill a capped
-    search and hide the rest, also from a survey they settle during. When one that began with none
-    under way finds nothing new, the selection is out of stock: every later ``take`` for it returns
-    None without searching.
+    mostly); the first wave is the plan's own survey instead, while fresh
+    (``SURVEY_FRESH_SECONDS``), cut to what one search shows. When a wave runs low (fewer rows left
+    than two per worker, and more to buy), the next one is surveyed in the background, leaving out
+    the rows claimed or still queued, so the workers rarely wait for a search (only where a search
+    shows enough rows for that to be worth it: ``_PREFETCH_PAGE_SHARE``); a prefetched wave with
+    nothing left to claim is surveyed again on the spot. A row handed out is claimed for good in
+    this apply, so two workers never try the same number (also when several entries share a
+    selection, or two selections match the same number), whether it was then bought, taken by
+    someone else or refused. A wave from a survey that could not see the whole inventory holds only
+    its cheapest rows (dearer ones, such as golden numbers, come in a later wave only if nothing
+    cheaper turns up). When a survey made on the spot finds nothing new and rows handed out were
+    still being bought when it began (``settled`` not yet called for them), it waits for those
+    purchases and surveys again: rows under way fill a capped search and hide the rest, also from a
+    survey they settle during. When one that began with none under way finds nothing new, the
+    selection is out of stock: every later ``take`` for it returns None without searching.
     """
 
     def __init__(
