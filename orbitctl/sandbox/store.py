@@ -1,11 +1,16 @@
-"""The account's state: in memory, or one JSON file that several processes may share.
+"""The account's state: in memory, or one file that several processes may share.
 
 The file holds the account's numbers (in purchase order), the porting requests and an append-only
-``audit`` list of every request that changed state. Writes hold an inter-process lock
-(``fcntl.flock`` on ``<state>.lock``) around read-modify-write and replace the file atomically
-(temp file + ``os.replace``), so a reader never sees half a file and needs no lock. Each version
-of the state is immutable (copy on write): a request reads one consistent version, and a process
-re-reads the file only when its inode, size or mtime changed.
+``audit`` list of every request that changed state: a JSON document of the whole state, then one
+JSON line per change since (what it changed: numbers, porting requests, audit entries), so that a
+change costs what it changed, not what the account holds. Once the lines outnumber
+``REWRITE_AFTER`` and the numbers, the file is rewritten as one document. Writes hold an
+inter-process lock (``fcntl.flock`` on ``<state>.lock``) around read-modify-write; a rewrite
+replaces the file atomically (temp file + ``os.replace``) and an append is one line, so a reader
+needs no lock: it ignores a last line without its line break (being written, or cut by a crash;
+the next writer cuts it off). Each version of the state is immutable (copy on write): a request
+reads one consistent version, and a process re-reads the file only when its inode, size or mtime
+changed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-FORMAT = "orbitctl-sandbox-state/1"
+FORMAT = "orbitctl-sandbox-state/2"
+#: The format before changes were appended (one document): read as it is.
+FORMATS_READ = ("orbitctl-sandbox-state/1", FORMAT)
+
+#: Lines appended after which the file is rewritten as one document (or one per number, if more).
+REWRITE_AFTER = 200
 
 
 class StateFileError(Exception):
@@ -32,10 +42,35 @@ def read_state(path: str | os.PathLike) -> dict:
     """A plain snapshot of a state file: ``{"numbers": {id: record}, "porting": {...},
     "audit": [...], ...}``; an empty account when the file does not exist yet."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+        with open(path, "rb") as handle:
+            return _parse(handle.read())[0]
     except FileNotFoundError:
         return _empty()
+
+
+def _parse(data: bytes) -> tuple[dict, int, int]:
+    """A state file's bytes as plain state, the bytes of its whole lines, and the changes appended.
+    Raises ValueError when they are not a state file's."""
+    end = data.rfind(b"\n") + 1
+    lines = data[:end].splitlines() if end else [data]  # no line break: one document written by hand
+    state = json.loads(lines[0])
+    if not isinstance(state, dict):
+        raise ValueError("not a JSON object")
+    for line in lines[1:]:
+        _replay(state, json.loads(line))
+    return state, end or len(data), len(lines) - 1
+
+
+def _replay(state: dict, change: dict) -> None:
+    """Apply one appended line to plain ``state``."""
+    state["next_seq"] = change["next_seq"]
+    for key in ("numbers", "porting"):
+        for item_id, item in change.get(key, {}).items():
+            if item is None:
+                state[key].pop(item_id, None)
+            else:
+                state[key][item_id] = item
+    state["audit"].extend(change.get("audit", ()))
 
 
 def ownership_key(country: str, number: str) -> str:
@@ -100,11 +135,15 @@ class Draft:
         self.next_seq = base.next_seq
         self.audit: list[dict] = []
         self.changed = False
+        #: ids of the numbers and porting requests this draft put or removed, in that order
+        self.touched_numbers: dict[str, None] = {}
+        self.touched_ports: dict[str, None] = {}
 
     def add_number(self, record: dict) -> dict:
         record = {**record, "_seq": self.next_seq}
         self.next_seq += 1
         self.numbers[record["id"]] = record
+        self.touched_numbers[record["id"]] = None
         self.owned[ownership_key(record["country"], record["number"])] = record["id"]
         self.changed = True
         return record
@@ -119,17 +158,31 @@ class Draft:
 
     def replace_number(self, record: dict) -> None:
         self.numbers[record["id"]] = record
+        self.touched_numbers[record["id"]] = None
         self.changed = True
 
     def remove_number(self, number_id: str) -> dict:
         record = self.numbers.pop(number_id)
         self.owned.pop(ownership_key(record["country"], record["number"]), None)
+        self.touched_numbers[number_id] = None
         self.changed = True
         return record
 
     def put_port(self, port: dict) -> None:
         self.porting[port["id"]] = port
+        self.touched_ports[port["id"]] = None
         self.changed = True
+
+    def appended_line(self) -> str:
+        """What this draft changed, as the line appended to a state file (``_replay`` reads it)."""
+        return _dumps(
+            {
+                "next_seq": self.next_seq,
+                "numbers": {number_id: self.numbers.get(number_id) for number_id in self.touched_numbers},
+                "porting": {port_id: self.porting[port_id] for port_id in self.touched_ports},
+                "audit": self.audit,
+            }
+        ) + "\n"
 
     def record(self, entry: dict) -> None:
         self.audit.append(entry)
@@ -150,6 +203,10 @@ class Store:
         #: number id -> (record, its '"id":{...}' JSON), reused while the record is unchanged
         self._fragments: dict[str, tuple[dict, str]] = {}
         self._signature: tuple[int, int, int] | None = None
+        #: bytes of the file's whole lines, and the lines appended after its document, as last read
+        #: or written
+        self._offset = 0
+        self._appended = 0
         self._loaded = self.path is None
         self._write_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -202,18 +259,24 @@ class Store:
 
     def _reload(self, path: Path) -> None:
         try:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, "rb") as handle:
                 info = os.fstat(handle.fileno())
-                data = json.load(handle)
+                raw = handle.read()
             signature = (info.st_ino, info.st_size, info.st_mtime_ns)
         except FileNotFoundError:
-            data, signature = _empty(), None
-        except (OSError, ValueError) as problem:
+            raw, signature = b"", None
+        except OSError as problem:
             raise StateFileError(f"cannot read sandbox state {path}: {problem}") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        try:
+            data, offset, appended = _parse(raw) if raw else (_empty(), 0, 0)
+        except (ValueError, KeyError, TypeError, AttributeError) as problem:
+            raise StateFileError(f"cannot read sandbox state {path}: {problem}") from None
+        if data.get("format") not in FORMATS_READ:
             raise StateFileError(
                 f"{path} is not an orbitctl sandbox state file (expected format {FORMAT!r})"
             )
+        # a file of the format before is rewritten at the first change
+        self._offset, self._appended = (offset, appended) if data["format"] == FORMAT else (0, 0)
         numbers = data.get("numbers", {})
         self._state = AccountState(numbers, data.get("porting", {}), data.get("next_seq", 1))
         self._audit = data.get("audit", [])
@@ -238,7 +301,7 @@ class Store:
                 # the older version after this one is published.
                 with self._reload_lock:
                     if self.path is not None:
-                        self._save(self.path, state, audit_json)
+                        self._save(self.path, state, audit_json, draft)
                     self._audit = self._audit + draft.audit
                     self._audit_json = audit_json
                     self._state = state
@@ -261,7 +324,25 @@ class Store:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _save(self, path: Path, state: AccountState, audit_json: list[str]) -> None:
+    def _save(self, path: Path, state: AccountState, audit_json: list[str], draft: Draft) -> None:
+        """Append what ``draft`` changed, or rewrite the file as one document (a file not read
+        yet, of the format before, or with more lines appended than the bound)."""
+        if self._signature is None or not self._offset or self._appended >= max(REWRITE_AFTER, len(state.numbers)):
+            self._rewrite(path, state, audit_json)
+            return
+        line = draft.appended_line().encode("utf-8")
+        try:
+            with open(path, "r+b") as handle:
+                handle.truncate(self._offset)  # a line cut short by a crash
+                handle.seek(self._offset)
+                handle.write(line)
+        except OSError as problem:
+            raise StateFileError(f"cannot write sandbox state {path}: {problem}") from None
+        self._offset += len(line)
+        self._appended += 1
+        self._signature = self._stat(path)
+
+    def _rewrite(self, path: Path, state: AccountState, audit_json: list[str]) -> None:
         previous = self._fragments
         fragments = {}
         for number_id, record in state.numbers.items():
@@ -289,6 +370,7 @@ class Store:
         except OSError as problem:
             raise StateFileError(f"cannot write sandbox state {path}: {problem}") from None
         self._fragments = fragments
+        self._offset, self._appended = len(content.encode("utf-8")), 0
         self._signature = self._stat(path)
 
 

@@ -150,14 +150,77 @@ def test_a_corrupt_state_file_is_a_clear_500(tmp_path):
     assert str(path) in response.json()["error"]["message"]
 
 
-def test_the_file_holds_numbers_and_audit_as_plain_json(tmp_path):
+def test_the_file_holds_the_state_as_a_json_document_then_a_json_line_per_change(tmp_path):
     path = tmp_path / "plain.json"
     with sandbox_api(path) as client:
         number_id = purchase(client, "+14155550100").json()["data"]["id"]
-    data = json.loads(path.read_text())
-    assert data["numbers"][number_id]["number"] == "+14155550100"
-    assert data["audit"][0]["number_id"] == number_id
-    assert data == client.app.store.snapshot() == read_state(path)
+        client.put(f"/api/v1/numbers/{number_id}", json={"label": "Support"})
+    document, *changes = (json.loads(line) for line in path.read_text().splitlines())
+    assert document["numbers"] == {} and document["format"] == "orbitctl-sandbox-state/2"
+    assert [list(change["numbers"]) for change in changes] == [[number_id], [number_id]]
+    assert changes[1]["numbers"][number_id]["label"] == "Support"
+    assert [entry["method"] for change in changes for entry in change["audit"]] == ["POST", "PUT"]
+    data = read_state(path)
+    assert data["numbers"][number_id]["label"] == "Support"
+    assert [entry["number_id"] for entry in data["audit"]] == [number_id, number_id]
+    assert data == client.app.store.snapshot()
+
+
+@pytest.mark.parametrize("released", [False, True])
+def test_a_change_costs_a_line_and_the_lines_stay_bounded_by_the_state(tmp_path, monkeypatch, released):
+    from orbitctl.sandbox import store as module
+
+    monkeypatch.setattr(module, "REWRITE_AFTER", 5)
+    path = tmp_path / "s.json"
+    with sandbox_api(path) as client:
+        numbers = available(client, 12)
+        lengths = []
+        for number in numbers:
+            number_id = purchase(client, number).json()["data"]["id"]
+            if released:
+                client.delete(f"/api/v1/numbers/{number_id}")
+            held = len(read_state(path)["numbers"])
+            lines = len(path.read_text().splitlines())
+            assert lines <= 1 + max(5, held)  # the document, then at most the bound
+            lengths.append(lines)
+    if released:  # two changes a number, the account empty: rewritten each time the lines reach the bound
+        assert lengths[:3] == [3, 5, 1] and lengths.count(1) == 4
+    else:  # one change a number: a line each, no more lines than numbers
+        assert lengths == list(range(2, 14))
+    data = read_state(path)
+    assert sorted(record["number"] for record in data["numbers"].values()) == ([] if released else sorted(numbers))
+    assert len(data["audit"]) == 12 * (2 if released else 1)
+    assert data == Store(path).snapshot()
+
+
+def test_a_torn_last_line_is_ignored_and_cut_off_before_the_next_change(tmp_path):
+    path = tmp_path / "s.json"
+    with sandbox_api(path) as client:
+        first, second = available(client, 2)
+        purchase(client, first)
+        with open(path, "ab") as stream:  # an append cut short by a kill
+            stream.write(b'{"next_seq": 9, "numbers": {"num_')
+        assert sorted(r["number"] for r in read_state(path)["numbers"].values()) == [first]
+        with sandbox_api(path) as other:  # another process, reading the file afresh
+            assert purchase(other, second).status_code == 201
+    assert sorted(r["number"] for r in read_state(path)["numbers"].values()) == sorted([first, second])
+    assert all(line.endswith("}") for line in path.read_text().splitlines())
+
+
+def test_a_state_file_of_the_format_before_is_read_and_rewritten_at_the_first_change(tmp_path):
+    path = tmp_path / "old.json"
+    with sandbox_api(path) as client:
+        first, second = available(client, 2)
+        purchase(client, first)
+    old = read_state(path)
+    old["format"] = "orbitctl-sandbox-state/1"
+    path.write_text(json.dumps(old) + "\n")  # one document, as orbitctl wrote it before
+    with sandbox_api(path) as client:
+        assert [item["number"] for item in client.get("/api/v1/numbers").json()["data"]] == [first]
+        purchase(client, second)
+    [document] = (json.loads(line) for line in path.read_text().splitlines())
+    assert document["format"] == "orbitctl-sandbox-state/2"
+    assert sorted(record["number"] for record in document["numbers"].values()) == sorted([first, second])
 
 
 def test_the_state_file_is_created_on_first_use(tmp_path):
