@@ -3,12 +3,12 @@
 The file holds the account's numbers (in purchase order), the porting requests and an append-only
 ``audit`` list of every request that changed state: a JSON document of the whole state, then one
 JSON line per change since (what it changed: numbers, porting requests, audit entries), so that a
-change costs what it changed, not what the account holds. Once the lines outnumber
-``REWRITE_AFTER`` and the numbers, the file is rewritten as one document. Writes hold an
+change writes what it changed, not what the account holds. Once the lines appended reach
+``REWRITE_AFTER`` and the number of numbers, the file is rewritten as one document. Writes hold an
 inter-process lock (``fcntl.flock`` on ``<state>.lock``) around read-modify-write; a rewrite
 replaces the file atomically (temp file + ``os.replace``) and an append is one line, so a reader
 needs no lock: it ignores a last line without its line break (being written, or cut by a crash;
-the next writer cuts it off). Each version of the state is immutable (copy on write): a request
+the next writer rewrites the file without it). Each version of the state is immutable (copy on write): a request
 reads one consistent version, and a process re-reads the file only when its inode, size or mtime
 changed.
 """
@@ -49,16 +49,25 @@ def read_state(path: str | os.PathLike) -> dict:
 
 
 def _parse(data: bytes) -> tuple[dict, int, int]:
-    """A state file's bytes as plain state, the bytes of its whole lines, and the changes appended.
-    Raises ValueError when they are not a state file's."""
+    """A state file's bytes as plain state, the bytes of its lines that may be appended to (0: the
+    file is to be rewritten before a change), and the changes appended. Raises ValueError when
+    they are not a state file's (saying which line)."""
     end = data.rfind(b"\n") + 1
-    lines = data[:end].splitlines() if end else [data]  # no line break: one document written by hand
-    state = json.loads(lines[0])
+    lines = data[:end].splitlines()
+    try:
+        state = json.loads(lines[0] if lines else data)
+    except ValueError:  # one document over several lines, or without a line break: written by hand
+        state, end, lines = json.loads(data), 0, [data]
     if not isinstance(state, dict):
         raise ValueError("not a JSON object")
-    for line in lines[1:]:
-        _replay(state, json.loads(line))
-    return state, end or len(data), len(lines) - 1
+    if state.get("format") not in FORMATS_READ:
+        return state, 0, 0  # the caller says what it is not
+    for number, line in enumerate(lines[1:], start=2):
+        try:
+            _replay(state, json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError) as problem:
+            raise ValueError(f"line {number}: {type(problem).__name__}: {problem}") from None
+    return state, end, len(lines) - 1
 
 
 def _replay(state: dict, change: dict) -> None:
@@ -258,17 +267,18 @@ class Store:
         return (info.st_ino, info.st_size, info.st_mtime_ns)
 
     def _reload(self, path: Path) -> None:
+        raw: bytes | None
         try:
             with open(path, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 raw = handle.read()
-            signature = (info.st_ino, info.st_size, info.st_mtime_ns)
+            signature: tuple[int, int, int] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
         except FileNotFoundError:
-            raw, signature = b"", None
+            raw, signature = None, None
         except OSError as problem:
             raise StateFileError(f"cannot read sandbox state {path}: {problem}") from None
         try:
-            data, offset, appended = _parse(raw) if raw else (_empty(), 0, 0)
+            data, offset, appended = _parse(raw) if raw is not None else (_empty(), 0, 0)
         except (ValueError, KeyError, TypeError, AttributeError) as problem:
             raise StateFileError(f"cannot read sandbox state {path}: {problem}") from None
         if data.get("format") not in FORMATS_READ:
@@ -325,16 +335,18 @@ class Store:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _save(self, path: Path, state: AccountState, audit_json: list[str], draft: Draft) -> None:
-        """Append what ``draft`` changed, or rewrite the file as one document (a file not read
-        yet, of the format before, or with more lines appended than the bound)."""
-        if self._signature is None or not self._offset or self._appended >= max(REWRITE_AFTER, len(state.numbers)):
+        """Append what ``draft`` changed, or rewrite the file as one document: one not read yet,
+        of the format before or written by hand, with a line cut short by a crash after its last
+        (rewritten, not cut in place: a file only ever grows, so its size tells every reader it
+        changed), or with as many lines appended as the bound."""
+        torn = self._signature is not None and self._signature[1] != self._offset
+        bound = max(REWRITE_AFTER, len(state.numbers))
+        if self._signature is None or not self._offset or torn or self._appended >= bound:
             self._rewrite(path, state, audit_json)
             return
         line = draft.appended_line().encode("utf-8")
         try:
-            with open(path, "r+b") as handle:
-                handle.truncate(self._offset)  # a line cut short by a crash
-                handle.seek(self._offset)
+            with open(path, "ab") as handle:
                 handle.write(line)
         except OSError as problem:
             raise StateFileError(f"cannot write sandbox state {path}: {problem}") from None

@@ -9,7 +9,7 @@ import threading
 import httpx
 import pytest
 
-from orbitctl.sandbox.store import Store, read_state
+from orbitctl.sandbox.store import StateFileError, Store, read_state
 from tests.helpers import sandbox_api
 from tests.processes import orbitctl_process
 
@@ -198,13 +198,54 @@ def test_a_torn_last_line_is_ignored_and_cut_off_before_the_next_change(tmp_path
     with sandbox_api(path) as client:
         first, second = available(client, 2)
         purchase(client, first)
-        with open(path, "ab") as stream:  # an append cut short by a kill
-            stream.write(b'{"next_seq": 9, "numbers": {"num_')
+        with open(path, "ab") as stream:  # an append cut short by a kill, longer than a line
+            stream.write(b'{"next_seq": 9, "numbers": {"num_' + b"x" * 4096)
         assert sorted(r["number"] for r in read_state(path)["numbers"].values()) == [first]
         with sandbox_api(path) as other:  # another process, reading the file afresh
             assert purchase(other, second).status_code == 201
     assert sorted(r["number"] for r in read_state(path)["numbers"].values()) == sorted([first, second])
     assert all(line.endswith("}") for line in path.read_text().splitlines())
+    assert b"xxxx" not in path.read_bytes()
+
+
+def test_numbers_keep_their_purchase_order_through_the_appended_lines(tmp_path):
+    """The listing's cursor resumes after a number's place in purchase order: a number configured
+    or a porting request put later must not move it, for a process reading the file afresh."""
+    path = tmp_path / "s.json"
+    with sandbox_api(path) as client:
+        numbers = available(client, 3)
+        ids = [purchase(client, number).json()["data"]["id"] for number in numbers]
+        client.put(f"/api/v1/numbers/{ids[0]}", json={"label": "first, configured last"})
+        client.delete(f"/api/v1/numbers/{ids[1]}")
+    assert len(path.read_text().splitlines()) > 1  # replayed from lines, not one document
+    assert list(read_state(path)["numbers"]) == [ids[0], ids[2]] == list(Store(path).snapshot()["numbers"])
+    with sandbox_api(path) as fresh:
+        first = fresh.get("/api/v1/numbers", params={"limit": 1}).json()
+        rest = fresh.get("/api/v1/numbers", params={"limit": 1, "cursor": first["meta"]["pagination"]["cursor"]}).json()
+    assert [item["id"] for item in first["data"] + rest["data"]] == [ids[0], ids[2]]
+
+
+def test_a_document_written_by_hand_over_several_lines_is_read_and_rewritten_at_the_first_change(tmp_path):
+    path = tmp_path / "s.json"
+    with sandbox_api(path) as client:
+        first, second = available(client, 2)
+        purchase(client, first)
+    path.write_text(json.dumps(read_state(path), indent=2))  # several lines, no final line break
+    with sandbox_api(path) as client:
+        purchase(client, second)
+    assert sorted(r["number"] for r in read_state(path)["numbers"].values()) == sorted([first, second])
+    [document] = (json.loads(line) for line in path.read_text().splitlines())
+    assert len(document["numbers"]) == 2
+
+
+def test_a_damaged_appended_line_names_its_line(tmp_path):
+    path = tmp_path / "s.json"
+    with sandbox_api(path) as client:
+        purchase(client, available(client, 1)[0])
+    path.write_text(path.read_text() + '{"numbers": {}}\n')  # no next_seq
+    store = Store(path)
+    with pytest.raises(StateFileError, match=r"cannot read sandbox state .*: line 3: KeyError"):
+        store.current()
 
 
 def test_a_state_file_of_the_format_before_is_read_and_rewritten_at_the_first_change(tmp_path):
