@@ -136,12 +136,17 @@ def manifest_text(n: int) -> str:
     )
 
 
+def caching_bytecode() -> dict[str, str]:
+    """This environment, with Python writing its bytecode cache (as on most machines)."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def whole_once(workdir: Path, n: int, latency_ms: float, parallelism: int) -> float:
     """Seconds the whole ``orbitctl apply`` process takes on a fresh account; exits when the
     result is wrong."""
     subprocess.run(["git", "init", "-q", str(workdir)], check=True)
     (workdir / "numbers.yaml").write_text(manifest_text(n))
-    environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    environ = caching_bytecode()
     orbitctl = [sys.executable, "-m", "orbitctl"]
     with served_sandbox(None, latency_ms, in_thread=False) as url:
         environ.update(ORBIT_API_KEY=KEY, ORBIT_API_URL=url)
@@ -266,7 +271,7 @@ def main() -> None:
 
 def whole(args: argparse.Namespace, n: int, latency: float, parallelisms: list[int]) -> None:
     subprocess.run([sys.executable, "-m", "orbitctl", "--version"], check=True, capture_output=True,
-                   env={key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"})
+                   env=caching_bytecode())
     print(f"whole `orbitctl apply` of a pool of N={n} numbers (POST + PUT each), L={args.latency_ms:g} ms per "
           f"request, sandbox in its own process; bound = L + 2*N*L/P; median of {args.runs} run(s)")
     raw_head = f" {'raw s':>6} {'whole/raw':>10}" if args.raw_floor else ""
